@@ -1,0 +1,5 @@
+import sys
+
+from dscoder_cli import main
+
+sys.exit(main())

@@ -1,0 +1,46 @@
+"""Shared fixtures. Tests that need ../shared (benchmarks, reference vocabulary) skip with a reason without it."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = Path(os.environ.get("DSCODER_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"needs {path} (the project's ../shared folder, absent on this machine)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """``../shared`` beside the checkout (override with DSCODER_SHARED_DIR)."""
+    return _require(SHARED_DIR)
+
+
+@pytest.fixture(scope="session")
+def benchmarks_dir() -> Path:
+    return _require(SHARED_DIR / "benchmarks")
+
+
+@pytest.fixture(scope="session")
+def reference_vocab_dir() -> Path:
+    return _require(SHARED_DIR / "reference" / "deepseek-coder-vocab")
+
+
+@pytest.fixture(autouse=True)
+def _seed_everything():
+    random.seed(0)
+    try:
+        import numpy as np
+
+        np.random.seed(0)
+    except ImportError:
+        pass
+    yield
