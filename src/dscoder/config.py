@@ -165,7 +165,7 @@ def _convert(value: Any, tp: Any, key: str, source: str, base_dir: Path | None) 
             return tuple(_convert(v, args[0], _join(key, i), source, base_dir) for i, v in enumerate(value))
         if len(args) != len(value):
             raise ConfigError(source, key, f"expected {len(args)} items, got {len(value)}")
-        return tuple(_convert(v, a, _join(key, i), source, base_dir) for i, (v, a) in enumerate(zip(args, value)))
+        return tuple(_convert(v, a, _join(key, i), source, base_dir) for i, (v, a) in enumerate(zip(value, args)))
     if origin in (dict, typing.Dict) or tp is dict:  # noqa: UP006
         if not isinstance(value, dict):
             raise ConfigError(source, key, f"expected a mapping, got {type(value).__name__} {value!r}")

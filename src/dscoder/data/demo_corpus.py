@@ -65,11 +65,28 @@ def _stable_order(name: str) -> str:
     return hashlib.sha1(name.encode()).hexdigest()
 
 
-def discover_repositories(include_stdlib: bool = True, include_site_packages: bool = True) -> list[Repository]:
-    """Repositories of this Python environment: stdlib top-level packages and installed distributions."""
+def default_source_dirs() -> tuple[Path, list[Path]]:
+    """This interpreter's standard library folder and its site-packages folders."""
+    paths = sysconfig.get_paths()
+    site_dirs = list(dict.fromkeys(Path(paths[k]) for k in ("purelib", "platlib")))
+    return Path(paths["stdlib"]), site_dirs
+
+
+def discover_repositories(
+    include_stdlib: bool = True,
+    include_site_packages: bool = True,
+    stdlib_dir: Path | None = None,
+    site_dirs: list[Path] | None = None,
+) -> list[Repository]:
+    """Repositories of a Python environment: stdlib top-level packages and installed distributions.
+
+    ``stdlib_dir`` and ``site_dirs`` default to this interpreter's folders.
+    """
+    default_stdlib, default_sites = default_source_dirs()
+    stdlib = Path(stdlib_dir) if stdlib_dir is not None else default_stdlib
+    sites = [Path(d) for d in site_dirs] if site_dirs is not None else default_sites
     repos: dict[str, Repository] = {}
     if include_stdlib:
-        stdlib = Path(sysconfig.get_paths()["stdlib"])
         modules = Repository("stdlib/toplevel-modules", "stdlib")
         for entry in sorted(stdlib.iterdir()):
             if entry.name in _SKIP_DIRS or entry.name.startswith(("config-", ".")) or entry.is_symlink():
@@ -84,12 +101,9 @@ def discover_repositories(include_stdlib: bool = True, include_site_packages: bo
         from importlib.metadata import packages_distributions
 
         top_to_dist = packages_distributions()
-        seen_dirs: set[Path] = set()
-        for key in ("purelib", "platlib"):
-            site = Path(sysconfig.get_paths()[key])
-            if not site.is_dir() or site in seen_dirs:
+        for site in sites:
+            if not site.is_dir():
                 continue
-            seen_dirs.add(site)
             for entry in sorted(site.iterdir()):
                 name = entry.name
                 if (
@@ -215,6 +229,8 @@ def build_demo_corpus(
     include_stdlib: bool = True,
     include_site_packages: bool = True,
     show_progress: bool = True,
+    stdlib_dir: Path | None = None,
+    site_dirs: list[Path] | None = None,
 ) -> CorpusStats:
     """Build the demo corpus into ``output_dir`` as ``shards`` files (each repository wholly in one shard).
 
@@ -232,7 +248,7 @@ def build_demo_corpus(
     for old in out.glob("*.parquet"):
         old.unlink()
     stats = CorpusStats()
-    repos = discover_repositories(include_stdlib, include_site_packages)
+    repos = discover_repositories(include_stdlib, include_site_packages, stdlib_dir, site_dirs)
 
     from tqdm.auto import tqdm
 
