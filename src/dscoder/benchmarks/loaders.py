@@ -143,7 +143,7 @@ def _load_hub(key: str, **fmt: str) -> list[dict]:
     config = config.format(**fmt) if config else None
     try:
         loaded = datasets.load_dataset(name, config, split=split)
-    except Exception as exc:  # noqa: BLE001 - re-raised with the Hub id named
+    except Exception as exc:  # any loader failure (network, auth, missing config) is re-raised naming the id
         raise BenchmarkDataError(f"cannot load {name} ({config or 'default'}) from the Hub: {exc}") from exc
     if split is None:  # every split, in task order (MBPP: train/test/validation/prompt)
         rows = [row for part in loaded.values() for row in part]
