@@ -1,1 +1,42 @@
-"""modeling"""
+"""The DeepSeek-Coder model (report §3.3) as a transformers model.
+
+Light names (the config, presets) are imported eagerly; the model classes, the fast path and the converters
+load on first access (PEP 562), so ``import dscoder`` never imports ``transformers.modeling_utils``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .configuration_deepseek_coder import DEEPSEEK_CODER_ROPE, DeepseekCoderConfig
+from .presets import NOMINAL_PARAMETERS, PRESETS, count_parameters, preset_config
+
+_LAZY: dict[str, str] = {
+    "DeepseekCoderPreTrainedModel": "modeling_deepseek_coder",
+    "DeepseekCoderModel": "modeling_deepseek_coder",
+    "DeepseekCoderForCausalLM": "modeling_deepseek_coder",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    if module == "modeling_deepseek_coder":
+        from .registration import resolve_auto_classes
+
+        resolve_auto_classes()
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "DEEPSEEK_CODER_ROPE",
+    "DeepseekCoderConfig",
+    "NOMINAL_PARAMETERS",
+    "PRESETS",
+    "count_parameters",
+    "preset_config",
+    *_LAZY,
+]
