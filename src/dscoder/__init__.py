@@ -6,3 +6,8 @@ The command line lives in the sibling package ``dscoder_cli`` so that ``dscoder 
 """
 
 __version__ = "0.1.0"
+
+# DeepseekCoderConfig / DeepseekCoderForCausalLM with AutoConfig / AutoModel(ForCausalLM); model code loads lazily.
+from dscoder.modeling.registration import register_auto_classes as _register_auto_classes
+
+_register_auto_classes()
