@@ -11,10 +11,29 @@ longest matching extension (``.blade.php`` before ``.php``). Ambiguous extension
 * ``.inc``: not identified (PHP, Pascal, C, SQL and BitBake all use it).
 * ``.cls``: not identified (TeX class or Visual Basic/Apex class).
 * ``.sql``: ``sql``; ``.ml/.mli``: ``ocaml``; ``.fs/.fsi/.fsx``: ``f-sharp`` (GLSL uses ``.frag``).
+
+:func:`language_of` decides from the path alone. :func:`identify_language` also looks at the text, where the
+path leaves a real doubt (each rule reads only the first few KiB, with compiled regular expressions):
+
+* ``.h``: ``cpp`` when the header uses C++ only syntax (``namespace``, ``class X {``, ``template <``,
+  ``std::``, ``public:``/``private:``, ``#include <iostream>``-style headers without ``.h``), else ``c``.
+* ``.m``: ``None`` (Objective-C, not in the set) when it has ``@interface``/``@implementation``/``#import``,
+  else ``matlab``.
+* ``.pl``: ``prolog`` when it has clauses (``head :- body.``) and no Perl markers (``my $``, ``use strict``,
+  ``sub name {``), else ``perl``. ``.pro``: ``None`` for qmake project files (``SOURCES +=``), else ``prolog``.
+* ``.v``: ``None`` (Coq) when it has ``Theorem``/``Lemma``/``Proof.``/``Require Import``, else ``verilog``.
+* ``.fs``: ``glsl`` when it is a shader (``#version``, ``gl_FragColor``, ``uniform``/``varying`` declarations),
+  else ``f-sharp``.
+* ``.inc``: ``php`` when it opens with ``<?php``, else not identified. ``.cls``: ``tex`` when it has
+  ``\\ProvidesClass`` or ``\\NeedsTeXFormat``, else not identified.
+* No known name or extension: the ``#!`` line decides (``python``, ``bash``/``sh``/``zsh`` -> ``shell``,
+  ``node`` -> ``javascript``, ``perl``, ``ruby``, ``php``, ``Rscript``, ``tclsh``, ``lua``, ``tcsh``/``csh``,
+  ``awk``, ``julia``, ``pwsh``).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 #: The paper's 87 programming languages (SPEC §1), in its spelling.
@@ -160,3 +179,79 @@ def language_of(path: str) -> str | None:
         if ext in EXTENSION_TO_LANGUAGE:
             return EXTENSION_TO_LANGUAGE[ext]
     return None
+
+
+# --- content-based disambiguation ---------------------------------------------------------------------------
+_SNIFF_CHARS = 4096
+_CPP_HEADER = re.compile(
+    r"^\s*(?:namespace\s+\w+|template\s*<|class\s+\w+[^;]*\{|(?:public|private|protected)\s*:|using\s+namespace\b)"
+    r"|std::|^\s*#\s*include\s*<(?:iostream|string|vector|map|memory|algorithm|utility|functional|cstdint|cstdio)>",
+    re.MULTILINE,
+)
+_OBJC = re.compile(r"^\s*(?:@interface|@implementation|@protocol|#import)\b", re.MULTILINE)
+_PERL = re.compile(r"^\s*(?:use\s+(?:strict|warnings)\b|my\s+[$@%]|sub\s+\w+\s*\{|package\s+[\w:]+;)", re.MULTILINE)
+_PROLOG_CLAUSE = re.compile(r"^[a-z]\w*(?:\([^\n]*\))?\s*:-|^:-\s*\w+", re.MULTILINE)
+_QMAKE = re.compile(r"^\s*(?:SOURCES|HEADERS|QT|CONFIG|TARGET|TEMPLATE|FORMS)\s*[+\-*]?=", re.MULTILINE)
+_COQ = re.compile(r"^\s*(?:Theorem|Lemma|Proof\.|Require\s+Import|Inductive|Fixpoint)\b", re.MULTILINE)
+_GLSL = re.compile(r"^\s*#version\s+\d+|\bgl_Frag(?:Color|Coord|Data)\b|^\s*(?:uniform|varying|in|out)\s+(?:vec|mat|float|sampler)", re.MULTILINE)
+_TEX_CLASS = re.compile(r"\\(?:ProvidesClass|NeedsTeXFormat)\b")
+_SHEBANG = re.compile(r"#!\s*(?:/usr)?(?:/local)?/bin/(?:env\s+(?:-\S+\s+)*)?([\w.+-]+)")
+_INTERPRETERS: dict[str, str] = {
+    "python": "python", "python2": "python", "python3": "python", "pypy": "python", "pypy3": "python",
+    "sh": "shell", "bash": "shell", "zsh": "shell", "ksh": "shell", "dash": "shell",
+    "node": "javascript", "nodejs": "javascript", "deno": "typescript", "ts-node": "typescript",
+    "perl": "perl", "ruby": "ruby", "php": "php", "rscript": "r", "tclsh": "tcl", "wish": "tcl",
+    "lua": "lua", "tcsh": "tcsh", "csh": "tcsh", "awk": "awk", "gawk": "awk", "julia": "julia",
+    "pwsh": "powershell", "make": "makefile", "swipl": "prolog", "escript": "erlang", "racket": "racket",
+    "guile": "scheme", "sbcl": "common-lisp", "groovy": "groovy", "kotlin": "kotlin", "scala": "scala",
+}  # fmt: skip
+
+
+def language_from_shebang(text: str) -> str | None:
+    """The language a ``#!`` first line names (``#!/usr/bin/env python3`` -> ``python``), or ``None``."""
+    if not text.startswith("#!"):
+        return None
+    m = _SHEBANG.match(text, 0, text.find("\n") if "\n" in text else len(text))
+    if m is None:
+        return None
+    name = m.group(1).lower()
+    if name in _INTERPRETERS:
+        return _INTERPRETERS[name]
+    base = re.sub(r"[\d.]+$", "", name)  # python3.11 -> python
+    return _INTERPRETERS.get(base)
+
+
+def identify_language(path: str, text: str | None = None) -> str | None:
+    """The paper's language for a file, from its path and, where the path is ambiguous, its text.
+
+    Without ``text`` this is :func:`language_of`. The ambiguity rules are listed in the module docstring.
+    """
+    language = language_of(path)
+    if text is None:
+        return language
+    lower = path.rsplit("/", 1)[-1].lower()
+    ext = lower[lower.rfind(".") :] if "." in lower else ""
+    head = text[:_SNIFF_CHARS]
+    if ext == ".h":
+        return "cpp" if _CPP_HEADER.search(head) else "c"
+    if ext == ".m":
+        return None if _OBJC.search(head) else "matlab"
+    if ext == ".pl":
+        return "prolog" if _PROLOG_CLAUSE.search(head) and not _PERL.search(head) else "perl"
+    if ext == ".pro":
+        return None if _QMAKE.search(head) else "prolog"
+    if ext == ".v":
+        return None if _COQ.search(head) else "verilog"
+    if ext == ".fs":
+        return "glsl" if _GLSL.search(head) else "f-sharp"
+    if ext == ".inc":
+        return "php" if head.lstrip().startswith("<?php") else None
+    if ext == ".cls":
+        return "tex" if _TEX_CLASS.search(head) else None
+    if language is None and (ext == "" or ext not in _KNOWN_NON_CODE):
+        return language_from_shebang(text)
+    return language
+
+
+#: Extensions that are data, never scripts: a ``#!`` line in them does not make them code.
+_KNOWN_NON_CODE = frozenset({".txt", ".csv", ".tsv", ".log", ".cfg", ".ini", ".conf", ".toml", ".lock", ".xml"})
