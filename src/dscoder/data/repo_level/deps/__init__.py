@@ -1,0 +1,56 @@
+"""Per-language dependency extractors (report §2.2): which files of the same repository each file uses.
+
+One extractor per language family; the files of one family in one repository form one dependency graph
+(C and C++ share one, as do JavaScript and TypeScript).
+"""
+
+from __future__ import annotations
+
+from .base import DependencyExtractor, DependencyResult, SourceFile
+from .c_family import CFamilyExtractor
+from .csharp import CSharpExtractor
+from .go import GoExtractor
+from .java import JavaExtractor
+from .javascript import JavaScriptExtractor
+from .php import PhpExtractor
+from .python import PythonExtractor
+from .ruby import RubyExtractor
+from .rust import RustExtractor
+
+__all__ = [
+    "DependencyExtractor",
+    "DependencyResult",
+    "SourceFile",
+    "EXTRACTORS",
+    "family_of",
+    "make_extractor",
+]
+
+#: family name -> extractor class. The family name is its first (paper) language.
+EXTRACTORS: dict[str, type[DependencyExtractor]] = {
+    "python": PythonExtractor,
+    "java": JavaExtractor,
+    "c-sharp": CSharpExtractor,
+    "c": CFamilyExtractor,
+    "javascript": JavaScriptExtractor,
+    "go": GoExtractor,
+    "rust": RustExtractor,
+    "php": PhpExtractor,
+    "ruby": RubyExtractor,
+}
+_FAMILY = {lang: family for family, cls in EXTRACTORS.items() for lang in cls.languages}
+
+
+def family_of(language: str) -> str | None:
+    """The dependency family of a language (``cpp`` -> ``c``), ``None`` when no extractor reads it."""
+    return _FAMILY.get(language)
+
+
+def make_extractor(family: str, **options) -> DependencyExtractor:
+    """A fresh extractor of ``family``; ``options`` go to extractors that take them (C include dirs, go.mod)."""
+    cls = EXTRACTORS[family]
+    if cls is CFamilyExtractor:
+        return cls(extra_include_dirs=options.get("extra_include_dirs", ()))
+    if cls is GoExtractor:
+        return cls(go_mod_files=options.get("go_mod_files"))
+    return cls()

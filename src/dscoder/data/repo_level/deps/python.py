@@ -1,0 +1,137 @@
+"""Python: ``import a.b``, ``from a.b import c``, relative ``from ..x import y``; packages and ``__init__``.
+
+Resolution: every module file is indexed under all its dotted suffixes (``src/pkg/mod.py`` is ``src.pkg.mod``,
+``pkg.mod`` and ``mod``) because the import root of a repository is unknown (``src/`` layouts, scripts run from
+their folder). When a name matches several files (a name clash), the one whose import root is the closest
+folder above the importing file wins, then the shallowest root. ``from p import n`` uses ``p/n.py`` (or
+``p/n/__init__.py``) when ``n`` is a submodule, else ``p``'s own file (``p.py`` or ``p/__init__.py``).
+Imports inside functions and ``try`` blocks count; imports inside strings and comments do not.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+
+from .base import DependencyExtractor, SourceFile
+from .lexing import strip_python
+
+__all__ = ["PythonExtractor"]
+
+_IMPORT = re.compile(r"(?:^|;)[ \t]*import[ \t]+([^\n;]+)", re.M)
+_FROM = re.compile(r"(?:^|;)[ \t]*from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n;]*)", re.M)
+_CONTINUATION = re.compile(r"\\\r?\n")
+_SUFFIXES = (".py", ".pyi", ".pyw")
+
+
+def _module_parts(path: str) -> tuple[str, list[str]] | None:
+    """``a/b/c.py`` -> (``a/b``, [a, b, c]); ``a/b/__init__.py`` -> (``a/b``, [a, b]) (package dir, parts)."""
+    stem, ext = posixpath.splitext(path)
+    if ext not in _SUFFIXES:
+        return None
+    parts = stem.split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return posixpath.dirname(path), parts
+
+
+class _Index:
+    def __init__(self, files: Sequence[SourceFile]):
+        # dotted name -> list of (root folder, file index)
+        self.names: dict[str, list[tuple[str, int]]] = {}
+        self.by_path: dict[str, int] = {}
+        for i, f in enumerate(files):
+            self.by_path[f.path] = i
+            mp = _module_parts(f.path)
+            if mp is None or not mp[1]:
+                continue
+            parts = mp[1]
+            for k in range(len(parts)):
+                self.names.setdefault(".".join(parts[k:]), []).append(("/".join(parts[:k]), i))
+        for cands in self.names.values():
+            # .pyi stubs and .py modules may share a name: prefer .py (sorted later by root anyway)
+            cands.sort(key=lambda c: (c[0].count("/") if c[0] else -1, c[0], files[c[1]].path.endswith(".pyi")))
+
+    def lookup(self, dotted: str, importer_dir: str) -> int | None:
+        cands = self.names.get(dotted)
+        if not cands:
+            return None
+        if len(cands) == 1:
+            return cands[0][1]
+        best, best_depth = None, -2
+        for root, i in cands:
+            if root == "" or importer_dir == root or importer_dir.startswith(root + "/"):
+                depth = root.count("/") if root else -1
+                if depth > best_depth:
+                    best, best_depth = i, depth
+        return best if best is not None else cands[0][1]
+
+    def module_at(self, folder: str, name_parts: list[str]) -> int | None:
+        """File of the module ``folder/name_parts`` (a ``.py`` file or a package ``__init__``)."""
+        base = posixpath.join(folder, *name_parts) if name_parts else folder
+        for cand in (base + ".py", base + ".pyi", posixpath.join(base, "__init__.py"), posixpath.join(base, "__init__.pyi")):
+            if cand.startswith("/"):
+                cand = cand[1:]
+            i = self.by_path.get(cand)
+            if i is not None:
+                return i
+        return None
+
+
+def _names(clause: str) -> list[str]:
+    clause = clause.strip().strip("()")
+    out = []
+    for item in clause.split(","):
+        item = item.strip().split()
+        if item and item[0] != "*":
+            out.append(item[0])
+        elif item:
+            out.append("*")
+    return out
+
+
+class PythonExtractor(DependencyExtractor):
+    languages = frozenset({"python"})
+
+    def build_index(self, files: Sequence[SourceFile]) -> _Index:
+        return _Index(files)
+
+    def references(self, i: int, file: SourceFile, index: _Index) -> Iterable[int | None]:
+        code = strip_python(file.text)
+        if "\\" in code:
+            code = _CONTINUATION.sub(" ", code)
+        folder = posixpath.dirname(file.path)
+        for m in _IMPORT.finditer(code):
+            for item in m.group(1).split(","):
+                name = item.strip().split(" ")[0].strip()
+                if name and re.fullmatch(r"[\w.]+", name):
+                    yield index.lookup(name, folder)
+        for m in _FROM.finditer(code):
+            dots, module, clause = m.group(1), m.group(2), m.group(3)
+            names = _names(clause)
+            if dots:
+                yield from self._relative(file, len(dots), module, names, index)
+                continue
+            if not module:
+                continue
+            submodules = [index.lookup(f"{module}.{n}", folder) for n in names if n != "*"]
+            found = [s for s in submodules if s is not None]
+            if len(found) < len(submodules) or not submodules:
+                found.append(index.lookup(module, folder))  # names defined in the module itself
+            yield from found if found else (None,)
+
+    @staticmethod
+    def _relative(file: SourceFile, level: int, module: str, names: list[str], index: _Index) -> Iterable[int | None]:
+        folder = posixpath.dirname(file.path)
+        for _ in range(level - 1):
+            if not folder:
+                yield None
+                return
+            folder = posixpath.dirname(folder)
+        parts = module.split(".") if module else []
+        found = [index.module_at(folder, parts + [n]) for n in names if n != "*"]
+        hits = [f for f in found if f is not None]
+        if len(hits) < len(found) or not found:
+            hits.append(index.module_at(folder, parts))
+        yield from hits if hits else (None,)

@@ -1,0 +1,264 @@
+"""The repository-level stage as datatrove pipelines: group → order → MinHash dedup (report §2.2–2.3).
+
+Executors, chained with ``depends`` (each has its own logging folder under ``logs``, so a rerun skips the
+tasks that finished and redoes only the others):
+
+1. ``group``: input reader → :class:`RepoBucketRouter` → per-bucket shards (``tasks`` tasks);
+2. ``order``: :class:`RepoSampleBuilder` → ordered samples (one task per bucket);
+3. ``minhash_signatures`` → ``minhash_buckets`` (``bands`` × k tasks) → ``minhash_clusters`` (1 task) →
+   ``minhash_filter`` (same reader and task count as the signatures, as datatrove requires) → ``output``.
+
+:func:`run_repo_level_stage` is the plain function the demo calls; :func:`build_executors` gives the chain for
+a local, Slurm or Ray run (``datatrove_pipelines/repo_level.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .config import RepoLevelConfig
+
+__all__ = ["build_executors", "run_repo_level", "run_repo_level_stage", "collect_counts", "STAGES"]
+
+STAGES = ("group", "order", "minhash_signatures", "minhash_buckets", "minhash_clusters", "minhash_filter")
+
+
+def _work(config: RepoLevelConfig) -> Path:
+    return Path(config.work) if config.work else Path(config.output).with_name(Path(config.output).name + "_work")
+
+
+def _input_reader(folder: Path):
+    from datatrove.pipeline.readers import JsonlReader, ParquetReader
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: input folder of the repo-level stage does not exist")
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    if any(p.name.endswith(".parquet") for p in files):
+        return ParquetReader(str(folder), glob_pattern="**/*.parquet", doc_progress=True)
+    if not any(".jsonl" in p.name for p in files):
+        raise FileNotFoundError(f"{folder}: no .jsonl, .jsonl.gz or .parquet file records in the input folder")
+    return JsonlReader(str(folder), glob_pattern="**/*.jsonl*", doc_progress=True)
+
+
+def _executor(config: RepoLevelConfig, pipeline: list, tasks: int, name: str, depends=None):
+    ex = config.executor
+    logs = str(Path(config.logs) / name)
+    if ex.kind == "local":
+        from datatrove.executor import LocalPipelineExecutor
+
+        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=min(ex.workers, tasks), logging_dir=logs, depends=depends)
+    if ex.kind == "slurm":
+        from datatrove.executor import SlurmPipelineExecutor
+
+        return SlurmPipelineExecutor(
+            pipeline,
+            tasks=tasks,
+            time=ex.slurm_time,
+            partition=ex.slurm_partition,
+            cpus_per_task=ex.slurm_cpus_per_task,
+            mem_per_cpu_gb=ex.slurm_mem_per_cpu_gb,
+            workers=ex.workers,
+            job_name=f"repo_level_{name}",
+            logging_dir=logs,
+            depends=depends,
+        )
+    from datatrove.executor import RayPipelineExecutor
+
+    return RayPipelineExecutor(
+        pipeline, tasks=tasks, workers=ex.workers, logging_dir=logs, depends=depends, mem_per_cpu_gb=ex.slurm_mem_per_cpu_gb
+    )
+
+
+def build_executors(config: RepoLevelConfig) -> list:
+    """The chained executors of the stage, in order (running the last one runs them all)."""
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from .grouping import BUCKET_FILENAME, RepoBucketRouter, RepoSampleBuilder
+
+    work = _work(config)
+    excluded = Path(config.excluded) if config.excluded else None
+    invalid_writer = (
+        JsonlWriter(str(excluded / "repo_level_invalid"), expand_metadata=True) if excluded is not None else None
+    )
+    group = _executor(
+        config,
+        [
+            _input_reader(Path(config.input)),
+            RepoBucketRouter(config.grouping.buckets, exclusion_writer=invalid_writer),
+            JsonlWriter(str(work / "buckets"), output_filename=BUCKET_FILENAME),
+        ],
+        config.tasks,
+        "group",
+    )
+    ordered_folder = work / "ordered" if config.dedup.enabled else Path(config.output)
+    order = _executor(
+        config,
+        [
+            RepoSampleBuilder(str(work / "buckets"), config.grouping, config.ordering),
+            JsonlWriter(str(ordered_folder), expand_metadata=True),
+        ],
+        config.grouping.buckets,
+        "order",
+        depends=group,
+    )
+    if not config.dedup.enabled:
+        return [group, order]
+
+    from datatrove.pipeline.dedup.minhash import (
+        MinhashDedupBuckets,
+        MinhashDedupCluster,
+        MinhashDedupFilter,
+        MinhashDedupSignature,
+    )
+
+    from .dedup import CodeWordTokenizer, minhash_config
+
+    mh = minhash_config(config.dedup)
+    tasks = config.dedup.signature_tasks
+
+    def samples_reader():
+        return JsonlReader(str(ordered_folder), glob_pattern="*.jsonl.gz", doc_progress=True)
+
+    sigs = _executor(
+        config,
+        [samples_reader(), MinhashDedupSignature(str(work / "minhash" / "signatures"), config=mh, language=CodeWordTokenizer())],
+        tasks,
+        "minhash_signatures",
+        depends=order,
+    )
+    buckets = _executor(
+        config,
+        [MinhashDedupBuckets(str(work / "minhash" / "signatures"), str(work / "minhash" / "buckets"), config=mh)],
+        config.dedup.bands * config.dedup.bucket_tasks_per_band,
+        "minhash_buckets",
+        depends=sigs,
+    )
+    clusters = _executor(
+        config,
+        [
+            MinhashDedupCluster(
+                str(work / "minhash" / "buckets"), str(work / "minhash" / "remove_ids"), config=mh, save_cluster_id=True, save_cluster_size=True
+            )
+        ],
+        1,
+        "minhash_clusters",
+        depends=buckets,
+    )
+    dup_writer = (
+        JsonlWriter(str(excluded / "repo_level_near_duplicates"), expand_metadata=True, adapter=_near_duplicate_adapter)
+        if excluded is not None
+        else None
+    )
+    filt = _executor(
+        config,
+        [
+            samples_reader(),
+            MinhashDedupFilter(str(work / "minhash" / "remove_ids"), exclusion_writer=dup_writer, load_cluster_ids=True, load_cluster_sizes=True),
+            JsonlWriter(str(config.output), expand_metadata=True),
+        ],
+        tasks,
+        "minhash_filter",
+        depends=clusters,
+    )
+    return [group, order, sigs, buckets, clusters, filt]
+
+
+def _near_duplicate_adapter(self, document) -> dict:
+    data = {"text": document.text, "id": document.id, **document.metadata}
+    data["filter_reason"] = "dedup:near_duplicate"
+    return data
+
+
+def _stats(logs: Path) -> dict[str, float]:
+    """Totals of every stat of a datatrove logging folder's merged ``stats.json``."""
+    path = logs / "stats.json"
+    if not path.is_file():
+        return {}
+    totals: dict[str, float] = {}
+    for step in json.loads(path.read_text()):
+        for key, value in step.get("stats", {}).items():
+            total = value.get("total", 0) if isinstance(value, dict) else value
+            if isinstance(total, (int, float)):
+                totals[key] = totals.get(key, 0) + total
+    return totals
+
+
+def collect_counts(config: RepoLevelConfig) -> dict[str, Any]:
+    """The stage's summary counts, read back from the logging folders' stats."""
+    logs = Path(config.logs)
+    group, order = _stats(logs / "group"), _stats(logs / "order")
+    counts: dict[str, Any] = {
+        "files_in": int(group.get("files_in", 0)),
+        "files_routed": int(group.get("routed", 0)),
+    }
+    counts.update({k: int(v) for k, v in sorted(group.items()) if k.startswith("repo_level:")})
+    keys = (
+        "repositories", "one_file_repositories", "repositories_split", "repository_parts", "files_repo_level",
+        "components", "samples_repo", "samples_file", "references", "resolved_references", "unresolved_references",
+        "self_imports", "edges", "acyclic_edges", "cyclic_edges", "cycles_broken", "paper_out_of_order",
+        "scc_out_of_order",
+    )  # fmt: skip
+    counts.update({k: int(order.get(k, 0)) for k in keys})
+    counts.update({k: int(v) for k, v in sorted(order.items()) if k.startswith("repo_level:")})
+    acyclic = order.get("acyclic_edges", 0)
+    for name in ("paper", "scc"):
+        counts[f"in_order_share_{name}"] = order.get(f"{name}_acyclic_in_order", 0) / acyclic if acyclic else 1.0
+    samples = counts["samples_repo"] + counts["samples_file"]
+    if config.dedup.enabled:
+        removed = 0
+        remove_dir = _work(config) / "minhash" / "remove_ids"
+        for f in remove_dir.glob("*.remove"):
+            removed += f.stat().st_size // 4  # uint32 document indices
+        counts["duplicates_removed"] = removed
+        counts["samples_out"] = samples - removed
+    else:
+        counts["duplicates_removed"] = 0
+        counts["samples_out"] = samples
+    return counts
+
+
+def run_repo_level(config: RepoLevelConfig) -> dict[str, Any]:
+    """Run (or resume) the stage described by ``config`` and return its counts (local executor)."""
+    executors = build_executors(config)
+    executors[-1].run()
+    return collect_counts(config)
+
+
+def run_repo_level_stage(
+    input_dir: str | Path,
+    output_dir: str | Path,
+    logs_dir: str | Path,
+    excluded_dir: str | Path | None = None,
+    tasks: int = 2,
+    workers: int = 2,
+    order: str = "paper",
+    buckets: int | None = None,
+    dedup: bool = True,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Demo entry point: kept file records in ``input_dir`` → samples in ``output_dir`` (JSONL.gz).
+
+    Returns counts: repositories, components, samples, cycles broken, duplicates removed, the in-order share of
+    acyclic dependency edges for both orders (``in_order_share_paper`` / ``in_order_share_scc``) and more."""
+    from dscoder.config import config_from_dict
+
+    config = config_from_dict(
+        {
+            "input": str(input_dir),
+            "output": str(output_dir),
+            "logs": str(logs_dir),
+            "excluded": str(excluded_dir) if excluded_dir is not None else None,
+            "tasks": tasks,
+            "grouping": {"buckets": buckets or max(tasks, workers)},
+            "ordering": {"order": order, "seed": seed},
+            "dedup": {"enabled": dedup, "signature_tasks": tasks},
+            "executor": {"kind": "local", "workers": workers},
+        },
+        RepoLevelConfig,
+        source="run_repo_level_stage",
+    )
+    return run_repo_level(config)
