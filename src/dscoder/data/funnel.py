@@ -112,18 +112,18 @@ def _pct(part: int, whole: int) -> str:
 
 
 def funnel_table(funnel: Funnel, title: str = "filter funnel"):
-    """The funnel as a rich table: rows in pipeline order, files and bytes with their share of the input."""
+    """The funnel as a rich table: drop reasons in pipeline order, files and bytes with their share of the input."""
     from rich.table import Table
 
     table = Table(title=title)
-    for name, justify in (("stage", "left"), ("reason", "left"), ("files", "right"), ("% files", "right"),
-                          ("bytes", "right"), ("% bytes", "right")):  # fmt: skip
-        table.add_column(name, justify=justify)
-    table.add_row("input", "", f"{funnel.files_in:,}", "100%", f"{funnel.bytes_in:,}", "100%", style="bold")
+    table.add_column("step / drop reason", no_wrap=True)
+    for name in ("files", "% files", "bytes", "% bytes"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_row("input", f"{funnel.files_in:,}", "100%", f"{funnel.bytes_in:,}", "100%", style="bold")
     for r in funnel.drops:
-        table.add_row(r.step.split(": ", 1)[-1], r.reason, f"-{r.files:,}", _pct(r.files, funnel.files_in),
-                      f"-{r.bytes:,}", _pct(r.bytes, funnel.bytes_in))  # fmt: skip
-    table.add_row("kept", "", f"{funnel.files_kept:,}", _pct(funnel.files_kept, funnel.files_in),
+        table.add_row(f"  {r.reason}", f"-{r.files:,}", _pct(r.files, funnel.files_in), f"-{r.bytes:,}",
+                      _pct(r.bytes, funnel.bytes_in))  # fmt: skip
+    table.add_row("kept", f"{funnel.files_kept:,}", _pct(funnel.files_kept, funnel.files_in),
                   f"{funnel.bytes_kept:,}", _pct(funnel.bytes_kept, funnel.bytes_in), style="bold green")  # fmt: skip
     return table
 
@@ -151,7 +151,7 @@ def plot_funnel(funnel: Funnel, png_path: str | Path, title: str = "filter funne
     ax.set_xlim(0, 130)
     ax.set_xlabel("% of input")
     ax.set_title(title)
-    ax.legend(loc="lower right")
+    ax.legend(loc="center right")
     fig.tight_layout()
     png_path = Path(png_path)
     png_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,58 @@
+"""Filter stage (report §2.1, §2.4): checked reader -> language -> rules -> heuristics -> syntax -> [quality model]
+-> writer, with every dropped file kept in the exclusion folder with its reason.
+
+    .venv/bin/python datatrove_pipelines/filter_code.py --config datatrove_pipelines/filter_code.yaml \
+        [--input DIR] [--output DIR] [--excluded DIR] [--logs DIR] [--set executor.kind=ray ...]
+
+The executor (local, Slurm, Ray) is chosen in the YAML's ``executor`` section; the funnel is printed at the end
+(and can be printed again with ``dscoder data report LOGDIR``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import yaml
+from rich.console import Console
+
+from dscoder.config import load_yaml_config
+from dscoder.data.filters import FilterPipelineConfig, run_filter_stage
+from dscoder.data.funnel import funnel_table, load_funnel, plot_funnel
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", type=Path, default=HERE / "filter_code.yaml")
+    parser.add_argument("--input", type=Path, help="folder of file records (default: reader.folder)")
+    parser.add_argument("--output", type=Path, help="kept files (default: output_folder)")
+    parser.add_argument("--excluded", type=Path, help="dropped files with reasons (default: excluded_folder)")
+    parser.add_argument("--logs", type=Path, help="datatrove logging folder (default: logging_folder)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
+    args = parser.parse_args(argv)
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--set expects KEY=VALUE, got {item!r}")
+        overrides[key] = yaml.safe_load(value)
+    config = load_yaml_config(args.config, FilterPipelineConfig, overrides)
+    output = args.output or config.output_folder
+    excluded = args.excluded or config.excluded_folder
+    logs = args.logs or config.logging_folder
+    if output is None or excluded is None or logs is None:
+        parser.error("output, excluded and logs folders are needed (in the YAML or as options)")
+    run_filter_stage(
+        args.input or config.reader.folder, output, excluded, logs,
+        tasks=config.executor.tasks, workers=config.executor.workers, config=config,
+    )  # fmt: skip
+    funnel = load_funnel(logs)
+    Console().print(funnel_table(funnel, title=f"filter funnel ({logs})"))
+    Console().print(f"chart: {plot_funnel(funnel, Path(logs) / 'funnel.png')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
