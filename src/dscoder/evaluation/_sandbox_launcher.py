@@ -9,10 +9,12 @@ Steps, in order (each one needs the privileges the next one drops):
    without root it tries a user namespace first (``CLONE_NEWUSER | CLONE_NEWNET``);
 2. resource limits: CPU seconds, address space, file size (also caps captured output), process count, no
    core dumps;
-3. drop to an unprivileged uid/gid that owns nothing but the program's temp dir (root only). This is what
+3. (root) paths the program must read (the interpreter) that lie under a dir the uid cannot enter are bound
+   back, read-only, under an empty tmpfs in a private mount namespace;
+4. drop to an unprivileged uid/gid that owns nothing but the program's temp dir (root only). This is what
    makes ``RLIMIT_NPROC`` bind (the kernel ignores it for root), what stops the program from writing or
    deleting files outside its dir, and what stops it from signalling the harness;
-4. ``chdir`` into the temp dir and ``execve`` the program with a minimal environment.
+5. ``chdir`` into the temp dir and ``execve`` the program with a minimal environment.
 
 Exit codes of the launcher itself (the program never started): 97 isolation failed, 127 exec failed.
 """
@@ -21,10 +23,15 @@ import ctypes
 import json
 import os
 import resource
+import select
+import signal
 import sys
+import traceback
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
+CLONE_NEWNS = 0x00020000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 EXIT_ISOLATION_FAILED = 97
 EXIT_EXEC_FAILED = 127
 
@@ -55,6 +62,30 @@ def _leave_network(as_root):
     return error
 
 
+def _mount(libc, source, target, fstype, flags, data=None):
+    enc = [None if v is None else v.encode() for v in (source, target, fstype, data)]
+    if libc.mount(enc[0], enc[1], enc[2], ctypes.c_ulong(flags), enc[3]) != 0:
+        raise OSError(ctypes.get_errno(), f"mount {target}: {os.strerror(ctypes.get_errno())}")
+
+
+def _expose(groups):
+    """Make read-only paths reachable that sit under a dir the sandbox uid cannot enter (e.g. an interpreter
+    under root's 0700 home): in a private mount namespace, cover the dir with an empty tmpfs (hiding the rest
+    of it) and bind the needed paths back at their own place, read-only."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), f"unshare(CLONE_NEWNS): {os.strerror(ctypes.get_errno())}")
+    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+    for hidden, paths in groups:
+        fds = [(path, os.open(path, os.O_PATH)) for path in paths]
+        _mount(libc, "tmpfs", hidden, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k")
+        for path, fd in fds:
+            os.makedirs(path, exist_ok=True)
+            _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+            _mount(libc, None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
+            os.close(fd)
+
+
 def _processes_of(uid):
     count = 0
     for name in os.listdir("/proc"):
@@ -76,8 +107,8 @@ def _set_limit(which, value):
     resource.setrlimit(which, (value, value))
 
 
-def main():
-    cfg = json.loads(sys.argv[1])
+def isolate(cfg):
+    """Steps 1-5 of the module docstring for the calling process (exits 97 when isolation fails)."""
     as_root = os.geteuid() == 0
     limits = cfg["limits"]
 
@@ -85,6 +116,13 @@ def main():
         error = _leave_network(as_root)
         if error is not None and cfg.get("network_required", True):
             sys.stderr.write(f"sandbox: cannot create a network namespace: {error}\n")
+            os._exit(EXIT_ISOLATION_FAILED)
+
+    if as_root and cfg.get("expose"):
+        try:
+            _expose(cfg["expose"])
+        except OSError as exc:
+            sys.stderr.write(f"sandbox: cannot expose the interpreter's paths: {exc}\n")
             os._exit(EXIT_ISOLATION_FAILED)
 
     cpu = limits.get("cpu_s")
@@ -112,6 +150,11 @@ def main():
 
     os.chdir(cfg["cwd"])
     os.umask(0o077)
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    isolate(cfg)
     argv = cfg["argv"]
     try:
         os.execvpe(argv[0], argv, cfg["env"])
@@ -120,5 +163,102 @@ def main():
         os._exit(EXIT_EXEC_FAILED)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Zygote: a warm interpreter that forks one isolated child per Python program (no interpreter start-up, helper
+# modules such as numpy imported once). Protocol on stdin/stdout, one JSON object per line:
+#   in:  {"id", "cfg", "script", "stdout", "stderr"}
+#   out: {"id", "pid"} once forked, then {"id", "status"} (waitpid status) when the child ended.
+# Single-threaded (SIGCHLD wakes the select loop), so forking never copies a lock held by another thread.
+
+
+def _run_python_child(request):
+    os.setsid()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(os.open(request["stdout"], os.O_WRONLY | os.O_APPEND), 1)
+    os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_APPEND), 2)
+    cfg = request["cfg"]
+    isolate(cfg)
+    os.environ.clear()
+    os.environ.update(cfg["env"])
+    script = request["script"]
+    sys.argv = [script]
+    sys.path[0:0] = [os.path.dirname(script)]
+    code = 0
+    try:
+        with open(script, encoding="utf-8") as f:
+            source = f.read()
+        exec(compile(source, script, "exec"), {"__name__": "__main__", "__file__": script, "__builtins__": __builtins__})
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if not isinstance(exc.code, int) and exc.code is not None:
+            sys.stderr.write(f"{exc.code}\n")
+    except BaseException:  # noqa: BLE001 - report like the interpreter would
+        traceback.print_exc()
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 - e.g. output over RLIMIT_FSIZE
+        code = code or 1
+    os._exit(code & 0xFF)
+
+
+def zygote(preload):
+    for name in preload:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    out = sys.stdout.fileno()
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w)
+    children, buffer = {}, b""
+    os.write(out, b'{"ready": true}\n')
+    while True:
+        try:
+            readable, _, _ = select.select([0, wake_r], [], [])
+        except InterruptedError:
+            readable = [wake_r]
+        if wake_r in readable:
+            try:
+                os.read(wake_r, 4096)
+            except BlockingIOError:
+                pass
+        while children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            rid = children.pop(pid, None)
+            if rid is not None:
+                os.write(out, (json.dumps({"id": rid, "status": status}) + "\n").encode())
+        if 0 in readable:
+            chunk = os.read(0, 1 << 16)
+            if not chunk:
+                return
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                request = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    try:
+                        _run_python_child(request)
+                    finally:
+                        os._exit(EXIT_ISOLATION_FAILED)
+                children[pid] = request["id"]
+                os.write(out, (json.dumps({"id": request["id"], "pid": pid}) + "\n").encode())
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 2 and sys.argv[1] == "--zygote":
+        zygote(json.loads(sys.argv[2]))
+    else:
+        main()

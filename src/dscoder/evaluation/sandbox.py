@@ -50,6 +50,11 @@ __all__ = [
 
 _LAUNCHER = Path(__file__).with_name("_sandbox_launcher.py")
 _EXIT_ISOLATION_FAILED = 97
+#: Modules the warm Python zygote imports once (the HumanEval scripts' import helper).
+DEFAULT_PRELOAD = (
+    "math", "re", "copy", "datetime", "itertools", "collections", "heapq", "functools", "hashlib", "string",
+    "typing", "numpy",
+)
 EXECUTION_WARNING = (
     "running model-generated code is unsafe in general; dscoder runs it in a sandbox (own process, temp dir, "
     "resource limits, no network, throw-away uid when root). Pass allow_code_execution=True "
@@ -93,6 +98,7 @@ class Step:
     name: str = "run"
     limits: Limits = field(default_factory=Limits)
     stdin: str | None = None
+    python_script: str | None = None  #: run this file of the program's dir in the warm Python zygote instead
 
 
 @dataclass
@@ -148,11 +154,109 @@ def _kill_uid(uid: int, rounds: int = 20) -> None:
         time.sleep(0.01)
 
 
+def _unreachable_paths(paths: Iterable[str]) -> list[list]:
+    """``[[hidden_dir, [paths...]], ...]``: paths under a dir that other uids cannot enter (mode without o+x)."""
+    groups: dict[str, list[str]] = {}
+    for path in dict.fromkeys(os.path.realpath(p) for p in paths):
+        parts = Path(path).parts
+        for i in range(2, len(parts) + 1):
+            ancestor = str(Path(*parts[:i]))
+            try:
+                if not os.stat(ancestor).st_mode & 0o001:
+                    groups.setdefault(ancestor, []).append(path)
+                    break
+            except OSError:
+                break
+    return [[hidden, sorted(set(ps))] for hidden, ps in groups.items()]
+
+
 def _read_capped(f, limit: int) -> str:
     f.seek(0)
     data = f.read(limit + 1)
     text = data[:limit].decode("utf-8", errors="replace")
     return text + ("\n[output truncated]" if len(data) > limit else "")
+
+
+class _Zygote:
+    """Parent side of the launcher's zygote (see :mod:`._sandbox_launcher`): one warm interpreter that forks an
+    isolated child per Python program. Any failure to start or talk to it makes the sandbox fall back to a
+    fresh interpreter per program."""
+
+    def __init__(self, python: str, preload: Sequence[str]):
+        env = dict(os.environ, PYTHONIOENCODING="utf-8", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
+        self.proc = subprocess.Popen(
+            [python, "-I", str(_LAUNCHER), "--zygote", json.dumps(list(preload))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True,
+        )
+        ready = self.proc.stdout.readline()
+        if not ready.startswith(b'{"ready"'):
+            self.proc.kill()
+            raise RuntimeError("sandbox zygote did not start")
+        self._write_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._pids: dict[int, int] = {}
+        self._status: dict[int, int] = {}
+        self._next = 0
+        self.alive = True
+        threading.Thread(target=self._read, daemon=True, name="dscoder-sandbox-zygote").start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            msg = json.loads(line)
+            with self._cond:
+                if "pid" in msg:
+                    self._pids[msg["id"]] = msg["pid"]
+                else:
+                    self._status[msg["id"]] = msg["status"]
+                self._cond.notify_all()
+        with self._cond:
+            self.alive = False
+            self._cond.notify_all()
+
+    def run(self, cfg: dict, script: str, stdout: str, stderr: str, timeout_s: float) -> tuple[int, bool]:
+        """Run ``script`` in a forked child; return (returncode like Popen's, timed_out)."""
+        with self._write_lock:
+            rid = self._next
+            self._next += 1
+            line = json.dumps({"id": rid, "cfg": cfg, "script": script, "stdout": stdout, "stderr": stderr})
+            self.proc.stdin.write(line.encode() + b"\n")
+            self.proc.stdin.flush()
+        deadline = time.monotonic() + timeout_s
+        timed_out = False
+        with self._cond:
+            while rid not in self._status and self.alive:
+                left = deadline - time.monotonic()
+                if left <= 0 and not timed_out:
+                    timed_out = True
+                    pid = self._pids.get(rid)
+                    if pid is not None:
+                        try:
+                            os.killpg(pid, signal.SIGKILL)
+                        except (ProcessLookupError, PermissionError):
+                            pass
+                    continue
+                self._cond.wait(timeout=max(left, 0.05) if not timed_out else 0.05)
+            if rid not in self._status:
+                raise RuntimeError("sandbox zygote died")
+            status = self._status.pop(rid)
+            pid = self._pids.pop(rid, None)
+        if pid is not None:
+            try:  # background children of a finished program
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        return os.waitstatus_to_exitcode(status), timed_out
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
 class Sandbox:
@@ -172,6 +276,8 @@ class Sandbox:
         root_dir: str | Path | None = None,
         drop_privileges: bool = True,
         python: str | None = None,
+        use_zygote: bool = True,
+        preload: Sequence[str] = DEFAULT_PRELOAD,
     ):
         if not allow_code_execution:
             raise CodeExecutionNotAllowed()
@@ -185,8 +291,12 @@ class Sandbox:
         self._uids = _UidPool(self.workers + 4) if self.switch_uid else None
         self._lock = threading.Lock()
         self._tmp_root: Path | None = None
+        self._expose = _unreachable_paths([sys.base_prefix, sys.prefix, sys.exec_prefix]) if self.switch_uid else []
         self.network_isolated = self._probe_network() if network == "isolate" else False
         self.python = self._pick_python(python)
+        self.preload = tuple(preload)
+        self._zygote: _Zygote | None = None
+        self._zygote_failed = not use_zygote
 
     # -- setup --------------------------------------------------------------------------------------------
     def _probe_network(self) -> bool:
@@ -229,7 +339,20 @@ class Sandbox:
                 self._tmp_root.chmod(0o711)  # other uids may enter their own dir, not list the others
             return self._tmp_root
 
+    def _get_zygote(self) -> _Zygote | None:
+        with self._lock:
+            if self._zygote is None and not self._zygote_failed:
+                try:
+                    self._zygote = _Zygote(self.python, self.preload)
+                except (OSError, RuntimeError) as exc:
+                    logger.warning("sandbox: no warm Python zygote (%s); one interpreter per program", exc)
+                    self._zygote_failed = True
+            return self._zygote
+
     def close(self) -> None:
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
         if self._tmp_root is not None:
             shutil.rmtree(self._tmp_root, ignore_errors=True)
             self._tmp_root = None
@@ -262,6 +385,7 @@ class Sandbox:
             "gid": gid,
             "network": self.network,
             "network_required": network_required,
+            "expose": self._expose if uid is not None else [],
         }
 
     # -- running ------------------------------------------------------------------------------------------
@@ -300,7 +424,53 @@ class Sandbox:
         cfg = self._launcher_config(
             step.argv, workdir, limits, uid, uid, network_required=self.network_isolated
         )
+        zygote = self._get_zygote() if step.python_script and step.stdin is None else None
         start = time.perf_counter()
+        if zygote is not None:
+            # Named, root-only files (the child opens them before dropping privileges), outside the program's dir.
+            out_fd, out_name = tempfile.mkstemp(dir=self._tmp(), prefix="o")
+            err_fd, err_name = tempfile.mkstemp(dir=self._tmp(), prefix="e")
+            try:
+                try:
+                    rc, timed_out = zygote.run(
+                        cfg, str(workdir / step.python_script), out_name, err_name, limits.timeout_s
+                    )
+                except RuntimeError:
+                    self._zygote_failed, self._zygote = True, None
+                    logger.warning("sandbox: the Python zygote stopped; one interpreter per program from now on")
+                    return self._run_step(workdir, step, uid)
+                wall = time.perf_counter() - start
+                with os.fdopen(out_fd, "rb") as out, os.fdopen(err_fd, "rb") as err:
+                    stdout = _read_capped(out, limits.keep_output_bytes)
+                    stderr = _read_capped(err, limits.keep_output_bytes)
+            finally:
+                for name in (out_name, err_name):
+                    os.unlink(name)
+        else:
+            rc, timed_out, wall, stdout, stderr = self._run_process(workdir, step, cfg, start)
+        if timed_out:
+            status = "timeout"
+        elif rc == 0:
+            status = "ok"
+        elif rc == _EXIT_ISOLATION_FAILED and stderr.startswith("sandbox:"):
+            status = "sandbox_error"
+        elif rc < 0:
+            status = "timeout" if -rc in (signal.SIGXCPU,) else f"killed:{signal.Signals(-rc).name}"
+        else:
+            status = "failed"
+        return ExecResult(
+            ok=status == "ok",
+            status=status,
+            step=step.name,
+            returncode=rc,
+            stdout=stdout,
+            stderr=stderr,
+            wall_s=round(wall, 4),
+            network_isolated=self.network_isolated,
+        )
+
+    def _run_process(self, workdir: Path, step: Step, cfg: dict, start: float):
+        limits = step.limits
         # Unnamed files outside the program's dir: the program can neither swap them for a link nor read them.
         with tempfile.TemporaryFile(dir=self._tmp()) as out, tempfile.TemporaryFile(dir=self._tmp()) as err:
             proc = subprocess.Popen(
@@ -331,27 +501,7 @@ class Sandbox:
             wall = time.perf_counter() - start
             stdout = _read_capped(out, limits.keep_output_bytes)
             stderr = _read_capped(err, limits.keep_output_bytes)
-        rc = proc.returncode
-        if timed_out:
-            status = "timeout"
-        elif rc == 0:
-            status = "ok"
-        elif rc == _EXIT_ISOLATION_FAILED and stderr.startswith("sandbox:"):
-            status = "sandbox_error"
-        elif rc < 0:
-            status = "timeout" if -rc in (signal.SIGXCPU,) else f"killed:{signal.Signals(-rc).name}"
-        else:
-            status = "failed"
-        return ExecResult(
-            ok=status == "ok",
-            status=status,
-            step=step.name,
-            returncode=rc,
-            stdout=stdout,
-            stderr=stderr,
-            wall_s=round(wall, 4),
-            network_isolated=self.network_isolated,
-        )
+        return proc.returncode, timed_out, wall, stdout, stderr
 
     def run_many(
         self,

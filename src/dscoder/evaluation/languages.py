@@ -1,0 +1,137 @@
+"""How a program of each HumanEval language (report §4.1, Table 3) is built and run inside the sandbox.
+
+Commands follow the DeepSeek-Coder evaluation scripts and MultiPL-E (the source of the multilingual HumanEval
+files): C++17 with g++, Java with javac/java and javatuples on the class path (MultiPL-E's Java prompts import
+``org.javatuples``), PHP CLI, TypeScript through ``tsc`` (type errors fail, as in MultiPL-E) then node,
+JavaScript with node, C# with mono's ``mcs -d:DEBUG`` then ``mono`` (``Debug.Assert`` only fires with DEBUG),
+Bash. A language whose tools are missing is reported by :func:`missing_toolchain` so its task can be skipped
+with a clear message; ``make toolchains`` installs them from Debian and npm.
+
+Every program ends by printing a per-run random marker (:func:`with_end_marker`): a program that exits with
+status 0 before its assertions ran (``sys.exit(0)``, ``exit(0)``, ``process.exit(0)``) never prints it and
+is scored as a failure.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+from dataclasses import dataclass, replace
+
+from dscoder.evaluation.sandbox import Limits, Step
+
+__all__ = ["LanguageSpec", "LANGUAGES", "get_language", "missing_toolchain", "with_end_marker"]
+
+_JAVA_CP_CANDIDATES = ("/usr/share/java/javatuples.jar", "/usr/share/java/javatuples-1.2.jar")
+
+
+def _javatuples() -> str | None:
+    for path in (os.environ.get("DSCODER_JAVATUPLES_JAR"), *_JAVA_CP_CANDIDATES):
+        if path and os.path.isfile(path):
+            return path
+    found = glob.glob("/usr/share/java/javatuples*.jar")
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class LanguageSpec:
+    """One language: source file name, tools, compile and run commands, and its end-marker statement."""
+
+    name: str  #: MultiPL-E suffix: python, cpp, java, php, ts, cs, sh, js
+    display: str  #: as in the report's tables
+    filename: str
+    tools: tuple[str, ...]
+    run: tuple[str, ...]
+    compile: tuple[str, ...] | None = None
+    marker_statement: str = ""  #: ``{marker}`` is replaced by the run's marker
+    marker_before_braces: int = 0  #: insert the statement before this many closing braces from the end
+    runtime_reserves_memory: bool = False  #: JVM / mono / node reserve large address space: no RLIMIT_AS
+    max_processes: int = 32
+
+    def steps(self, python: str, timeout_s: float, memory_bytes: int | None = 4 << 30) -> list[Step]:
+        memory = None if self.runtime_reserves_memory else memory_bytes
+        run_limits = Limits(timeout_s=timeout_s, memory_bytes=memory, max_processes=self.max_processes)
+        steps = []
+        if self.compile is not None:
+            compile_limits = replace(run_limits, timeout_s=max(60.0, timeout_s), max_processes=64)
+            steps.append(Step(self._fill(self.compile, python), name="compile", limits=compile_limits))
+        script = self.filename if self.name == "python" else None  # Python runs in the sandbox's warm zygote
+        steps.append(Step(self._fill(self.run, python), name="run", limits=run_limits, python_script=script))
+        return steps
+
+    def _fill(self, argv: tuple[str, ...], python: str) -> tuple[str, ...]:
+        cp = _javatuples()
+        out = []
+        for arg in argv:
+            if arg == "{python}":
+                out.append(python)
+            elif "{classpath}" in arg:
+                out.append(arg.replace("{classpath}", f".:{cp}" if cp else "."))
+            else:
+                out.append(arg)
+        return tuple(out)
+
+
+LANGUAGES: dict[str, LanguageSpec] = {
+    spec.name: spec
+    for spec in (
+        LanguageSpec("python", "Python", "main.py", ("python",), ("{python}", "main.py"),
+                     marker_statement='print("{marker}")'),
+        LanguageSpec("cpp", "C++", "main.cpp", ("g++",), ("./main",),
+                     compile=("g++", "-std=c++17", "-O0", "-o", "main", "main.cpp"),
+                     marker_statement='printf("%s\\n", "{marker}");', marker_before_braces=1),
+        LanguageSpec("java", "Java", "Problem.java", ("javac", "java"),
+                     ("java", "-ea", "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", "{classpath}",
+                      "Problem"),
+                     compile=("javac", "-J-Xmx1g", "-J-XX:+UseSerialGC", "-cp", "{classpath}", "Problem.java"),
+                     marker_statement='System.out.println("{marker}");', marker_before_braces=2,
+                     runtime_reserves_memory=True, max_processes=128),
+        LanguageSpec("php", "PHP", "main.php", ("php",), ("php", "-f", "main.php"),
+                     marker_statement='echo "{marker}\\n";'),
+        LanguageSpec("ts", "TypeScript", "main.ts", ("tsc", "node"), ("node", "main.js"),
+                     compile=("tsc", "--target", "es2020", "--lib", "es2020,dom", "--module", "commonjs",
+                              "--noEmitOnError", "main.ts"),
+                     marker_statement='console.log("{marker}");', runtime_reserves_memory=True, max_processes=64),
+        LanguageSpec("cs", "C#", "main.cs", ("mcs", "mono"), ("mono", "main.exe"),
+                     compile=("mcs", "-d:DEBUG", "-r:System.Numerics.dll", "-out:main.exe", "main.cs"),
+                     marker_statement='System.Console.WriteLine("{marker}");', marker_before_braces=2,
+                     runtime_reserves_memory=True, max_processes=64),
+        LanguageSpec("sh", "Bash", "main.sh", ("bash",), ("bash", "main.sh"), marker_statement='echo "{marker}"'),
+        LanguageSpec("js", "JavaScript", "main.js", ("node",), ("node", "main.js"),
+                     marker_statement='console.log("{marker}");', runtime_reserves_memory=True, max_processes=64),
+    )
+}
+
+
+def get_language(name: str) -> LanguageSpec:
+    try:
+        return LANGUAGES[name]
+    except KeyError:
+        raise ValueError(f"unknown language {name!r}; one of {', '.join(LANGUAGES)}") from None
+
+
+def missing_toolchain(name: str) -> list[str]:
+    """Tools of ``name`` that are not on PATH (``python`` always counts as present)."""
+    spec = get_language(name)
+    missing = [tool for tool in spec.tools if tool != "python" and shutil.which(tool) is None]
+    if name == "java" and not missing and _javatuples() is None:
+        missing.append("javatuples.jar (Debian: libjavatuples-java; or set DSCODER_JAVATUPLES_JAR)")
+    return missing
+
+
+def with_end_marker(program: str, language: str, marker: str) -> str:
+    """``program`` with a statement printing ``marker`` where its test driver ends (see the module docstring)."""
+    spec = get_language(language)
+    statement = spec.marker_statement.replace("{marker}", marker)
+    if spec.marker_before_braces == 0:
+        if language == "php" and program.rstrip().endswith("?>"):
+            body = program.rstrip()[:-2]
+            return f"{body}\n{statement}\n?>"
+        return f"{program}\n{statement}\n"
+    cut = len(program)
+    for _ in range(spec.marker_before_braces):
+        cut = program.rfind("}", 0, cut)
+        if cut < 0:  # no driver to anchor to: the program cannot pass
+            return program
+    return f"{program[:cut]}{statement}\n{program[cut:]}"

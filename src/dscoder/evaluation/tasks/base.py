@@ -1,0 +1,138 @@
+"""What every evaluation task is: problems -> prompts -> completions -> verdicts -> scores.
+
+A task (one per benchmark variant of report §4) declares how to build each problem's :class:`Request` (prompt,
+stop strings, token budget, chat or not), how to turn the raw model output into the completion the paper's
+scripts score, and how to judge it: by running a program in the sandbox (:func:`execute_programs`) or by
+comparing strings. Data comes from :mod:`dscoder.benchmarks` (issue 5's loaders); nothing is loaded here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from dscoder.evaluation.generation import Request
+from dscoder.evaluation.languages import get_language, missing_toolchain, with_end_marker
+from dscoder.evaluation.metrics import mean
+from dscoder.evaluation.sandbox import Sandbox
+
+__all__ = ["TaskConfig", "Task", "Program", "execute_programs"]
+
+
+@dataclass
+class TaskConfig:
+    """One entry of a suite YAML's ``tasks:`` list (eval/README.md lists which task reads which field)."""
+
+    task: str  #: registry name, e.g. humaneval-python, mbpp, pal-gsm8k, fim-single-line, crossfile-demo
+    mode: Literal["base", "instruct"] = "base"
+    limit: int | None = None  #: first N problems (quick runs, tests)
+    max_new_tokens: int | None = None  #: override the paper's budget
+    timeout_s: float | None = None  #: per-program wall clock (default: the task's)
+    cot: bool = False  #: LeetCode: append the chain-of-thought sentence
+    data: Path | None = None  #: CrossCodeEval JSONL, or a file-record folder/file for the demo tasks
+    source: Literal["auto", "local", "package", "hub"] = "auto"  #: where benchmark data comes from
+    max_problems_per_repo: int = 4  #: crossfile-demo / fim-files: problems taken from one repository
+    seed: int = 0  #: crossfile-demo / fim-files: which lines become problems
+
+
+@dataclass
+class Program:
+    """A program to run for one sample. ``language`` is a key of :data:`~dscoder.evaluation.languages.LANGUAGES`."""
+
+    language: str
+    source: str
+
+
+class Task:
+    """Base class. Subclasses set the class attributes and implement ``load``, ``request`` and ``judge``."""
+
+    name: str = ""
+    display: str = ""  #: column name in the summary table
+    metric: str = "pass@1"  #: pass@1 | exact_match | accuracy
+    needs_execution: bool = True
+    timeout_s: float = 10.0
+
+    def __init__(self, cfg: TaskConfig, data_dir: str | Path | None = None):
+        self.cfg, self.data_dir = cfg, data_dir
+        if cfg.timeout_s is not None:
+            self.timeout_s = cfg.timeout_s
+
+    # -- data ------------------------------------------------------------------------------------------------
+    def problems(self) -> list[dict[str, Any]]:
+        records = self.load()
+        return records[: self.cfg.limit] if self.cfg.limit is not None else records
+
+    def load(self) -> list[dict[str, Any]]:  # pragma: no cover - interface
+        raise TypeError(f"{type(self).__name__} must define load()")
+
+    def skip_reason(self) -> str | None:
+        """Why this task cannot run here (a missing toolchain or library), or None."""
+        return None
+
+    # -- generation ------------------------------------------------------------------------------------------
+    def request(self, problem: dict[str, Any]) -> Request:  # pragma: no cover - interface
+        raise TypeError(f"{type(self).__name__} must define request()")
+
+    def budget(self, default: int) -> int:
+        return self.cfg.max_new_tokens if self.cfg.max_new_tokens is not None else default
+
+    def completion(self, problem: dict[str, Any], output: str) -> str:
+        """The part of the raw output that is scored (default: all of it)."""
+        return output
+
+    # -- judging ---------------------------------------------------------------------------------------------
+    def judge(
+        self, problems: list[dict[str, Any]], completions: list[str], sandbox: Sandbox | None
+    ) -> list[dict[str, Any]]:  # pragma: no cover - interface
+        raise TypeError(f"{type(self).__name__} must define judge()")
+
+    def summarize(self, verdicts: list[dict[str, Any]]) -> dict[str, float]:
+        """Scores in percent, like the paper's tables."""
+        return {self.metric: 100.0 * mean(float(v["passed"]) for v in verdicts)}
+
+
+def toolchain_skip_reason(language: str) -> str | None:
+    missing = missing_toolchain(language)
+    if missing:
+        return f"toolchain missing for {get_language(language).display}: {', '.join(missing)} (run `make toolchains`)"
+    return None
+
+
+def execute_programs(
+    sandbox: Sandbox,
+    programs: list[Program | None],
+    timeout_s: float,
+    progress: str | None = None,
+) -> list[dict[str, Any]]:
+    """Run each program in the sandbox; a program passes when every step exits 0 in time *and* it reaches its
+    end marker (so ``sys.exit(0)`` before the asserts fails). ``None`` (nothing extractable) fails unrun."""
+    marker = f"DSCODER-END-{secrets.token_hex(12)}"
+    jobs, index = [], []
+    for i, program in enumerate(programs):
+        if program is None:
+            continue
+        spec = get_language(program.language)
+        source = with_end_marker(program.source, program.language, marker)
+        jobs.append(({spec.filename: source}, spec.steps(sandbox.python, timeout_s)))
+        index.append(i)
+    verdicts: list[dict[str, Any]] = [
+        {"passed": False, "status": "no_program", "step": None, "stdout": "", "stderr": "", "wall_s": 0.0}
+        for _ in programs
+    ]
+    for i, result in zip(index, sandbox.run_many(jobs, progress=progress)):
+        reached_end = any(line.strip() == marker for line in result.stdout.splitlines())
+        status = result.status
+        if result.ok and not reached_end:
+            status = "exited_before_end"
+        stdout = "\n".join(line for line in result.stdout.splitlines() if line.strip() != marker)
+        verdicts[i] = {
+            "passed": result.ok and reached_end,
+            "status": "passed" if result.ok and reached_end else status,
+            "step": result.step,
+            "stdout": stdout[-2000:],
+            "stderr": result.stderr[-2000:],
+            "wall_s": result.wall_s,
+        }
+    return verdicts
