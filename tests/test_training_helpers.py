@@ -6,7 +6,7 @@ import json
 import random
 from pathlib import Path
 
-from dscoder.tokenization.special_tokens import BOS, EOS, SPECIAL_TOKENS
+from dscoder.tokenization.special_tokens import SPECIAL_TOKENS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RECIPES = REPO_ROOT / "recipes"
@@ -30,8 +30,10 @@ def synthetic_code(n_docs: int, seed: int = 0) -> list[str]:
 
 def build_tokenizer(out_dir: Path, texts: list[str], vocab_size: int = 400) -> Path:
     """A byte-level BPE with DeepSeek-Coder's special tokens, saved with save_pretrained."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import PreTrainedTokenizerFast
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    from dscoder.tokenization.components import add_bos_post_processor
+    from dscoder.tokenization.loading import save_tokenizer, to_transformers
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -41,11 +43,8 @@ def build_tokenizer(out_dir: Path, texts: list[str], vocab_size: int = 400) -> P
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
     )
     tok.train_from_iterator(texts, trainer)
-    bos_id = tok.token_to_id(BOS)
-    tok.post_processor = processors.TemplateProcessing(single=f"{BOS} $A", pair=f"{BOS} $A $B", special_tokens=[(BOS, bos_id)])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=BOS, eos_token=EOS, pad_token=EOS)
-    fast.save_pretrained(str(out_dir))
-    return out_dir
+    add_bos_post_processor(tok)
+    return save_tokenizer(to_transformers(tok), out_dir)
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

@@ -28,10 +28,10 @@ def load_tokenizer(spec: ModelConfig):
     ``dscoder.tokenization.load_tokenizer`` avoids transformers 5's whitespace bug on the released
     DeepSeek-Coder tokenizer (SPEC §2) and otherwise defers to ``AutoTokenizer``.
     """
-    from transformers import AutoTokenizer
+    from dscoder.tokenization.loading import load_tokenizer as _load
 
     source = spec.tokenizer or spec.init_from
-    return AutoTokenizer.from_pretrained(source, revision=spec.revision, trust_remote_code=spec.trust_remote_code)
+    return _load(source, revision=spec.revision, trust_remote_code=spec.trust_remote_code)
 
 
 def build_config(spec: ModelConfig, tokenizer=None) -> PretrainedConfig:

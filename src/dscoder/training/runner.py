@@ -188,9 +188,12 @@ def build_trainer(recipe: Recipe, callbacks: list | None = None):
     """The configured Trainer / SFTTrainer, its tokenizer and batch plan (nothing trained yet)."""
     from dscoder.training.model_loading import build_config, build_model, load_tokenizer
 
+    from transformers import set_seed
+
     plan = derive_batch(recipe.batch, recipe.data.seq_length, world_size())
     tokenizer = load_tokenizer(recipe.model)
     config = build_config(recipe.model, tokenizer)
+    set_seed(recipe.training.seed)  # the same initial weights in every process and every rerun
     model = build_model(recipe.model, config)
     kwargs = training_arguments_kwargs(recipe, plan)
     if recipe.stage == "sft":
@@ -290,3 +293,71 @@ def run_recipe(recipe: str | Path | Recipe, overrides: dict[str, Any] | None = N
     if trainer.is_world_process_zero():
         (out / "train_summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return summary
+
+
+def dry_run(
+    recipe: str | Path | Recipe,
+    overrides: dict[str, Any] | None = None,
+    *,
+    num_processes: int | None = None,
+    checkpoint_preset: str | None = None,
+) -> dict[str, Any]:
+    """Check a recipe end to end without data or weights: config, batch plan, TrainingArguments, the model on
+    the meta device, and one micro-batch of the packed-data path through the collator.
+
+    ``num_processes`` is the process count to plan the batch for (default: this launch's). A recipe that
+    starts from a checkpoint (``init_from``) that is not on this machine is checked against the architecture of
+    ``checkpoint_preset`` instead (e.g. ``deepseek-coder-1.3b``), with the recipe's config overrides applied.
+    """
+    import dataclasses
+
+    import torch
+
+    from dscoder.training.data import PackedCollator
+    from dscoder.training.model_loading import build_config, build_model
+
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe, overrides)
+    plan = derive_batch(recipe.batch, recipe.data.seq_length, num_processes or world_size())
+    model_spec = recipe.model
+    if model_spec.init_from and not Path(model_spec.init_from).exists() and checkpoint_preset:
+        model_spec = dataclasses.replace(model_spec, init_from=None, preset=checkpoint_preset)
+    config = build_config(model_spec)
+    model = build_model(model_spec, config, meta=True)
+    kwargs = training_arguments_kwargs(recipe, plan)
+    if recipe.stage == "sft":
+        from trl import SFTConfig
+
+        from dscoder.training.sft import sft_trainer_kwargs
+
+        SFTConfig(**kwargs, **sft_trainer_kwargs(recipe.sft, "instructions", recipe.data.seq_length))
+    else:
+        TrainingArguments(**kwargs)
+    # One micro-batch of the packed layout: two documents per row, position ids restarting at the second.
+    gen = torch.Generator().manual_seed(0)
+    half = recipe.data.seq_length // 2
+    rows = []
+    for _ in range(plan.micro_batch_size):
+        ids = torch.randint(0, config.vocab_size, (recipe.data.seq_length,), generator=gen).tolist()
+        rows.append({"input_ids": ids, "position_ids": list(range(half)) + list(range(recipe.data.seq_length - half))})
+    batch = PackedCollator()(rows)
+    # The meta device has shapes but no values, so no forward pass runs here (transformers' mask code reads values);
+    # the checks below are what a forward would trip over first.
+    if recipe.data.seq_length > config.max_position_embeddings:
+        raise ValueError(
+            f"data.seq_length {recipe.data.seq_length} exceeds the model's max_position_embeddings "
+            f"{config.max_position_embeddings} (set model.config_overrides.max_position_embeddings)"
+        )
+    if list(batch["input_ids"].shape) != [plan.micro_batch_size, recipe.data.seq_length]:
+        raise AssertionError(f"collated batch has shape {list(batch['input_ids'].shape)}")
+    return {
+        "stage": recipe.stage,
+        "model_type": config.model_type,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "rope_parameters": dict(getattr(config, "rope_parameters", None) or {}),
+        "max_steps": max_steps(recipe, plan),
+        "tokens_per_step": plan.tokens_per_step,
+        "batch": dataclasses.asdict(plan),
+        "batch_shape": list(batch["input_ids"].shape),
+        "masked_labels": int((batch["labels"] == -100).sum()),
+    }
