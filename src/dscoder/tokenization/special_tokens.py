@@ -69,3 +69,61 @@ def sft_prompt(instruction: str, system_prompt: str = FINETUNE_SYSTEM_PROMPT) ->
 def sft_target(output: str) -> str:
     """Target of the released fine-tuning script; the loss covers only this part."""
     return f"{output}\n{EOT}"
+
+
+#: The release pads its 32,022 tokenizer entries to 32,256 embedding rows: the smallest power-of-two multiple that
+#: gives 32,256 is 256 (128 gives 32,128; 512 would also give 32,256, 1024 gives 32,768). Rows past the tokenizer's
+#: length are never produced by it and only exist for matrix-shape efficiency.
+EMBEDDING_ROW_MULTIPLE = 256
+
+
+def padded_vocab_size(tokenizer_len: int, multiple: int = EMBEDDING_ROW_MULTIPLE) -> int:
+    """The model's ``vocab_size`` for a tokenizer of ``tokenizer_len`` entries (32,022 -> 32,256, as released)."""
+    if tokenizer_len <= 0 or multiple <= 0:
+        raise ValueError(f"padded_vocab_size needs positive sizes, got {tokenizer_len} and {multiple}")
+    return -(-tokenizer_len // multiple) * multiple
+
+
+def _jinja_str(text: str) -> str:
+    """``text`` as a single-quoted Jinja string literal (newlines written ``\\n`` as in the released template)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+
+
+#: The released instruct chat template (deepseek-coder-*-instruct ``tokenizer_config.json``), source text as
+#: released. Rendered by transformers (``trim_blocks`` + ``lstrip_blocks``) it gives SPEC §5.4: BOS, the default
+#: system prompt + newline unless a system message is given (emitted as is), ``### Instruction:\n{content}\n`` per
+#: user turn, ``### Response:\n{content}\n<|EOT|>\n`` per assistant turn, ``### Response:\n`` as generation prompt.
+RELEASED_CHAT_TEMPLATE = (
+    "{% if not add_generation_prompt is defined %}\n{% set add_generation_prompt = false %}\n{% endif %}\n"
+    "{%- set ns = namespace(found=false) -%}\n{%- for message in messages -%}\n"
+    "    {%- if message['role'] == 'system' -%}\n        {%- set ns.found = true -%}\n    {%- endif -%}\n"
+    "{%- endfor -%}\n{{bos_token}}{%- if not ns.found -%}\n"
+    "{{" + _jinja_str(SYSTEM_PROMPT + "\n") + "}}\n{%- endif %}\n"
+    "{%- for message in messages %}\n    {%- if message['role'] == 'system' %}\n{{ message['content'] }}\n"
+    "    {%- else %}\n        {%- if message['role'] == 'user' %}\n"
+    "{{" + _jinja_str(INSTRUCTION_HEADER) + " + message['content'] + '\\n'}}\n        {%- else %}\n"
+    "{{" + _jinja_str(RESPONSE_HEADER) + " + message['content'] + " + _jinja_str(f"\n{EOT}\n") + "}}\n"
+    "        {%- endif %}\n    {%- endif %}\n{%- endfor %}\n"
+    "{% if add_generation_prompt %}\n{{" + _jinja_str(RESPONSE_HEADER.rstrip("\n")) + "}}\n{% endif %}"
+)
+
+#: The same template with ``{% generation %}`` markers around what an assistant turn trains on (its content and
+#: ``\n<|EOT|>``, the released fine-tuning target), so that TRL's ``assistant_only_loss`` /
+#: ``return_assistant_tokens_mask`` work. Renders character for character like :data:`RELEASED_CHAT_TEMPLATE`.
+CHAT_TEMPLATE = (
+    "{%- if add_generation_prompt is not defined %}{% set add_generation_prompt = false %}{% endif %}"
+    "{%- set ns = namespace(found=false) %}"
+    "{%- for message in messages %}{% if message['role'] == 'system' %}{% set ns.found = true %}{% endif %}"
+    "{%- endfor %}"
+    "{{- bos_token }}"
+    "{%- if not ns.found %}{{ " + _jinja_str(SYSTEM_PROMPT + "\n") + " }}{% endif %}"
+    "{%- for message in messages %}"
+    "{%- if message['role'] == 'system' %}{{ message['content'] }}"
+    "{%- elif message['role'] == 'user' %}{{ " + _jinja_str(INSTRUCTION_HEADER) + " + message['content'] + '\\n' }}"
+    "{%- else %}{{ " + _jinja_str(RESPONSE_HEADER) + " }}"
+    "{%- generation %}{{ message['content'] + " + _jinja_str(f"\n{EOT}") + " }}{% endgeneration %}"
+    "{{- '\\n' }}"
+    "{%- endif %}"
+    "{%- endfor %}"
+    "{%- if add_generation_prompt %}{{ " + _jinja_str(RESPONSE_HEADER) + " }}{% endif %}"
+)

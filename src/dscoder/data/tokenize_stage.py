@@ -1,0 +1,223 @@
+"""Tokenise -> FIM -> pack: from the pipeline's documents to a tokenised ``datasets`` dataset (report §3.1-3.2).
+
+Reads file records / samples (JSONL[.gz] or Parquet with ``text`` and ``id``) through the pipeline's checked reader
+(bad lines are counted by reason, never crash the run), applies FIM per document and tokenises
+(:class:`dscoder.training.fim.DocumentEncoder`) in ``num_proc`` worker processes, and packs the documents in their
+input order in the main process (:class:`dscoder.training.packing.Packer`). Rows stream into an Arrow file, so memory
+stays flat in the corpus size; the result is written with ``save_to_disk`` together with ``tokenization.json``
+(DESIGN "Tokenised datasets": tokenizer, FIM rate/mode, seed, sequence length, token counts kept and dropped).
+
+The output is the same for every ``num_proc`` and batch size: FIM draws are seeded per document and packing
+follows the input order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from dscoder.training.fim import DocumentEncoder, FIMConfig
+from dscoder.training.packing import Packer
+
+__all__ = ["METADATA_FILE", "run_tokenize_stage"]
+
+#: the JSON written inside the output folder (read by ``dscoder.training.data.tokenized_metadata``)
+METADATA_FILE = "tokenization.json"
+_ROWS_PER_BATCH = 64
+
+
+def run_tokenize_stage(
+    input_dir: str | Path,
+    output_dir: str | Path,
+    tokenizer_path: str | Path,
+    seq_len: int = 4096,
+    fim_rate: float = 0.5,
+    seed: int = 0,
+    num_proc: int = 2,
+    *,
+    fim_mode: str = "psm",
+    add_bos: bool = True,
+    input_format: str = "jsonl",
+    text_key: str = "text",
+    batch_size: int = 256,
+    progress: bool = True,
+) -> dict:
+    """Tokenise the documents under ``input_dir`` into packed rows saved at ``output_dir``; returns the counts.
+
+    Returned dict (also in ``output_dir/tokenization.json`` under ``counts``): ``documents``,
+    ``documents_fim``, ``empty_documents``, ``reader_dropped`` (reason -> lines), ``tokens_in``, ``tokens_kept``,
+    ``tokens_dropped``, ``rows``, ``documents_split``, ``seconds``, ``tokens_per_second``.
+    An existing ``output_dir`` is replaced only when it holds an earlier output of this stage.
+    """
+    from datasets import Dataset
+
+    from dscoder.data.readers import ReaderConfig, build_reader
+    from dscoder.tokenization.loading import load_tokenizer
+
+    input_dir, output_dir = Path(input_dir), Path(output_dir)
+    if num_proc < 1 or batch_size < 1:
+        raise ValueError(f"num_proc and batch_size must be >= 1, got {num_proc} and {batch_size}")
+    _check_output(output_dir)
+    tokenizer = load_tokenizer(tokenizer_path)
+    fim = FIMConfig(rate=fim_rate, mode=fim_mode, seed=seed)
+    encoder = DocumentEncoder(tokenizer, fim, add_bos=add_bos)
+    reader = build_reader(ReaderConfig(format=input_format, text_key=text_key), folder=input_dir)
+    packer = Packer(seq_len)
+    tmp = output_dir.with_name(f".{output_dir.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    start = time.perf_counter()
+    documents_fim = 0
+    try:
+        arrow_path = tmp / "rows.arrow"
+        bar = _progress(progress)
+        with _ArrowRowWriter(arrow_path, seq_len) as writer:
+            for ids, flags in _encoded_batches(reader, encoder, batch_size, num_proc):
+                for doc_ids in ids:
+                    for row in packer.add(doc_ids):
+                        writer.add(*row)
+                documents_fim += sum(flags)
+                if bar is not None:
+                    bar.update(len(ids))
+                    bar.set_postfix(rows=packer.stats.rows, refresh=False)
+        if bar is not None:
+            bar.close()
+        stats = packer.finish()
+        if stats.documents == 0:
+            raise ValueError(f"{input_dir}: no {input_format} document with a non-empty {text_key!r} field")
+        dataset = Dataset.from_file(str(arrow_path))
+        dataset.save_to_disk(str(output_dir))
+        del dataset
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    seconds = time.perf_counter() - start
+    counts = {
+        **stats.as_dict(),
+        "documents_fim": documents_fim,
+        "reader_dropped": {
+            k.split(":", 1)[1]: int(v.total) for k, v in reader.stats.stats.items() if k.startswith("dropped_reader:")
+        },
+        "seconds": round(seconds, 3),
+        "tokens_per_second": round(stats.tokens_in / seconds) if seconds > 0 else None,
+    }
+    metadata = {
+        "tokenizer": str(tokenizer_path),
+        "tokenizer_sha256": _tokenizer_digest(tokenizer),
+        "tokenizer_len": len(tokenizer),
+        "input_dir": str(input_dir),
+        "seq_len": seq_len,
+        "fim_rate": fim_rate,
+        "fim_mode": fim_mode,
+        "seed": seed,
+        "add_bos": add_bos,
+        "columns": ["input_ids", "position_ids"],
+        "counts": counts,
+    }
+    (output_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    return counts
+
+
+def _check_output(output_dir: Path) -> None:
+    if output_dir.exists() and any(output_dir.iterdir()):
+        if not (output_dir / METADATA_FILE).is_file():
+            raise FileExistsError(f"{output_dir}: output folder exists and is not an earlier tokenize output")
+        shutil.rmtree(output_dir)
+
+
+def _progress(enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(desc="tokenise+FIM+pack", unit="doc")
+
+
+def _document_batches(reader, batch_size: int) -> Iterator[tuple[list[str], list[str]]]:
+    texts, keys = [], []
+    for document in reader.run(None, rank=0, world_size=1):
+        texts.append(document.text)
+        keys.append(document.id)
+        if len(texts) == batch_size:
+            yield texts, keys
+            texts, keys = [], []
+    if texts:
+        yield texts, keys
+
+
+# Worker side: the encoder is sent once per process (initializer), batches come back as one flat array.
+_WORKER_ENCODER: DocumentEncoder | None = None
+
+
+def _init_worker(encoder: DocumentEncoder) -> None:
+    global _WORKER_ENCODER
+    _WORKER_ENCODER = encoder
+
+
+def _encode_in_worker(batch: tuple[list[str], list[str]]):
+    ids, flags = _WORKER_ENCODER.encode(*batch)
+    lengths = np.fromiter((len(a) for a in ids), dtype=np.int64, count=len(ids))
+    flat = np.concatenate(ids) if ids else np.empty(0, dtype=np.int32)
+    return flat, lengths, flags
+
+
+def _encoded_batches(reader, encoder: DocumentEncoder, batch_size: int, num_proc: int):
+    """``(list of id arrays, fim flags)`` per input batch, in input order."""
+    batches = _document_batches(reader, batch_size)
+    if num_proc == 1:
+        for batch in batches:
+            yield encoder.encode(*batch)
+        return
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ctx.Pool(num_proc, initializer=_init_worker, initargs=(encoder,)) as pool:
+        for flat, lengths, flags in pool.imap(_encode_in_worker, batches, chunksize=1):
+            yield np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else [], flags
+
+
+class _ArrowRowWriter:
+    """Append packed rows to an Arrow stream file (the format ``Dataset.from_file`` memory-maps)."""
+
+    def __init__(self, path: Path, seq_len: int):
+        import pyarrow as pa
+
+        self._pa = pa
+        self.path, self.seq_len = path, seq_len
+        self.schema = pa.schema([("input_ids", pa.list_(pa.int32())), ("position_ids", pa.list_(pa.int32()))])
+        self._ids: list[np.ndarray] = []
+        self._pos: list[np.ndarray] = []
+
+    def __enter__(self):
+        self._sink = self._pa.OSFile(str(self.path), "wb")
+        self._writer = self._pa.ipc.new_stream(self._sink, self.schema)
+        return self
+
+    def add(self, input_ids: np.ndarray, position_ids: np.ndarray) -> None:
+        self._ids.append(input_ids)
+        self._pos.append(position_ids)
+        if len(self._ids) >= _ROWS_PER_BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._ids:
+            return
+        pa = self._pa
+        offsets = pa.array(np.arange(0, (len(self._ids) + 1) * self.seq_len, self.seq_len, dtype=np.int32))
+        columns = [pa.ListArray.from_arrays(offsets, pa.array(np.concatenate(rows))) for rows in (self._ids, self._pos)]
+        self._writer.write_batch(pa.record_batch(columns, schema=self.schema))
+        self._ids, self._pos = [], []
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self._flush()
+        self._writer.close()
+        self._sink.close()
+
+
+def _tokenizer_digest(tokenizer) -> str:
+    return hashlib.sha256(tokenizer.backend_tokenizer.to_str().encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,194 @@
+"""Fill-in-the-middle per document, then tokens: the transform applied before packing (report §3.1.2; SPEC §3).
+
+With probability ``rate`` (0.5 in the report) a document is cut at two character positions drawn uniformly
+(character level, as the maintainers say in issue #107; a cut never splits a UTF-8 sequence because Python strings
+index code points) into prefix / middle / suffix and laid out PSM::
+
+    <｜fim▁begin｜> prefix <｜fim▁hole｜> suffix <｜fim▁end｜> middle <｜end▁of▁sentence｜>
+
+or, with ``mode="spm"`` (not used by the report; Bavarian et al. 2022 §D), ``<｜fim▁begin｜><｜fim▁hole｜> suffix
+<｜fim▁end｜> prefix middle <EOS>``. Other documents are ``text <EOS>``. Every document starts with BOS by default,
+as the released tokenizer frames every prompt at inference (FIM prompts included).
+
+Decisions (documented, tested):
+
+* **FIM on text, then each part tokenised on its own.** BPE never merges across a cut, exactly as at inference
+  where prefix and suffix arrive as separate strings; the token count can differ by a few from the plain text's.
+* **Reproducible whatever the batching or ``num_proc``:** each document's draw comes from its own RNG, seeded by
+  ``blake2b(seed, document key)``, the key being the record's ``id`` (or its index when there is none).
+* **Whole documents:** FIM sees the whole document, also one longer than the context; the packer then spreads
+  it over rows. Empty documents give no tokens (the caller counts them); one-character documents are valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from dscoder.tokenization.special_tokens import BOS, EOS, FIM_BEGIN, FIM_END, FIM_HOLE
+
+__all__ = ["DocumentEncoder", "FIMConfig", "document_rng", "fim_split", "fim_text"]
+
+
+@dataclass
+class FIMConfig:
+    """FIM settings of a tokenised dataset (SPEC §3: 50% PSM)."""
+
+    rate: float = 0.5
+    mode: Literal["psm", "spm"] = "psm"
+    seed: int = 0
+
+    def __post_init__(self):
+        if not 0.0 <= self.rate <= 1.0:
+            raise ValueError(f"fim rate must be in [0, 1], got {self.rate}")
+        if self.mode not in ("psm", "spm"):
+            raise ValueError(f"fim mode must be 'psm' or 'spm', got {self.mode!r}")
+
+
+def document_rng(seed: int, key: object) -> random.Random:
+    """The RNG of one document: a function of the global seed and the document's key only."""
+    digest = hashlib.blake2b(f"{seed}\x00{key}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return random.Random(int.from_bytes(digest, "little"))
+
+
+def fim_split(text: str, rng: random.Random, rate: float) -> tuple[str, str, str] | None:
+    """``(prefix, middle, suffix)`` with probability ``rate``, else ``None``; cuts are uniform character positions."""
+    if not text or rng.random() >= rate:
+        return None
+    a, b = sorted((rng.randint(0, len(text)), rng.randint(0, len(text))))
+    return text[:a], text[a:b], text[b:]
+
+
+def fim_text(text: str, key: object, config: FIMConfig | None = None, add_bos: bool = True) -> str:
+    """The training text of one document with its special tokens spelled out (for inspection and tests).
+
+    Tokenising this string is *not* how :class:`DocumentEncoder` builds ids (it tokenises each part on its own).
+    """
+    config = config or FIMConfig()
+    if not text:
+        return ""
+    parts = fim_split(text, document_rng(config.seed, key), config.rate)
+    head = BOS if add_bos else ""
+    if parts is None:
+        return f"{head}{text}{EOS}"
+    prefix, middle, suffix = parts
+    if config.mode == "psm":
+        return f"{head}{FIM_BEGIN}{prefix}{FIM_HOLE}{suffix}{FIM_END}{middle}{EOS}"
+    return f"{head}{FIM_BEGIN}{FIM_HOLE}{suffix}{FIM_END}{prefix}{middle}{EOS}"
+
+
+class DocumentEncoder:
+    """Documents -> token ids with FIM applied per document (module docstring), fast and picklable.
+
+    ``tokenizer`` is a ``tokenizers.Tokenizer``, a transformers fast tokenizer, or a tokenizer folder / file.
+    Use :meth:`encode` directly, or the instance as a ``datasets.map`` function::
+
+        ds.map(DocumentEncoder(tok, FIMConfig(0.5)), batched=True, with_indices=True, num_proc=4,
+               remove_columns=ds.column_names)   # -> columns input_ids, fim
+
+    The special ids are looked up in the tokenizer (a dscoder-trained tokenizer has other ids than the release).
+    """
+
+    def __init__(self, tokenizer, fim: FIMConfig | None = None, add_bos: bool = True, text_column: str = "text",
+                 id_column: str | None = "id"):
+        self.fim = fim or FIMConfig()
+        self.add_bos = add_bos
+        self.text_column, self.id_column = text_column, id_column
+        self.tokenizer = _backend(tokenizer)
+        needed = [EOS] + ([BOS] if add_bos else []) + ([FIM_BEGIN, FIM_HOLE, FIM_END] if self.fim.rate > 0 else [])
+        ids = {t: self.tokenizer.token_to_id(t) for t in needed}
+        missing = [t for t, i in ids.items() if i is None]
+        if missing:
+            raise ValueError(f"the tokenizer lacks the special token(s) {missing} needed for this FIM/BOS setting")
+        self._eos = [ids[EOS]]
+        self._head = [ids[BOS]] if add_bos else []
+        if self.fim.rate > 0:
+            self._begin, self._hole, self._end = ids[FIM_BEGIN], ids[FIM_HOLE], ids[FIM_END]
+        encode = getattr(self.tokenizer, "encode_batch_fast", None)  # tokenizers >= 0.20: no offsets, faster
+        self._encode_batch = encode or self.tokenizer.encode_batch
+
+    def encode(self, texts: Sequence[str], keys: Sequence[object]) -> tuple[list[np.ndarray], list[bool]]:
+        """Token ids (int32) of each document and whether it got FIM; an empty text gives an empty array."""
+        if len(texts) != len(keys):
+            raise ValueError(f"encode got {len(texts)} texts but {len(keys)} keys")
+        pieces: list[str] = []
+        plan: list[tuple[int, bool]] = []  # (number of pieces, fim?) per document
+        for text, key in zip(texts, keys):
+            if not isinstance(text, str):
+                raise TypeError(f"document {key!r}: text must be a string, got {type(text).__name__}")
+            if not text:
+                plan.append((0, False))
+                continue
+            parts = fim_split(text, document_rng(self.fim.seed, key), self.fim.rate) if self.fim.rate > 0 else None
+            if parts is None:
+                pieces.append(text)
+                plan.append((1, False))
+            else:
+                pieces.extend(parts)
+                plan.append((3, True))
+        encodings = self._encode_batch(pieces, add_special_tokens=False) if pieces else []
+        out: list[np.ndarray] = []
+        flags: list[bool] = []
+        i = 0
+        for n, is_fim in plan:
+            if n == 0:
+                ids: list[int] = []
+            elif not is_fim:
+                ids = self._head + encodings[i].ids + self._eos
+            else:
+                prefix, middle, suffix = (e.ids for e in encodings[i : i + 3])
+                if self.fim.mode == "psm":
+                    ids = [*self._head, self._begin, *prefix, self._hole, *suffix, self._end, *middle, *self._eos]
+                else:
+                    ids = [*self._head, self._begin, self._hole, *suffix, self._end, *prefix, *middle, *self._eos]
+            i += n
+            out.append(np.asarray(ids, dtype=np.int32))
+            flags.append(is_fim)
+        return out, flags
+
+    def __call__(self, batch: dict[str, list], indices: list[int] | None = None) -> dict[str, list]:
+        """``datasets.map(batched=True[, with_indices=True])``: adds ``input_ids`` and ``fim`` columns."""
+        if self.text_column not in batch:
+            raise KeyError(f"column {self.text_column!r} not in the batch (columns: {sorted(batch)})")
+        texts = batch[self.text_column]
+        if self.id_column and self.id_column in batch:
+            keys = batch[self.id_column]
+        elif indices is not None:
+            keys = indices
+        else:
+            raise ValueError(
+                f"no {self.id_column!r} column to seed FIM per document: pass with_indices=True to datasets.map"
+            )
+        ids, flags = self.encode(texts, keys)
+        return {"input_ids": [a.tolist() for a in ids], "fim": flags}
+
+    def __getstate__(self):  # tokenizers.Tokenizer pickles; the bound encode method is rebuilt
+        state = dict(self.__dict__)
+        state.pop("_encode_batch")
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._encode_batch = getattr(self.tokenizer, "encode_batch_fast", None) or self.tokenizer.encode_batch
+
+
+def _backend(tokenizer):
+    """The ``tokenizers.Tokenizer`` behind ``tokenizer`` (object, transformers tokenizer, folder or file)."""
+    from tokenizers import Tokenizer
+
+    if isinstance(tokenizer, Tokenizer):
+        return tokenizer
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        return backend
+    if isinstance(tokenizer, (str, Path)):
+        from dscoder.tokenization.loading import load_tokenizer
+
+        return load_tokenizer(tokenizer).backend_tokenizer
+    raise TypeError(f"expected a tokenizers.Tokenizer, a fast transformers tokenizer or a path, got {type(tokenizer)}")
