@@ -15,6 +15,12 @@ _LAZY: dict[str, str] = {
     "DeepseekCoderPreTrainedModel": "modeling_deepseek_coder",
     "DeepseekCoderModel": "modeling_deepseek_coder",
     "DeepseekCoderForCausalLM": "modeling_deepseek_coder",
+    "enable_fast_path": "fast_path",
+    "FastPathReport": "fast_path",
+    "chunked_causal_lm_loss": "chunked_loss",
+    "convert_checkpoint": "conversion",
+    "llama_to_deepseek_coder": "conversion",
+    "deepseek_coder_to_llama": "conversion",
 }
 
 
@@ -23,7 +29,7 @@ def __getattr__(name: str):
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    if module == "modeling_deepseek_coder":
+    if module in ("modeling_deepseek_coder", "fast_path", "conversion"):
         from .registration import resolve_auto_classes
 
         resolve_auto_classes()
