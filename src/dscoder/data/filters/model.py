@@ -38,8 +38,8 @@ class QualityModelConfig:
     device: str = "cpu"
 
     def __post_init__(self):
-        if self.enabled and (self.scorer is None) == (self.model is None):
-            raise ValueError("quality model: set exactly one of 'scorer' (module:function) or 'model' (HF id/path)")
+        if self.scorer is not None and self.model is not None:
+            raise ValueError("quality model: set only one of 'scorer' (module:function) or 'model' (HF id/path)")
         if self.scorer is not None and ":" not in self.scorer:
             raise ValueError(f"scorer: expected 'module:function', got {self.scorer!r}")
 
