@@ -58,7 +58,12 @@ class Funnel:
 
 
 def _total(stats, key: str) -> int:
-    return int(stats[key].total) if key in stats.stats else 0
+    if key not in stats.stats:
+        return 0
+    value = stats.stats[key]  # a MetricStats after merging; the raw JSON value (number or dict) before
+    if isinstance(value, dict):
+        return int(value.get("total", 0))
+    return int(getattr(value, "total", value))
 
 
 def merged_stats(logs_dir: str | Path) -> tuple[PipelineStats, int]:
