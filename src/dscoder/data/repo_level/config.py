@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["GroupingConfig", "OrderingConfig", "DedupConfig", "ExecutorConfig", "RepoLevelConfig", "PAPER_REPO_LEVEL_LANGUAGES"]
+from dscoder.data.executors import ExecutorConfig
+from dscoder.data.readers import ReaderConfig
+
+__all__ = ["GroupingConfig", "OrderingConfig", "DedupConfig", "RepoLevelConfig", "PAPER_REPO_LEVEL_LANGUAGES"]
 
 #: Languages concatenated at repository level in the paper (maintainer, issue #43); the rest stay file-level.
 PAPER_REPO_LEVEL_LANGUAGES: tuple[str, ...] = ("python", "java", "c-sharp", "c", "cpp")
@@ -62,28 +65,18 @@ class DedupConfig:
 
 
 @dataclass
-class ExecutorConfig:
-    """Where the datatrove pipelines run: ``local`` (processes), ``slurm`` or ``ray``."""
-
-    kind: Literal["local", "slurm", "ray"] = "local"
-    workers: int = 2
-    slurm_partition: str = ""
-    slurm_time: str = "12:00:00"
-    slurm_cpus_per_task: int = 1
-    slurm_mem_per_cpu_gb: float = 2.0
-
-
-@dataclass
 class RepoLevelConfig:
-    """The whole stage: ``input`` holds kept file records (JSONL/JSONL.gz), ``output`` gets the samples."""
+    """The whole stage: ``input`` holds kept file records (JSONL/Parquet, read as ``reader`` says), ``output``
+    gets the samples. ``executor.tasks`` is the task count of the first (routing) pass; the other passes take
+    theirs from ``grouping.buckets`` and ``dedup``."""
 
     input: Path
     output: Path
     logs: Path
     excluded: Path | None = None
     work: Path | None = None  # intermediate buckets/signatures; default: <output>_work beside the output
-    tasks: int = 2  # tasks of the first (routing) pass
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
     ordering: OrderingConfig = field(default_factory=OrderingConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    reader: ReaderConfig = field(default_factory=ReaderConfig)
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)

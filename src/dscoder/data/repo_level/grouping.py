@@ -98,7 +98,9 @@ class RepoSampleBuilder(PipelineStep):
         repos: dict[str, list[Document]] = defaultdict(list)
         if not self.buckets_folder.isdir(folder):
             return repos
-        reader = JsonlReader(self.buckets_folder.resolve_paths(folder), glob_pattern="*.jsonl.gz", doc_progress=False)
+        reader = JsonlReader(
+            self.buckets_folder.resolve_paths(folder), glob_pattern="*.jsonl.gz", doc_progress=False, add_file_path=False
+        )
         for doc in reader.run(None, 0, 1):
             repos[doc.metadata["repo"]].append(doc)
         return repos

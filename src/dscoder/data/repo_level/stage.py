@@ -14,7 +14,9 @@ a local, Slurm or Ray run (``datatrove_pipelines/repo_level.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import types
 from pathlib import Path
 from typing import Any
 
@@ -29,69 +31,34 @@ def _work(config: RepoLevelConfig) -> Path:
     return Path(config.work) if config.work else Path(config.output).with_name(Path(config.output).name + "_work")
 
 
-def _input_reader(folder: Path):
-    from datatrove.pipeline.readers import JsonlReader, ParquetReader
-
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: input folder of the repo-level stage does not exist")
-    files = [p for p in folder.rglob("*") if p.is_file()]
-    if any(p.name.endswith(".parquet") for p in files):
-        return ParquetReader(str(folder), glob_pattern="**/*.parquet", doc_progress=True)
-    if not any(".jsonl" in p.name for p in files):
-        raise FileNotFoundError(f"{folder}: no .jsonl, .jsonl.gz or .parquet file records in the input folder")
-    return JsonlReader(str(folder), glob_pattern="**/*.jsonl*", doc_progress=True)
-
-
 def _executor(config: RepoLevelConfig, pipeline: list, tasks: int, name: str, depends=None):
-    ex = config.executor
-    logs = str(Path(config.logs) / name)
-    if ex.kind == "local":
-        from datatrove.executor import LocalPipelineExecutor
+    from dscoder.data.executors import build_executor
 
-        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=min(ex.workers, tasks), logging_dir=logs, depends=depends)
-    if ex.kind == "slurm":
-        from datatrove.executor import SlurmPipelineExecutor
-
-        return SlurmPipelineExecutor(
-            pipeline,
-            tasks=tasks,
-            time=ex.slurm_time,
-            partition=ex.slurm_partition,
-            cpus_per_task=ex.slurm_cpus_per_task,
-            mem_per_cpu_gb=ex.slurm_mem_per_cpu_gb,
-            workers=ex.workers,
-            job_name=f"repo_level_{name}",
-            logging_dir=logs,
-            depends=depends,
-        )
-    from datatrove.executor import RayPipelineExecutor
-
-    return RayPipelineExecutor(
-        pipeline, tasks=tasks, workers=ex.workers, logging_dir=logs, depends=depends, mem_per_cpu_gb=ex.slurm_mem_per_cpu_gb
-    )
+    ex = dataclasses.replace(config.executor, tasks=tasks)
+    if ex.kind == "local" and ex.workers > tasks:
+        ex = dataclasses.replace(ex, workers=tasks)
+    return build_executor(pipeline, ex, Path(config.logs) / name, depends=depends, job_name=f"repo_level_{name}")
 
 
 def build_executors(config: RepoLevelConfig) -> list:
     """The chained executors of the stage, in order (running the last one runs them all)."""
     from datatrove.pipeline.readers import JsonlReader
-    from datatrove.pipeline.writers import JsonlWriter
+
+    from dscoder.data.readers import build_reader, file_record_writer
 
     from .grouping import BUCKET_FILENAME, RepoBucketRouter, RepoSampleBuilder
 
     work = _work(config)
     excluded = Path(config.excluded) if config.excluded else None
-    invalid_writer = (
-        JsonlWriter(str(excluded / "repo_level_invalid"), expand_metadata=True) if excluded is not None else None
-    )
+    invalid_writer = file_record_writer(excluded / "repo_level_invalid") if excluded is not None else None
     group = _executor(
         config,
         [
-            _input_reader(Path(config.input)),
+            build_reader(config.reader, folder=config.input, rejects_folder=excluded / "repo_level_rejects" if excluded else None),
             RepoBucketRouter(config.grouping.buckets, exclusion_writer=invalid_writer),
-            JsonlWriter(str(work / "buckets"), output_filename=BUCKET_FILENAME),
+            file_record_writer(work / "buckets", output_filename=BUCKET_FILENAME),
         ],
-        config.tasks,
+        config.executor.tasks,
         "group",
     )
     ordered_folder = work / "ordered" if config.dedup.enabled else Path(config.output)
@@ -99,7 +66,7 @@ def build_executors(config: RepoLevelConfig) -> list:
         config,
         [
             RepoSampleBuilder(str(work / "buckets"), config.grouping, config.ordering),
-            JsonlWriter(str(ordered_folder), expand_metadata=True),
+            file_record_writer(ordered_folder),
         ],
         config.grouping.buckets,
         "order",
@@ -121,7 +88,7 @@ def build_executors(config: RepoLevelConfig) -> list:
     tasks = config.dedup.signature_tasks
 
     def samples_reader():
-        return JsonlReader(str(ordered_folder), glob_pattern="*.jsonl.gz", doc_progress=True)
+        return JsonlReader(str(ordered_folder), glob_pattern="*.jsonl.gz", doc_progress=True, add_file_path=False)
 
     sigs = _executor(
         config,
@@ -148,17 +115,15 @@ def build_executors(config: RepoLevelConfig) -> list:
         "minhash_clusters",
         depends=buckets,
     )
-    dup_writer = (
-        JsonlWriter(str(excluded / "repo_level_near_duplicates"), expand_metadata=True, adapter=_near_duplicate_adapter)
-        if excluded is not None
-        else None
-    )
+    dup_writer = file_record_writer(excluded / "repo_level_near_duplicates") if excluded is not None else None
+    if dup_writer is not None:
+        dup_writer.adapter = types.MethodType(_near_duplicate_adapter, dup_writer)
     filt = _executor(
         config,
         [
             samples_reader(),
             MinhashDedupFilter(str(work / "minhash" / "remove_ids"), exclusion_writer=dup_writer, load_cluster_ids=True, load_cluster_sizes=True),
-            JsonlWriter(str(config.output), expand_metadata=True),
+            file_record_writer(config.output),
         ],
         tasks,
         "minhash_filter",
@@ -168,9 +133,9 @@ def build_executors(config: RepoLevelConfig) -> list:
 
 
 def _near_duplicate_adapter(self, document) -> dict:
-    data = {"text": document.text, "id": document.id, **document.metadata}
-    data["filter_reason"] = "dedup:near_duplicate"
-    return data
+    from dscoder.data.readers import file_record_adapter
+
+    return {**file_record_adapter(self, document), "filter_reason": "dedup:near_duplicate"}
 
 
 def _stats(logs: Path) -> dict[str, float]:
@@ -252,11 +217,10 @@ def run_repo_level_stage(
             "output": str(output_dir),
             "logs": str(logs_dir),
             "excluded": str(excluded_dir) if excluded_dir is not None else None,
-            "tasks": tasks,
             "grouping": {"buckets": buckets or max(tasks, workers)},
             "ordering": {"order": order, "seed": seed},
             "dedup": {"enabled": dedup, "signature_tasks": tasks},
-            "executor": {"kind": "local", "workers": workers},
+            "executor": {"kind": "local", "tasks": tasks, "workers": workers},
         },
         RepoLevelConfig,
         source="run_repo_level_stage",

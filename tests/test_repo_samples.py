@@ -1,0 +1,85 @@
+"""Sample building (report §2.2 / repository README layout): path comments, file-level languages, bad input,
+one-file repositories, splitting of over-large repositories, a 50,000-file repository."""
+
+from __future__ import annotations
+
+from dscoder.data.repo_level.builder import FileRecord, build_repository_samples, check_record, split_repository
+from dscoder.data.repo_level.config import OrderingConfig
+from dscoder.data.repo_level.samples import COMMENT_SYNTAX, path_comment, render_sample
+from dscoder.data.languages import SUPPORTED_LANGUAGES
+
+
+def test_readme_layout_path_comment_then_file_then_one_blank_line():
+    text = render_sample([("utils.py", "python", "def f():\n    pass\n"), ("model.py", "python", "import utils")])
+    assert text == "# utils.py\ndef f():\n    pass\n\n# model.py\nimport utils\n"
+
+
+def test_comment_syntax_per_language():
+    assert path_comment("Main.java", "java") == "// Main.java"
+    assert path_comment("a.hs", "haskell") == "-- a.hs"
+    assert path_comment("index.html", "html") == "<!-- index.html -->"
+    assert path_comment("a.ml", "ocaml") == "(* a.ml *)"
+    assert path_comment("x.json", "json") is None
+    assert SUPPORTED_LANGUAGES - set(COMMENT_SYNTAX) == {"json", "jupyter-notebook"}
+
+
+def test_paper_languages_are_repo_level_others_file_level():
+    files = [
+        FileRecord("1", "a.py", "import b\n", "python", {"stars": 5}),
+        FileRecord("2", "b.py", "B = 1\n", "python"),
+        FileRecord("3", "web/app.js", 'import "./lib.js"\n', "javascript"),
+        FileRecord("4", "web/lib.js", "export default 1\n", "javascript"),
+        FileRecord("5", "data.json", '{"a": 1}\n', "json"),
+    ]
+    result = build_repository_samples("o/r", files, OrderingConfig(tie_break="path"))
+    kinds = [(s.metadata["sample_kind"], s.metadata["language"], s.metadata["files"]) for s in result.samples]
+    assert kinds == [
+        ("repo", "python", ["b.py", "a.py"]),
+        ("file", "json", ["data.json"]),
+        ("file", "javascript", ["web/app.js"]),
+        ("file", "javascript", ["web/lib.js"]),
+    ]
+    assert result.samples[0].text == "# b.py\nB = 1\n\n# a.py\nimport b\n"
+    assert result.samples[0].metadata["stars"] == 5 and result.samples[0].id == "o/r::b.py"
+    assert result.samples[1].text == '{"a": 1}\n'  # JSON has no comment syntax: no path line
+    assert result.counts["components"] == 1 and result.counts["samples_file"] == 3
+
+
+def test_order_switch_and_one_file_repository():
+    files = [FileRecord("1", "only.py", "print(1)\n", "python")]
+    for order in ("paper", "scc"):
+        result = build_repository_samples("o/one", files, OrderingConfig(order=order))
+        assert [s.metadata["files"] for s in result.samples] == [["only.py"]]
+        assert result.counts["components"] == 1 and result.counts["edges"] == 0
+
+
+def test_bad_records_have_reasons():
+    assert check_record("a.py", "x = 1\n", "python") is None
+    assert check_record(None, "x", "python") == "repo_level:missing_path"
+    assert check_record("a.py", None, "python") == "repo_level:unreadable"
+    assert check_record("a.py", "\udcff bad surrogate", "python") == "repo_level:unreadable"
+    assert check_record("a.py", "ab\x00cd", "python") == "repo_level:binary"
+    assert check_record("a.py", "  \n", "python") == "repo_level:empty"
+    assert check_record("a.py", "x", None) == "repo_level:missing_language"
+
+
+def test_split_repository_keeps_path_order_within_limits():
+    files = [FileRecord(str(i), f"d{i // 4}/f{i % 4}.py", "x" * 10, "python") for i in range(10)]
+    parts = split_repository(files, max_files=4, max_bytes=10**6)
+    assert [len(p) for p in parts] == [4, 4, 2]
+    assert [f.path for f in parts[0]] == ["d0/f0.py", "d0/f1.py", "d0/f2.py", "d0/f3.py"]
+    parts = split_repository(files, max_files=100, max_bytes=25)
+    assert [len(p) for p in parts] == [2, 2, 2, 2, 2]
+    assert split_repository([], 4, 100) == []
+
+
+def test_fifty_thousand_file_repository_is_handled():
+    n = 50_000
+    files = [
+        FileRecord(str(i), f"pkg{i // 1000}/m{i}.py", f"import pkg{(i - 1) // 1000}.m{i - 1}\n" if i else "X = 0\n", "python")
+        for i in range(n)
+    ]
+    result = build_repository_samples("big/repo", files, OrderingConfig(tie_break="path"))
+    assert result.counts["edges"] == n - 1 and result.counts["components"] == 1
+    assert result.samples[0].metadata["files"][:3] == ["pkg0/m0.py", "pkg0/m1.py", "pkg0/m2.py"]
+    assert result.paper.acyclic_share == 1.0
