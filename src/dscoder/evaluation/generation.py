@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +47,8 @@ class Request:
 class GenerationSettings:
     batch_size: int = 8
     max_length: int = 4096  #: prompt + new tokens; longer prompts lose their beginning
-    backend: str = "hf"  #: hf | vllm | auto (vLLM when installed and a GPU is present)
-    dtype: str = "auto"  #: auto | float32 | bfloat16 | float16
+    backend: Literal["hf", "vllm", "auto"] = "hf"  #: auto: vLLM when installed and a GPU is present
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     device: str = "auto"  #: auto | cpu | cuda | cuda:N
 
 
@@ -66,8 +66,8 @@ def truncate_at_stop(text: str, stops: Iterable[str]) -> str:
 class GenerationStore:
     """Append-only JSONL of finished generations (``key``, ``prompt``, ``output``), read back on rerun."""
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+    def __init__(self, path: str | Path, model: str = ""):
+        self.path, self.model = Path(path), model
         self.done: dict[str, dict[str, Any]] = {}
         if self.path.exists():
             with open(self.path, encoding="utf-8") as f:
@@ -82,7 +82,13 @@ class GenerationStore:
                         logger.warning("%s:%d: unreadable checkpoint line skipped (regenerated)", self.path, lineno)
 
     def missing(self, requests: Sequence[Request]) -> list[Request]:
-        return [r for r in requests if r.key not in self.done]
+        """Requests without a stored generation for the same prompt, budget and model."""
+        def fresh(r: Request) -> bool:
+            old = self.done.get(r.key)
+            return old is not None and (old.get("prompt"), old.get("max_new_tokens"), old.get("model")) == (
+                r.prompt, r.max_new_tokens, self.model)
+
+        return [r for r in requests if not fresh(r)]
 
     def add(self, records: Iterable[dict[str, Any]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,7 +152,8 @@ class _Base:
             for batch in batches:
                 outputs = self.generate_batch(batch)
                 store.add(
-                    {"key": r.key, "prompt": r.prompt, "chat": r.chat, "output": truncate_at_stop(o, r.stop)}
+                    {"key": r.key, "prompt": r.prompt, "chat": r.chat, "max_new_tokens": r.max_new_tokens,
+                     "model": store.model, "output": truncate_at_stop(o, r.stop)}
                     for r, o in zip(batch, outputs)
                 )
                 bar.update(len(batch))

@@ -278,12 +278,14 @@ class Sandbox:
         python: str | None = None,
         use_zygote: bool = True,
         preload: Sequence[str] = DEFAULT_PRELOAD,
+        memory_bytes: int | None = 4 << 30,
     ):
         if not allow_code_execution:
             raise CodeExecutionNotAllowed()
         if network not in ("isolate", "allow"):
             raise ValueError(f"Sandbox(network=...) must be 'isolate' or 'allow', got {network!r}")
         self.workers = max(1, workers or os.cpu_count() or 1)
+        self.memory_bytes = memory_bytes  #: RLIMIT_AS for programs of languages that allow one
         self.network = network
         self._root_dir = Path(root_dir) if root_dir else None
         self.as_root = os.geteuid() == 0

@@ -1,0 +1,46 @@
+"""Registry of the evaluation tasks (report §4): ``build_task(TaskConfig(task=NAME, ...))``.
+
+Names: ``humaneval-{python,cpp,java,php,ts,cs,sh,js}`` (``mode: instruct`` for Python), ``mbpp``, ``leetcode``
+(``cot: true`` for the chain-of-thought variant), ``pal-{gsm8k,math,gsm-hard,svamp,asdiv,mawps}``,
+``fim-single-line``, ``fim-files``, ``crosscodeeval``, ``crossfile-demo``, ``ds1000``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+from dscoder.evaluation.tasks.base import Task, TaskConfig
+from dscoder.evaluation.tasks.crossfile import CrossFileTask
+from dscoder.evaluation.tasks.ds1000 import DS1000Task
+from dscoder.evaluation.tasks.fim import FileInfillingTask, SingleLineInfillingTask
+from dscoder.evaluation.tasks.humaneval import HumanEvalTask
+from dscoder.evaluation.tasks.leetcode import LeetCodeTask
+from dscoder.evaluation.tasks.mbpp import MBPPTask
+from dscoder.evaluation.tasks.pal_math import PALMathTask
+
+__all__ = ["TASKS", "Task", "TaskConfig", "build_task"]
+
+HUMANEVAL_LANGUAGES = ("python", "cpp", "java", "php", "ts", "cs", "sh", "js")
+PAL_SETS = ("gsm8k", "math", "gsm-hard", "svamp", "asdiv", "mawps")
+
+TASKS: dict[str, Callable[..., Task]] = {
+    **{f"humaneval-{lang}": partial(HumanEvalTask, language=lang) for lang in HUMANEVAL_LANGUAGES},
+    "mbpp": MBPPTask,
+    "leetcode": LeetCodeTask,
+    **{f"pal-{name}": partial(PALMathTask, dataset=name) for name in PAL_SETS},
+    "fim-single-line": SingleLineInfillingTask,
+    "fim-files": FileInfillingTask,
+    "crosscodeeval": CrossFileTask,
+    "crossfile-demo": partial(CrossFileTask, demo=True),
+    "ds1000": DS1000Task,
+}
+
+
+def build_task(cfg: TaskConfig, data_dir: str | Path | None = None) -> Task:
+    try:
+        factory = TASKS[cfg.task]
+    except KeyError:
+        raise ValueError(f"unknown task {cfg.task!r}; one of {', '.join(TASKS)}") from None
+    return factory(cfg, data_dir)

@@ -75,6 +75,11 @@ class Task:
     def request(self, problem: dict[str, Any]) -> Request:  # pragma: no cover - interface
         raise TypeError(f"{type(self).__name__} must define request()")
 
+    @property
+    def uses_chat_template(self) -> bool:
+        """Instruct prompts go through the model's chat template."""
+        return self.cfg.mode == "instruct"
+
     def budget(self, default: int) -> int:
         return self.cfg.max_new_tokens if self.cfg.max_new_tokens is not None else default
 
@@ -115,7 +120,7 @@ def execute_programs(
             continue
         spec = get_language(program.language)
         source = with_end_marker(program.source, program.language, marker)
-        jobs.append(({spec.filename: source}, spec.steps(sandbox.python, timeout_s)))
+        jobs.append(({spec.filename: source}, spec.steps(sandbox.python, timeout_s, sandbox.memory_bytes)))
         index.append(i)
     verdicts: list[dict[str, Any]] = [
         {"passed": False, "status": "no_program", "step": None, "stdout": "", "stderr": "", "wall_s": 0.0}

@@ -1,0 +1,179 @@
+"""An evaluation suite: a YAML (``eval/*.yaml``) listing tasks, generation and sandbox settings, run end to end.
+
+:func:`run_eval_suite` generates (checkpointed per sample), judges (in the sandbox where a task executes code),
+and writes the DESIGN layout ``<output_dir>/<task>/{generations.jsonl,results.json}`` plus
+``summary.{json,md,png}``. Tasks that cannot run here are listed as skipped with the reason (missing
+toolchain or library, missing benchmark data, no ``--allow-code-execution``, no chat template).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from dscoder.config import config_to_dict, load_yaml_config
+from dscoder.evaluation.generation import GenerationSettings, GenerationStore, load_generator
+from dscoder.evaluation.report import NOTES, aggregate_rows, paper_number, print_summary, write_summary
+from dscoder.evaluation.sandbox import CodeExecutionNotAllowed, Sandbox
+from dscoder.evaluation.tasks import TaskConfig, build_task
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SandboxConfig", "SuiteConfig", "load_suite", "run_eval_suite"]
+
+
+@dataclass
+class SandboxConfig:
+    workers: int | None = None  #: programs run at once (default: CPU count)
+    network: Literal["isolate", "allow"] = "isolate"
+    python: str | None = None  #: interpreter for Python programs (default: this one, if the sandbox can run it)
+    memory_mb: int = 4096  #: RLIMIT_AS per program (languages whose runtime reserves memory are exempt)
+
+
+@dataclass
+class SuiteConfig:
+    name: str
+    tasks: list[TaskConfig]
+    data_dir: Path | None = None  #: benchmark data folder (default: $DSCODER_BENCHMARKS_DIR)
+    paper_size: Literal["1.3b", "6.7b", "33b"] = "1.3b"  #: which paper column to show beside the scores
+    limit: int | None = None  #: default per-task limit (a task's own ``limit`` wins)
+    generation: GenerationSettings = field(default_factory=GenerationSettings)
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+
+
+def load_suite(path: str | Path, overrides: dict[str, Any] | None = None) -> SuiteConfig:
+    """Read a suite YAML through the project's typed loader (unknown keys are errors naming file and key)."""
+    return load_yaml_config(path, SuiteConfig, overrides)
+
+
+def run_eval_suite(
+    suite: str | Path | SuiteConfig,
+    model_path: str | Path,
+    output_dir: str | Path,
+    limit: int | None = None,
+    allow_code_execution: bool = False,
+    data_dir: str | Path | None = None,
+    workers: int | None = None,
+    generator: Any = None,
+    show: bool = True,
+) -> dict[str, Any]:
+    """Run every task of ``suite`` on the model at ``model_path``; return the summary (``rows`` hold one dict
+    per task: task, benchmark, metric, n, score, paper, note, status, scores).
+
+    ``limit`` caps every task's problems (quick runs); ``workers`` overrides the sandbox's parallelism;
+    ``generator`` replaces the model loading (an object with ``run(requests, store)`` and ``tokenizer``).
+    """
+    cfg = suite if isinstance(suite, SuiteConfig) else load_suite(suite)
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data_dir = data_dir if data_dir is not None else cfg.data_dir
+    started = time.time()
+
+    tasks = []
+    for task_cfg in cfg.tasks:
+        task_limit = task_cfg.limit if task_cfg.limit is not None else cfg.limit
+        if limit is not None:
+            task_limit = limit if task_limit is None else min(limit, task_limit)
+        tasks.append(build_task(replace(task_cfg, limit=task_limit), data_dir))
+
+    sandbox = None
+    if allow_code_execution and any(t.needs_execution or hasattr(t, "program") for t in tasks):
+        sandbox = Sandbox(
+            allow_code_execution=True,
+            workers=workers or cfg.sandbox.workers,
+            network=cfg.sandbox.network,
+            python=cfg.sandbox.python,
+            memory_bytes=cfg.sandbox.memory_mb << 20,
+        )
+    if generator is None:
+        generator = load_generator(model_path, cfg.generation)
+
+    rows = []
+    try:
+        for task in tasks:
+            rows.append(_run_task(task, generator, sandbox, out, str(model_path), cfg.paper_size))
+            _log_row(rows[-1])
+    finally:
+        if sandbox is not None:
+            sandbox.close()
+    rows += aggregate_rows(rows, cfg.paper_size)
+    summary = {
+        "suite": cfg.name,
+        "model": str(model_path),
+        "paper_size": cfg.paper_size,
+        "rows": rows,
+        "config": config_to_dict(cfg),
+        "network_isolated": sandbox.network_isolated if sandbox is not None else None,
+        "seconds": round(time.time() - started, 1),
+    }
+    write_summary(summary, out)
+    if show:
+        print_summary(summary)
+    return summary
+
+
+def _row(task, status: str, n: int = 0, scores: dict[str, float] | None = None, size: str = "1.3b") -> dict[str, Any]:
+    scores = scores or {}
+    return {
+        "task": task.name,
+        "benchmark": task.display,
+        "metric": task.metric,
+        "n": n,
+        "score": scores.get(task.metric) if status == "ok" else None,
+        "paper": paper_number(task.name, size),
+        "note": NOTES.get(task.name, ""),
+        "status": status,
+        "scores": scores,
+    }
+
+
+def _run_task(task, generator, sandbox: Sandbox | None, out: Path, model: str, size: str) -> dict[str, Any]:
+    from dscoder.benchmarks import BenchmarkDataError
+
+    reason = task.skip_reason()
+    if reason is None and task.needs_execution and sandbox is None:
+        reason = str(CodeExecutionNotAllowed(task.name))
+    if reason is None and task.uses_chat_template and not getattr(generator.tokenizer, "chat_template", None):
+        reason = "the model's tokenizer has no chat template (instruct task)"
+    if reason is not None:
+        return _row(task, f"skipped: {reason}", size=size)
+    try:
+        problems = task.problems()
+    except (BenchmarkDataError, FileNotFoundError) as exc:
+        return _row(task, f"skipped: {exc}", size=size)
+    if not problems:
+        return _row(task, "skipped: no problems", size=size)
+    if hasattr(task, "tokenizer"):
+        task.tokenizer = generator.tokenizer
+    task_dir = out / task.name
+    store = GenerationStore(task_dir / "generations.jsonl", model=model)
+    requests = [task.request(p) for p in problems]
+    keys = [r.key for r in requests]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"{task.name}: duplicate task ids in the benchmark data")
+    generator.run(requests, store, progress=f"generate {task.name}")
+    outputs = [store.output(k) for k in keys]
+    completions = [task.completion(p, o) for p, o in zip(problems, outputs)]
+    verdicts = task.judge(problems, completions, sandbox)
+    scores = task.summarize(verdicts)
+    samples = [
+        {"task_id": r.key, "prompt": r.prompt, "output": o, "completion": c, **v}
+        for r, o, c, v in zip(requests, outputs, completions, verdicts)
+    ]
+    task_dir.mkdir(parents=True, exist_ok=True)
+    (task_dir / "results.json").write_text(
+        json.dumps({"task": task.name, "scores": scores, "samples": samples}, indent=1, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    return _row(task, "ok", len(problems), scores, size)
+
+
+def _log_row(row: dict[str, Any]) -> None:
+    if row["status"] == "ok":
+        logger.info("%s: %s %.1f (n=%d)", row["task"], row["metric"], row["score"], row["n"])
+    else:
+        logger.warning("%s: %s", row["task"], row["status"])
