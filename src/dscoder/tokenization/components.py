@@ -35,6 +35,7 @@ __all__ = [
     "add_bos_post_processor",
     "add_in_order",
     "assemble_tokenizer",
+    "bytes_only_tokenizer",
     "deepseek_coder_pre_tokenizer",
     "special_added_tokens",
 ]
@@ -106,3 +107,13 @@ def add_in_order(tokenizer: Tokenizer, added_tokens: Iterable[AddedToken]) -> No
         got = tokenizer.token_to_id(token.content)
         if got != expected:
             raise ValueError(f"added token {token.content!r} got id {got}, expected {expected}")
+
+
+def bytes_only_tokenizer() -> Tokenizer:
+    """The smallest DeepSeek-Coder-style tokenizer: the 256 byte symbols (no merges) + the 9 special tokens.
+
+    Every UTF-8 byte is one token, so token counts are byte counts: handy for fast tests and smoke runs of the
+    FIM/packing/training code without a trained vocabulary.
+    """
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    return assemble_tokenizer({symbol: i for i, symbol in enumerate(alphabet)}, [], special_added_tokens())

@@ -1,0 +1,84 @@
+"""``run_tokenize_stage``: documents -> FIM -> packed rows on disk, deterministic, counted."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+from datasets import load_from_disk
+
+from dscoder.data.tokenize_stage import METADATA_FILE, run_tokenize_stage
+from dscoder.tokenization import bytes_only_tokenizer, save_tokenizer, to_transformers
+from dscoder.tokenization.special_tokens import BOS, EOS
+
+
+@pytest.fixture(scope="module")
+def tokenizer_dir(tmp_path_factory):
+    return save_tokenizer(to_transformers(bytes_only_tokenizer()), tmp_path_factory.mktemp("tok"))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("samples")
+    texts = [f"# file {i}\n" + "x = 1\n" * (i % 9) + "é" * (i % 3) for i in range(90)]
+    for shard in range(2):
+        with gzip.open(folder / f"{shard:05d}.jsonl.gz", "wt", encoding="utf-8") as f:
+            for i in range(shard, 90, 2):
+                f.write(json.dumps({"id": f"s{i}", "text": texts[i], "repo": "r"}) + "\n")
+            f.write("{broken\n")
+    return folder, texts
+
+
+def test_stage_writes_packed_rows_and_metadata(tokenizer_dir, corpus, tmp_path):
+    folder, texts = corpus
+    out = tmp_path / "tokenized"
+    counts = run_tokenize_stage(folder, out, tokenizer_dir, seq_len=64, fim_rate=0.5, seed=0, num_proc=1,
+                                progress=False)  # fmt: skip
+    ds = load_from_disk(str(out))
+    assert ds.column_names == ["input_ids", "position_ids"]
+    assert len(ds) == counts["rows"] > 0 and {len(r) for r in ds["input_ids"]} == {64}
+    assert counts["documents"] == 90 and counts["reader_dropped"] == {"malformed_json": 2}
+    assert 30 < counts["documents_fim"] < 60
+    # bytes-only tokenizer: every document is its UTF-8 bytes + BOS + EOS (+ 3 FIM markers when FIM applied)
+    expected = sum(len(t.encode()) + 2 for t in texts) + 3 * counts["documents_fim"]
+    assert counts["tokens_in"] == expected == counts["tokens_kept"] + counts["tokens_dropped"]
+    assert counts["tokens_kept"] == 64 * len(ds) and counts["tokens_dropped"] < 64
+    tok = to_transformers(bytes_only_tokenizer())
+    flat_ids = np.concatenate([np.asarray(r) for r in ds["input_ids"]])
+    flat_pos = np.concatenate([np.asarray(r) for r in ds["position_ids"]])
+    assert (flat_ids == tok.convert_tokens_to_ids(BOS)).sum() == (flat_pos[flat_ids == 256] == 0).sum()
+    assert (flat_ids == tok.convert_tokens_to_ids(EOS)).sum() >= 89  # every document ends with EOS
+    meta = json.loads((out / METADATA_FILE).read_text())
+    assert (meta["seq_len"], meta["fim_rate"], meta["fim_mode"], meta["seed"]) == (64, 0.5, "psm", 0)
+    assert meta["counts"]["tokens_kept"] == counts["tokens_kept"] and meta["tokenizer_len"] == 265
+
+
+def test_stage_is_the_same_for_any_num_proc_and_batch_size(tokenizer_dir, corpus, tmp_path):
+    folder, _ = corpus
+    one = run_tokenize_stage(folder, tmp_path / "a", tokenizer_dir, seq_len=50, num_proc=1, batch_size=7,
+                             progress=False)  # fmt: skip
+    two = run_tokenize_stage(folder, tmp_path / "b", tokenizer_dir, seq_len=50, num_proc=2, batch_size=16,
+                             progress=False)  # fmt: skip
+    assert {k: v for k, v in one.items() if "second" not in k} == {k: v for k, v in two.items() if "second" not in k}
+    a, b = load_from_disk(str(tmp_path / "a")), load_from_disk(str(tmp_path / "b"))
+    assert a["input_ids"] == b["input_ids"] and a["position_ids"] == b["position_ids"]
+    # a rerun replaces its own earlier output
+    again = run_tokenize_stage(folder, tmp_path / "a", tokenizer_dir, seq_len=50, fim_rate=0.0, progress=False)
+    assert again["documents_fim"] == 0
+
+
+def test_stage_errors(tokenizer_dir, corpus, tmp_path):
+    folder, _ = corpus
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="not an earlier tokenize output"):
+        run_tokenize_stage(folder, foreign, tokenizer_dir, seq_len=32, progress=False)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "a.jsonl").write_text('{"id": "x", "text": ""}\n')
+    with pytest.raises(ValueError, match="no jsonl document"):
+        run_tokenize_stage(empty, tmp_path / "o", tokenizer_dir, seq_len=32, progress=False)
+    assert not (tmp_path / "o").exists() and not (tmp_path / ".o.tmp").exists()
