@@ -132,3 +132,51 @@ class PackedCollator:
             batch["position_ids"] = position_ids
         batch["labels"] = labels
         return batch
+
+
+def _packed_rows(encoded, seq_length: int, source: str):
+    """Rows of the packer over a stream of encoded documents; what is dropped is counted and logged."""
+    import logging
+
+    from dscoder.training.packing import Packer, pack_documents
+
+    packer = Packer(seq_length)
+    for row in pack_documents((doc["input_ids"] for doc in encoded), seq_length, packer):
+        yield {"input_ids": row["input_ids"].tolist(), "position_ids": row["position_ids"].tolist()}
+    stats = packer.stats
+    logging.getLogger(__name__).info(
+        "data.sources.%s: %d documents -> %d rows of %d tokens; dropped %d empty documents "
+        "(packing:empty_document) and %d tokens of the last partial row (packing:partial_last_row)",
+        source, stats.documents, stats.rows, seq_length, stats.empty_documents, stats.tokens_dropped,
+    )
+
+
+def tokenize_text_source(name: str, src: DataSource, ds, tokenizer, data: DataConfig, objective: ObjectiveConfig,
+                         seed: int):
+    """Raw text -> tokens with FIM per document (``DocumentEncoder``) -> packed rows (``Packer``), on the fly.
+
+    The same transform and packer as ``dscoder data tokenize`` (issue 6), so a recipe on raw text trains on the
+    same rows a pre-tokenised dataset would hold. Map-style data is materialised once (and cached by
+    ``datasets``); streaming data stays a stream.
+    """
+    import datasets
+
+    from dscoder.training.fim import DocumentEncoder, FIMConfig
+
+    encoder = DocumentEncoder(
+        tokenizer, FIMConfig(rate=objective.fim_rate, mode=objective.fim_mode, seed=seed), text_column=src.text_field
+    )
+    columns = list(ds.column_names or [])
+    if isinstance(ds, datasets.IterableDataset):
+        encoded = ds.map(encoder, batched=True, with_indices=True, remove_columns=columns)
+        return datasets.IterableDataset.from_generator(
+            _packed_rows, gen_kwargs={"encoded": encoded, "seq_length": data.seq_length, "source": name}
+        )
+    encoded = ds.map(encoder, batched=True, with_indices=True, remove_columns=columns, num_proc=data.num_proc,
+                     desc=f"tokenising {name} (FIM {objective.fim_rate:g} {objective.fim_mode})")
+    packed = datasets.Dataset.from_generator(
+        _packed_rows, gen_kwargs={"encoded": encoded, "seq_length": data.seq_length, "source": name}
+    )
+    if len(packed) == 0:
+        raise ValueError(f"data.sources.{name}: fewer tokens than one row of data.seq_length {data.seq_length}")
+    return packed

@@ -269,8 +269,14 @@ def parse_overrides(pairs: list[str], cwd: str | Path | None = None) -> dict[str
         tp = _field_type(Recipe, key.split("."))
         if tp is None:
             raise ConfigError("--set", key, "no such recipe key")
+        options = typing.get_args(tp) or (tp,)
+        if isinstance(value, str) and float in options:  # YAML 1.1 reads "1e-4" (no dot) as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
         if isinstance(value, str) and value:
-            is_path = Path in (typing.get_args(tp) or (tp,))
+            is_path = Path in options
             if is_path or (key.startswith("model.") and (cwd / value).exists()):
                 value = str((cwd / os.path.expanduser(value)).resolve())
         out[key] = value

@@ -321,16 +321,23 @@ def dry_run(
     plan = derive_batch(recipe.batch, recipe.data.seq_length, num_processes or world_size())
     model_spec = recipe.model
     if model_spec.init_from and not Path(model_spec.init_from).exists() and checkpoint_preset:
-        model_spec = dataclasses.replace(model_spec, init_from=None, preset=checkpoint_preset)
+        model_spec = dataclasses.replace(
+            model_spec, init_from=None, preset=checkpoint_preset, tokenizer=model_spec.tokenizer or model_spec.init_from
+        )
     config = build_config(model_spec)
     model = build_model(model_spec, config, meta=True)
     kwargs = training_arguments_kwargs(recipe, plan)
+    if not torch.cuda.is_available():  # check a GPU recipe on a CPU machine: the arguments but not the hardware
+        kwargs.update(use_cpu=True, tf32=None)
     if recipe.stage == "sft":
         from trl import SFTConfig
 
         from dscoder.training.sft import sft_trainer_kwargs
 
+        from dscoder.training.sft import instruction_to_prompt_completion
+
         SFTConfig(**kwargs, **sft_trainer_kwargs(recipe.sft, "instructions", recipe.data.seq_length))
+        instruction_to_prompt_completion({"instruction": "Add two numbers.", "output": "def add(a, b):\n    return a + b"})
     else:
         TrainingArguments(**kwargs)
     # One micro-batch of the packed layout: two documents per row, position ids restarting at the second.

@@ -1,0 +1,163 @@
+"""Every recipe YAML validates; the paper recipes dry-run (config + meta model + data path) with their numbers."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dscoder.config import ConfigError
+from dscoder.training.recipe import BatchConfig, derive_batch, load_recipe, parse_overrides
+
+RECIPES = Path(__file__).resolve().parents[1] / "recipes"
+ALL_RECIPES = sorted(p for p in RECIPES.rglob("*.yaml") if "accelerate" not in p.parts)
+PAPER = {  # recipe -> (preset used for a checkpoint that is not here, global batch, peak lr, params in billions)
+    "pretrain/deepseek-coder-1.3b.yaml": (None, 1024, 5.3e-4, 1.3),
+    "pretrain/deepseek-coder-6.7b.yaml": (None, 2304, 4.2e-4, 6.7),
+    "pretrain/deepseek-coder-33b.yaml": (None, 3840, 3.5e-4, 33.3),
+}
+
+
+def test_recipe_set_is_complete():
+    names = {str(p.relative_to(RECIPES)) for p in ALL_RECIPES}
+    assert set(PAPER) | {"long_context.yaml", "continued_pretrain_v1.5.yaml", "sft_instruct.yaml"} <= names
+    assert {"tiny/pretrain.yaml", "tiny/sft.yaml", "tiny/long_context.yaml"} <= names
+
+
+@pytest.mark.parametrize("path", ALL_RECIPES, ids=lambda p: str(p.relative_to(RECIPES)))
+def test_every_recipe_validates(path):
+    recipe = load_recipe(path)
+    assert recipe.description
+    if recipe.stage == "sft":
+        assert recipe.objective.fim_rate == 0.0
+
+
+@pytest.mark.parametrize("name", sorted(PAPER))
+def test_paper_pretraining_recipes_dry_run(name):
+    from dscoder.training.runner import dry_run
+
+    _, batch, lr, billions = PAPER[name]
+    recipe = load_recipe(RECIPES / name)
+    assert (recipe.optimizer.lr, recipe.optimizer.betas, recipe.optimizer.weight_decay) == (lr, (0.9, 0.95), 0.1)
+    assert recipe.optimizer.max_grad_norm == 1.0
+    assert (recipe.schedule.type, recipe.schedule.warmup_steps, recipe.schedule.milestones) == ("deepseek", 2000, (0.8, 0.9))
+    assert (recipe.objective.fim_rate, recipe.objective.fim_mode) == (0.5, "psm")
+    out = dry_run(recipe, num_processes=8)
+    assert out["batch"]["global_sequences"] == batch and out["batch"]["seq_length"] == 4096
+    assert out["max_steps"] == math.ceil(1.8e12 / (batch * 4096))
+    assert out["parameters"] == pytest.approx(billions * 1e9, rel=0.04)
+    assert out["rope_parameters"] == {"rope_type": "default", "rope_theta": 10000.0}
+    assert out["batch_shape"] == [out["batch"]["micro_batch_size"], 4096]
+
+
+def test_long_context_recipe_dry_run():
+    from dscoder.training.runner import dry_run
+
+    out = dry_run(RECIPES / "long_context.yaml", num_processes=8, checkpoint_preset="deepseek-coder-1.3b")
+    assert out["rope_parameters"] == {"rope_type": "linear", "factor": 4.0, "rope_theta": 100000.0}
+    assert out["max_steps"] == 1000 and out["batch"]["global_sequences"] == 512
+    assert out["batch"]["seq_length"] == 16384
+    recipe = load_recipe(RECIPES / "long_context.yaml")
+    assert recipe.optimizer.lr == pytest.approx(5.3e-4 * 0.1)  # the final pretraining stage's rate
+    assert recipe.model.config_overrides["max_position_embeddings"] == 16384
+
+
+def test_continued_pretraining_v15_recipe_dry_run():
+    from dscoder.training.data import mixture_probabilities
+    from dscoder.training.runner import dry_run
+
+    recipe = load_recipe(RECIPES / "continued_pretrain_v1.5.yaml")
+    assert recipe.objective.fim_rate == 0.0 and recipe.data.seq_length == 4096
+    probs = dict(zip(recipe.data.sources, mixture_probabilities(recipe.data)))
+    shares = [
+        probs["source_code"],
+        probs["markdown"] + probs["stackexchange"],
+        probs["code_related_text"],
+        probs["math_text"],
+        probs["chinese_text"] + probs["english_text"],
+    ]
+    assert shares == pytest.approx([0.70, 0.10, 0.07, 0.07, 0.06])
+    out = dry_run(recipe, num_processes=32, checkpoint_preset="deepseek-coder-7b-v1.5")
+    assert out["max_steps"] == math.ceil(2e12 / (2304 * 4096))
+
+
+def test_sft_recipe_dry_run():
+    from dscoder.training.runner import dry_run
+
+    recipe = load_recipe(RECIPES / "sft_instruct.yaml")
+    assert (recipe.optimizer.lr, recipe.schedule.type, recipe.schedule.warmup_steps) == (1e-5, "cosine", 100)
+    assert recipe.sft.completion_only_loss and recipe.sft.packing and not recipe.lora.enabled
+    out = dry_run(recipe, num_processes=8, checkpoint_preset="deepseek-coder-6.7b")
+    assert out["tokens_per_step"] == 4 * 1024 * 1024  # "4M tokens" per batch
+    assert out["max_steps"] == math.ceil(2e9 / out["tokens_per_step"])
+
+
+def test_accelerate_configs_load():
+    from accelerate.commands.config.config_args import ClusterConfig
+
+    expected = {
+        "cpu.yaml": "MULTI_CPU", "ddp.yaml": "MULTI_GPU", "ddp_multinode.yaml": "MULTI_GPU",
+        "fsdp.yaml": "FSDP", "fsdp_multinode.yaml": "FSDP",
+        "deepspeed_zero3_offload.yaml": "DEEPSPEED", "deepspeed_zero3_offload_multinode.yaml": "DEEPSPEED",
+    }
+    for name, kind in expected.items():
+        config = ClusterConfig.from_yaml_file(str(RECIPES / "accelerate" / name))
+        assert config.distributed_type.value == kind, name
+        if kind == "DEEPSPEED":
+            ds = config.deepspeed_config
+            assert (ds["zero_stage"], ds["offload_optimizer_device"], ds["offload_param_device"]) == (3, "cpu", "cpu")
+        if kind == "FSDP":
+            assert config.fsdp_config["fsdp_reshard_after_forward"] is True  # full shard
+        assert (config.num_machines > 1) == name.endswith("multinode.yaml")
+
+
+def test_unknown_key_is_an_error_naming_it(tmp_path):
+    data = yaml.safe_load((RECIPES / "tiny" / "pretrain.yaml").read_text())
+    data["optimizer"]["learning_rate"] = 1e-3
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError, match=r"bad.yaml: optimizer.learning_rate: unknown key"):
+        load_recipe(bad)
+
+
+def test_conflicting_keys_are_errors_naming_them(tmp_path):
+    data = yaml.safe_load((RECIPES / "tiny" / "pretrain.yaml").read_text())
+    data["training"]["max_tokens"] = 1000
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError, match=r"training: give exactly one of max_steps, max_tokens"):
+        load_recipe(bad)
+    with pytest.raises(ConfigError, match=r"objective: fim_rate must be in \[0, 1\]"):
+        load_recipe(RECIPES / "tiny" / "pretrain.yaml", {"objective.fim_rate": 1.5})
+
+
+def test_overrides_from_the_command_line(tmp_path, monkeypatch):
+    overrides = parse_overrides(
+        ["optimizer.lr=1e-4", "training.output_dir=out", "data.sources.code.weight=2", "training.report_to=[none]"],
+        cwd=tmp_path,
+    )
+    assert overrides == {
+        "optimizer.lr": 1e-4,
+        "training.output_dir": str(tmp_path / "out"),  # command-line paths are relative to the current folder
+        "data.sources.code.weight": 2,
+        "training.report_to": ["none"],
+    }
+    recipe = load_recipe(RECIPES / "tiny" / "pretrain.yaml", overrides)
+    assert recipe.optimizer.lr == 1e-4 and recipe.training.output_dir == tmp_path / "out"
+    with pytest.raises(ConfigError, match="optimizer.learning_rate: no such recipe key"):
+        parse_overrides(["optimizer.learning_rate=1"])
+    with pytest.raises(ConfigError, match="expected KEY=VALUE"):
+        parse_overrides(["optimizer.lr"])
+
+
+def test_batch_plan_from_sequences_or_tokens():
+    plan = derive_batch(BatchConfig(global_batch_sequences=1024, micro_batch_size=4), 4096, world_size=64)
+    assert (plan.gradient_accumulation_steps, plan.tokens_per_step) == (4, 1024 * 4096)
+    plan = derive_batch(BatchConfig(global_batch_tokens=4 * 1024 * 1024, micro_batch_size=2), 4096, world_size=1)
+    assert (plan.global_sequences, plan.gradient_accumulation_steps) == (1024, 512)
+    with pytest.raises(ValueError, match="not divisible by batch.micro_batch_size 4 x 3 processes"):
+        derive_batch(BatchConfig(global_batch_sequences=1024, micro_batch_size=4), 4096, world_size=3)
+    with pytest.raises(ValueError, match="not a multiple of data.seq_length"):
+        derive_batch(BatchConfig(global_batch_tokens=1000), 4096, world_size=1)
