@@ -22,7 +22,7 @@ from typing import Any
 
 from .config import RepoLevelConfig
 
-__all__ = ["build_executors", "run_repo_level", "run_repo_level_stage", "collect_counts", "STAGES"]
+__all__ = ["build_executors", "run_repo_level", "run_repo_level_stage", "collect_counts", "counts_table", "STAGES"]
 
 STAGES = ("group", "order", "minhash_signatures", "minhash_buckets", "minhash_clusters", "minhash_filter")
 
@@ -139,14 +139,17 @@ def _near_duplicate_adapter(self, document) -> dict:
 
 
 def _stats(logs: Path) -> dict[str, float]:
-    """Totals of every stat of a datatrove logging folder's merged ``stats.json``."""
-    path = logs / "stats.json"
-    if not path.is_file():
+    """Totals of every stat over the finished tasks of a datatrove logging folder (per-task stats files, so a
+    resumed run counts the tasks of both runs once)."""
+    from dscoder.data.funnel import merged_stats
+
+    if not (logs / "stats").is_dir() and not (logs / "stats.json").is_file():
         return {}
+    stats, _ = merged_stats(logs)
     totals: dict[str, float] = {}
-    for step in json.loads(path.read_text()):
-        for key, value in step.get("stats", {}).items():
-            total = value.get("total", 0) if isinstance(value, dict) else value
+    for step in stats.stats:
+        for key, value in step.stats.items():
+            total = value.get("total", 0) if isinstance(value, dict) else getattr(value, "total", value)
             if isinstance(total, (int, float)):
                 totals[key] = totals.get(key, 0) + total
     return totals
@@ -226,3 +229,15 @@ def run_repo_level_stage(
         source="run_repo_level_stage",
     )
     return run_repo_level(config)
+
+
+def counts_table(counts: dict[str, Any], title: str = "repo-level stage"):
+    """The counts as a rich table (in-order shares as percentages)."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for key, value in counts.items():
+        table.add_row(key.replace("_", " "), f"{value:.2%}" if key.startswith("in_order_share") else f"{value:,}")
+    return table

@@ -1,0 +1,23 @@
+"""Repository-level data (report §2.2–2.3): group files by repository, parse dependencies, order them with
+Algorithm 1 (or an SCC-aware variant), concatenate each component into one sample, near-dedup with MinHash.
+
+Heavy imports (datatrove) happen in the submodules that need them; see :mod:`.stage` for the pipelines.
+"""
+
+from __future__ import annotations
+
+from .config import PAPER_REPO_LEVEL_LANGUAGES, DedupConfig, GroupingConfig, OrderingConfig, RepoLevelConfig
+from .stage import build_executors, collect_counts, counts_table, run_repo_level, run_repo_level_stage
+
+__all__ = [
+    "PAPER_REPO_LEVEL_LANGUAGES",
+    "DedupConfig",
+    "GroupingConfig",
+    "OrderingConfig",
+    "RepoLevelConfig",
+    "build_executors",
+    "collect_counts",
+    "counts_table",
+    "run_repo_level",
+    "run_repo_level_stage",
+]
