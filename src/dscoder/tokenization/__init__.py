@@ -21,7 +21,14 @@ _LAZY = {
     "to_transformers": "dscoder.tokenization.loading",
     "bytes_only_tokenizer": "dscoder.tokenization.components",
 }
-__all__ = sorted(_LAZY)
+__all__ = [
+    "bytes_only_tokenizer",
+    "load_tokenizer",
+    "save_tokenizer",
+    "to_transformers",
+    "tokenizer_from_gguf",
+    "train_tokenizer",
+]
 
 
 def __getattr__(name: str):

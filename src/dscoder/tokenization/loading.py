@@ -84,7 +84,10 @@ def load_tokenizer(name_or_path: str | Path, revision: str | None = None, **kwar
         from dscoder.tokenization.gguf import tokenizer_from_gguf
 
         return tokenizer_from_gguf(source)
-    local = Path(source)
+    local = Path(source).expanduser()
+    if not local.exists() and source.startswith(("/", ".", "~")):
+        raise FileNotFoundError(f"tokenizer folder not found: {source}")
+    source = str(local) if local.exists() else source
     if local.exists() and not local.is_dir():
         raise ValueError(f"{source}: expected a tokenizer folder, a Hub id or a .gguf file")
     if local.is_dir() and not (local / "tokenizer.json").is_file() and not (local / "tokenizer_config.json").is_file():
