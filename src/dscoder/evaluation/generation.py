@@ -239,14 +239,11 @@ class VLLMGenerator(_Base):
 
 
 def load_tokenizer(path: str | Path) -> Any:
-    """The checkpoint's tokenizer. A ``tokenizer.json`` is loaded through ``PreTrainedTokenizerFast`` (SPEC §2
-    trap: ``AutoTokenizer`` turns the released DeepSeek-Coder tokenizer into a whitespace-stripping Llama one)."""
-    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+    """The checkpoint's tokenizer through :func:`dscoder.tokenization.load_tokenizer` (which avoids transformers
+    5's whitespace-stripping trap for the released DeepSeek-Coder tokenizer, SPEC §2)."""
+    from dscoder.tokenization import load_tokenizer as _load
 
-    path = Path(path)
-    if (path / "tokenizer.json").is_file():
-        return PreTrainedTokenizerFast.from_pretrained(str(path))
-    return AutoTokenizer.from_pretrained(str(path))
+    return _load(path)
 
 
 def load_generator(model: str | Path, settings: GenerationSettings) -> _Base:

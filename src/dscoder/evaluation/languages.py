@@ -3,8 +3,9 @@
 Commands follow the DeepSeek-Coder evaluation scripts and MultiPL-E (the source of the multilingual HumanEval
 files): C++17 with g++, Java with javac/java and javatuples on the class path (MultiPL-E's Java prompts import
 ``org.javatuples``), PHP CLI, TypeScript through ``tsc`` (type errors fail, as in MultiPL-E) then node,
-JavaScript with node, C# with mono's ``mcs -d:DEBUG`` then ``mono`` (``Debug.Assert`` only fires with DEBUG),
-Bash. A language whose tools are missing is reported by :func:`missing_toolchain` so its task can be skipped
+JavaScript with node, C# with mono's ``mcs -d:DEBUG`` then ``mono``, Bash. A failed ``Debug.Assert`` does not
+change mono's exit status: with ``MONO_TRACE_LISTENER=Console.Error`` it prints a ``DefaultTraceListener.Fail``
+trace, which fails the run (MultiPL-E's rule). A language whose tools are missing is reported by :func:`missing_toolchain` so its task can be skipped
 with a clear message; ``make toolchains`` installs them from Debian and npm.
 
 Every program ends by printing a per-run random marker (:func:`with_end_marker`): a program that exits with
@@ -48,6 +49,8 @@ class LanguageSpec:
     marker_before_braces: int = 0  #: insert the statement before this many closing braces from the end
     runtime_reserves_memory: bool = False  #: JVM / mono / node reserve large address space: no RLIMIT_AS
     max_processes: int = 32
+    env: tuple[tuple[str, str], ...] = ()  #: extra environment of the run step
+    failure_text: str | None = None  #: the run fails when its stderr contains this (exit status stays 0)
 
     def steps(self, python: str, timeout_s: float, memory_bytes: int | None = 4 << 30) -> list[Step]:
         memory = None if self.runtime_reserves_memory else memory_bytes
@@ -57,7 +60,8 @@ class LanguageSpec:
             compile_limits = replace(run_limits, timeout_s=max(60.0, timeout_s), max_processes=64)
             steps.append(Step(self._fill(self.compile, python), name="compile", limits=compile_limits))
         script = self.filename if self.name == "python" else None  # Python runs in the sandbox's warm zygote
-        steps.append(Step(self._fill(self.run, python), name="run", limits=run_limits, python_script=script))
+        steps.append(Step(self._fill(self.run, python), name="run", limits=run_limits, python_script=script,
+                          env=self.env))
         return steps
 
     def _fill(self, argv: tuple[str, ...], python: str) -> tuple[str, ...]:
@@ -96,7 +100,8 @@ LANGUAGES: dict[str, LanguageSpec] = {
         LanguageSpec("cs", "C#", "main.cs", ("mcs", "mono"), ("mono", "main.exe"),
                      compile=("mcs", "-d:DEBUG", "-r:System.Numerics.dll", "-out:main.exe", "main.cs"),
                      marker_statement='System.Console.WriteLine("{marker}");', marker_before_braces=2,
-                     runtime_reserves_memory=True, max_processes=64),
+                     runtime_reserves_memory=True, max_processes=64,
+                     env=(("MONO_TRACE_LISTENER", "Console.Error"),), failure_text="DefaultTraceListener.Fail"),
         LanguageSpec("sh", "Bash", "main.sh", ("bash",), ("bash", "main.sh"), marker_statement='echo "{marker}"'),
         LanguageSpec("js", "JavaScript", "main.js", ("node",), ("node", "main.js"),
                      marker_statement='console.log("{marker}");', runtime_reserves_memory=True, max_processes=64),

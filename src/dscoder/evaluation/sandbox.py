@@ -99,6 +99,7 @@ class Step:
     limits: Limits = field(default_factory=Limits)
     stdin: str | None = None
     python_script: str | None = None  #: run this file of the program's dir in the warm Python zygote instead
+    env: tuple[tuple[str, str], ...] = ()  #: extra environment variables
 
 
 @dataclass
@@ -426,6 +427,7 @@ class Sandbox:
         cfg = self._launcher_config(
             step.argv, workdir, limits, uid, uid, network_required=self.network_isolated
         )
+        cfg["env"].update(step.env)
         zygote = self._get_zygote() if step.python_script and step.stdin is None else None
         start = time.perf_counter()
         if zygote is not None:

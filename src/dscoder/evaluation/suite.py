@@ -41,6 +41,7 @@ class SuiteConfig:
     data_dir: Path | None = None  #: benchmark data folder (default: $DSCODER_BENCHMARKS_DIR)
     paper_size: Literal["1.3b", "6.7b", "33b"] = "1.3b"  #: which paper column to show beside the scores
     limit: int | None = None  #: default per-task limit (a task's own ``limit`` wins)
+    max_new_tokens: int | None = None  #: default per-task budget override (smoke runs); None: the paper's
     generation: GenerationSettings = field(default_factory=GenerationSettings)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
 
@@ -78,7 +79,8 @@ def run_eval_suite(
         task_limit = task_cfg.limit if task_cfg.limit is not None else cfg.limit
         if limit is not None:
             task_limit = limit if task_limit is None else min(limit, task_limit)
-        tasks.append(build_task(replace(task_cfg, limit=task_limit), data_dir))
+        budget = task_cfg.max_new_tokens if task_cfg.max_new_tokens is not None else cfg.max_new_tokens
+        tasks.append(build_task(replace(task_cfg, limit=task_limit, max_new_tokens=budget), data_dir))
 
     sandbox = None
     if allow_code_execution and any(t.needs_execution or hasattr(t, "program") for t in tasks):

@@ -114,7 +114,7 @@ def execute_programs(
     """Run each program in the sandbox; a program passes when every step exits 0 in time *and* it reaches its
     end marker (so ``sys.exit(0)`` before the asserts fails). ``None`` (nothing extractable) fails unrun."""
     marker = f"DSCODER-END-{secrets.token_hex(12)}"
-    jobs, index = [], []
+    jobs, index, failure_texts = [], [], {}
     for i, program in enumerate(programs):
         if program is None:
             continue
@@ -122,6 +122,7 @@ def execute_programs(
         source = with_end_marker(program.source, program.language, marker)
         jobs.append(({spec.filename: source}, spec.steps(sandbox.python, timeout_s, sandbox.memory_bytes)))
         index.append(i)
+        failure_texts[i] = spec.failure_text
     verdicts: list[dict[str, Any]] = [
         {"passed": False, "status": "no_program", "step": None, "stdout": "", "stderr": "", "wall_s": 0.0}
         for _ in programs
@@ -131,6 +132,8 @@ def execute_programs(
         status = result.status
         if result.ok and not reached_end:
             status = "exited_before_end"
+        elif result.ok and failure_texts[i] and failure_texts[i] in result.stderr:
+            status, reached_end = "assertion_failed", False
         stdout = "\n".join(line for line in result.stdout.splitlines() if line.strip() != marker)
         verdicts[i] = {
             "passed": result.ok and reached_end,

@@ -1,0 +1,103 @@
+"""Hostile programs stay contained, are reported as failures, and the harness keeps running (issue 10)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from dscoder.evaluation.sandbox import CodeExecutionNotAllowed, Limits, Sandbox, Step
+from dscoder.evaluation.tasks.base import Program, execute_programs
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox needs Linux")
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(allow_code_execution=True, workers=2) as sb:
+        yield sb
+
+
+def run_py(sb: Sandbox, code: str, zygote: bool = True, **limits) -> object:
+    step = Step((sb.python, "main.py"), limits=Limits(**limits), python_script="main.py" if zygote else None)
+    return sb.run({"main.py": code}, [step])
+
+
+def test_opt_in_is_required():
+    with pytest.raises(CodeExecutionNotAllowed, match="--allow-code-execution"):
+        Sandbox()
+
+
+@pytest.mark.parametrize("zygote", [True, False], ids=["zygote", "process"])
+def test_plain_program_runs(sandbox, zygote):
+    r = run_py(sandbox, "import sys\nprint('hi'); print('err', file=sys.stderr)", zygote=zygote)
+    assert (r.ok, r.status, r.stdout, r.stderr) == (True, "ok", "hi\n", "err\n")
+    r = run_py(sandbox, "raise SystemExit(3)", zygote=zygote)
+    assert (r.ok, r.returncode, r.status) == (False, 3, "failed")
+
+
+@pytest.mark.parametrize("zygote", [True, False], ids=["zygote", "process"])
+def test_infinite_loop_is_killed(sandbox, zygote):
+    r = run_py(sandbox, "while True:\n    pass\n", zygote=zygote, timeout_s=1.0)
+    assert not r.ok and r.status == "timeout" and r.wall_s < 5
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="RLIMIT_NPROC is only bound per program with a throw-away uid (root)")
+def test_fork_bomb_is_contained(sandbox):
+    code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    r = run_py(sandbox, code, timeout_s=1.5, max_processes=8)
+    assert not r.ok and r.status == "timeout"
+    assert run_py(sandbox, "print(1)").ok  # the harness and the uid pool are fine afterwards
+
+
+def test_huge_allocation_fails(sandbox):
+    r = run_py(sandbox, "x = bytearray(10 * 1024 ** 3)\n")
+    assert not r.ok and "MemoryError" in r.stderr
+
+
+def test_files_outside_the_dir_are_out_of_reach(sandbox, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    os.chmod(tmp_path, 0o755)
+    outside = tmp_path / "written.txt"
+    r = run_py(sandbox, f"open({str(outside)!r}, 'w').write('x')\n")
+    assert not r.ok and not outside.exists()
+    r = run_py(sandbox, f"import os\nos.remove({str(victim)!r})\n")
+    assert not r.ok and victim.read_text() == "keep me"
+    r = run_py(sandbox, "open('inside.txt', 'w').write('ok')\nprint(open('inside.txt').read())\n")
+    assert r.ok and r.stdout == "ok\n"
+
+
+def test_network_is_unreachable(sandbox):
+    if not sandbox.network_isolated:
+        pytest.skip("no network namespace on this machine (the sandbox warned)")
+    code = "import socket\ns = socket.socket()\ns.settimeout(2)\ns.connect(('1.1.1.1', 80))\n"
+    r = run_py(sandbox, code)
+    assert not r.ok and ("unreachable" in r.stderr or "OSError" in r.stderr)
+
+
+def test_killing_the_parent_fails(sandbox):
+    r = run_py(sandbox, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n")
+    assert not r.ok
+    assert run_py(sandbox, "print(2)").stdout == "2\n"
+
+
+def test_huge_output_is_capped(sandbox):
+    r = run_py(sandbox, "while True:\n    print('x' * 4096)\n", timeout_s=5, file_size_bytes=1 << 20,
+               keep_output_bytes=1000)
+    assert not r.ok and len(r.stdout) < 1100 and r.stdout.endswith("[output truncated]")
+
+
+def test_exit_before_the_asserts_is_a_failure(sandbox):
+    early = Program("python", "import sys\nsys.exit(0)\nassert 1 == 2\n")
+    honest = Program("python", "assert 1 + 1 == 2\n")
+    verdicts = execute_programs(sandbox, [early, honest, None], timeout_s=5)
+    assert [v["passed"] for v in verdicts] == [False, True, False]
+    assert [v["status"] for v in verdicts] == ["exited_before_end", "passed", "no_program"]
+
+
+def test_run_many_keeps_job_order(sandbox):
+    jobs = [({"main.py": f"print({i})"}, [Step((sandbox.python, "main.py"), python_script="main.py")])
+            for i in range(6)]
+    assert [r.stdout for r in sandbox.run_many(jobs)] == [f"{i}\n" for i in range(6)]
