@@ -9,7 +9,7 @@ first line of the output is scored by exact match and edit similarity (SPEC §6)
 * ``crosscodeeval``: the benchmark's own JSONL (``data:``), whose ``crossfile_context`` already holds its BM25
   retrieval;
 * ``crossfile-demo``: a set built by :func:`build_crossfile_set` from file records (e.g. the demo corpus): lines
-  that use a name defined in another file of the same repository, with BM25 retrieval (``rank-bm25``) of
+  that use a name defined in another file of the same repository, with BM25+ retrieval (``rank-bm25``) of
   10-line chunks of the repository's other files, queried with the last 10 lines before the cursor.
 """
 
@@ -43,7 +43,9 @@ def _tokens(text: str) -> list[str]:
 
 def bm25_chunks(query: str, files: dict[str, str], top_k: int = 5, window: int = 10, stride: int = 5) -> list[dict]:
     """The ``top_k`` ``window``-line chunks of ``files`` (path -> text) most similar to ``query`` under BM25."""
-    from rank_bm25 import BM25Okapi
+    # BM25+ rather than rank-bm25's BM25Okapi: Okapi's IDF is zero for a term found in half of the chunks and
+    # negative above, which leaves the small repositories of a demo corpus unranked; BM25+ keeps it positive.
+    from rank_bm25 import BM25Plus
 
     chunks = []
     for path in sorted(files):
@@ -54,10 +56,13 @@ def bm25_chunks(query: str, files: dict[str, str], top_k: int = 5, window: int =
                 chunks.append({"filename": path, "retrieved_chunk": text, "start_line": start + 1})
     if not chunks:
         return []
-    bm25 = BM25Okapi([_tokens(c["retrieved_chunk"]) or [""] for c in chunks])
-    scores = bm25.get_scores(_tokens(query))
-    order = sorted(range(len(chunks)), key=lambda i: (-scores[i], i))[:top_k]
-    return [dict(chunks[i], score=float(scores[i])) for i in order if scores[i] > 0]
+    bm25 = BM25Plus([_tokens(c["retrieved_chunk"]) or [""] for c in chunks])
+    query_tokens = _tokens(query)
+    scores = bm25.get_scores(query_tokens)
+    wanted = set(query_tokens)
+    matching = [i for i, c in enumerate(chunks) if wanted & set(_tokens(c["retrieved_chunk"]))]
+    order = sorted(matching, key=lambda i: (-scores[i], i))[:top_k]
+    return [dict(chunks[i], score=float(scores[i])) for i in order]
 
 
 def crossfile_text(chunks: list[dict], language: str) -> str:
