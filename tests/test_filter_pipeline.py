@@ -51,7 +51,8 @@ def corpus(tmp_path_factory) -> Path:
 def read_records(folder: Path) -> list[dict]:
     records = []
     for path in sorted(folder.rglob("*.jsonl.gz")):
-        records += [json.loads(line) for line in gzip.open(path, "rt")]
+        with gzip.open(path, "rt") as f:
+            records += [json.loads(line) for line in f]
     return sorted(records, key=lambda r: r["id"])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 
@@ -68,8 +69,7 @@ def test_jsonl_reader_counts_every_bad_line_and_keeps_it(tmp_path):
     by_reason = {}
     for r in rejects:
         by_reason.setdefault(r["reason"], []).append(r)
-    latin1 = [r for r in by_reason["reader:non_utf8"] if "raw_base64" in r][0]
-    import base64
+    latin1 = next(r for r in by_reason["reader:non_utf8"] if "raw_base64" in r)
 
     assert base64.b64decode(latin1["raw_base64"]) == b'{"id": "latin1", "text": "caf\xe9"}'
     assert by_reason["reader:malformed_json"][0]["raw"] == '{"id": "broken", "text": "unterminated'
@@ -115,7 +115,7 @@ def test_file_record_writer_round_trips_flat_records(tmp_path):
     doc = Document(text="x = 1\n", id="a", metadata={"repo": "r", "path": "a.py", "language": "python"})
     with file_record_writer(tmp_path) as writer:
         writer.write(doc, rank=3)
-    line = gzip.open(tmp_path / "00003.jsonl.gz").read().decode()
+    line = gzip.decompress((tmp_path / "00003.jsonl.gz").read_bytes()).decode()
     assert json.loads(line) == {"id": "a", "text": "x = 1\n", "repo": "r", "path": "a.py", "language": "python"}
     back = list(FileRecordJsonlReader(str(tmp_path)).run())
     assert back[0].id == "a" and back[0].metadata == doc.metadata

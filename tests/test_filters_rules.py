@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from datatrove.data import Document
 
-from dscoder.data.filters.rules import RuleConfig, RuleFilter, alpha_fraction, line_length_stats, visible_text
+from dscoder.data.filters.rules import (
+    RuleConfig,
+    RuleFilter,
+    alpha_fraction,
+    line_length_stats,
+    visible_text,
+)
 
 
 def verdict(text: str, language: str = "python", config: RuleConfig | None = None):

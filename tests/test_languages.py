@@ -7,10 +7,10 @@ from datatrove.data import Document
 
 from dscoder.data.filters.language import LanguageConfig, LanguageFilter
 from dscoder.data.languages import (
+    _FILENAMES,
     EXTENSION_TO_LANGUAGE,
     PAPER_LANGUAGES,
     SUPPORTED_LANGUAGES,
-    _FILENAMES,
     identify_language,
     language_from_shebang,
     language_of,

@@ -33,7 +33,11 @@ from typing import Literal
 import orjson
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.io import get_datafolder
-from datatrove.pipeline.readers import HuggingFaceDatasetReader, JsonlReader, ParquetReader
+from datatrove.pipeline.readers import (
+    HuggingFaceDatasetReader,
+    JsonlReader,
+    ParquetReader,
+)
 from datatrove.pipeline.writers import JsonlWriter
 from datatrove.utils.logging import logger
 
@@ -191,7 +195,7 @@ class ReaderConfig:
 
 def build_reader(config: ReaderConfig, folder: str | Path | None = None, rejects_folder: str | Path | None = None):
     """The checked reader for ``config``; ``folder`` overrides ``config.folder`` (JSONL/Parquet)."""
-    common = dict(text_key=config.text_key, id_key=config.id_key, limit=config.limit)
+    common = {"text_key": config.text_key, "id_key": config.id_key, "limit": config.limit}
     rejects = str(rejects_folder) if rejects_folder is not None else None
     if config.format == "hub":
         options = {"split": config.split}

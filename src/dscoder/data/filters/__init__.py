@@ -23,10 +23,15 @@ from dscoder.data.filters.pipeline import (
     run_filter_stage,
 )
 from dscoder.data.filters.rules import RuleConfig, RuleFilter
-from dscoder.data.filters.syntax import TREE_SITTER_LANGUAGES, SyntaxConfig, SyntaxFilter
+from dscoder.data.filters.syntax import (
+    TREE_SITTER_LANGUAGES,
+    SyntaxConfig,
+    SyntaxFilter,
+)
 
 __all__ = [
     "REASON_KEY",
+    "TREE_SITTER_LANGUAGES",
     "CodeFilter",
     "FilterPipelineConfig",
     "HeuristicConfig",
@@ -39,7 +44,6 @@ __all__ = [
     "RuleFilter",
     "SyntaxConfig",
     "SyntaxFilter",
-    "TREE_SITTER_LANGUAGES",
     "build_filter_blocks",
     "build_filter_pipeline",
     "run_filter_stage",

@@ -14,8 +14,8 @@ score is kept in ``metadata["quality_score"]`` either way.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from datatrove.data import Document
 
@@ -52,7 +52,7 @@ def load_scorer(spec: str) -> Scorer:
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"scorer: cannot import {spec!r}: {exc}") from None
     if not callable(fn):
-        raise ValueError(f"scorer: {spec!r} is not callable")
+        raise TypeError(f"scorer: {spec!r} is not callable")
     return fn
 
 

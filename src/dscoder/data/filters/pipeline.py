@@ -10,9 +10,10 @@ Kept files are written as file records (DESIGN) to ``output_dir``; every dropped
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 from dscoder.data.executors import ExecutorConfig, build_executor
 from dscoder.data.filters.heuristics import HeuristicConfig, HeuristicFilter

@@ -128,9 +128,9 @@ class RuleFilter(CodeFilter):
                 return False, "rules:html_visible_text"
             if c.html_min_visible_fraction is not None and (n == 0 or visible / n < c.html_min_visible_fraction):
                 return False, "rules:html_visible_text"
-        if language in self._json_yaml:
-            if (c.json_yaml_min_chars is not None and n < c.json_yaml_min_chars) or (
-                c.json_yaml_max_chars is not None and n > c.json_yaml_max_chars
-            ):
-                return False, "rules:json_yaml_size"
+        if language in self._json_yaml and (
+            (c.json_yaml_min_chars is not None and n < c.json_yaml_min_chars)
+            or (c.json_yaml_max_chars is not None and n > c.json_yaml_max_chars)
+        ):
+            return False, "rules:json_yaml_size"
         return True
