@@ -98,7 +98,7 @@ def test_accelerate_configs_load():
     from accelerate.commands.config.config_args import ClusterConfig
 
     expected = {
-        "cpu.yaml": "MULTI_CPU", "ddp.yaml": "MULTI_GPU", "ddp_multinode.yaml": "MULTI_GPU",
+        "cpu.yaml": "MULTI_GPU", "ddp.yaml": "MULTI_GPU", "ddp_multinode.yaml": "MULTI_GPU",
         "fsdp.yaml": "FSDP", "fsdp_multinode.yaml": "FSDP",
         "deepspeed_zero3_offload.yaml": "DEEPSPEED", "deepspeed_zero3_offload_multinode.yaml": "DEEPSPEED",
     }

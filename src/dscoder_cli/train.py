@@ -33,6 +33,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def _run(args) -> int:
     import json
+    import os
     from pathlib import Path
 
     from rich.console import Console
@@ -60,6 +61,8 @@ def _run(args) -> int:
             Path(args.summary_json).write_text(json.dumps(result, indent=1), encoding="utf-8")
         return 0
     summary = run_recipe(args.recipe, overrides)
+    if os.environ.get("RANK", "0") != "0":  # under a launcher only the main process reports
+        return 0
     if args.summary_json:
         Path(args.summary_json).write_text(json.dumps(summary, indent=1), encoding="utf-8")
     table = Table(title=f"trained: {summary['output_dir']}")

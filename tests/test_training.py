@@ -1,0 +1,184 @@
+"""The pretraining runner on the tiny preset (CPU): data paths, resume, 2-process equivalence, long context."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_training_helpers import RECIPES, build_tokenizer, synthetic_code, write_jsonl  # noqa: E402
+
+from dscoder.tokenization.special_tokens import FIM_BEGIN, FIM_END, FIM_HOLE  # noqa: E402
+from dscoder.training.data import PackedCollator  # noqa: E402
+from dscoder.training.recipe import load_recipe  # noqa: E402
+
+SEQ = 64
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("training")
+    docs = synthetic_code(240)
+    build_tokenizer(root / "tok", docs)
+    write_jsonl(root / "corpus" / "code.jsonl", [{"id": f"d{i}", "text": t} for i, t in enumerate(docs)])
+    write_jsonl(root / "corpus2" / "more.jsonl", [{"id": f"e{i}", "text": t} for i, t in enumerate(synthetic_code(60, 1))])
+    # a tokenised dataset as `dscoder data tokenize` writes it (FIM 0.5), made with the runner's own data path
+    from dscoder.tokenization.loading import load_tokenizer
+    from dscoder.training.data import load_source, tokenize_text_source
+
+    recipe = _recipe(root, "unused")
+    ds = load_source("code", recipe.data.sources["code"])
+    rows = tokenize_text_source("code", recipe.data.sources["code"], ds, load_tokenizer(str(root / "tok")),
+                                recipe.data, recipe.objective, seed=0)
+    rows.save_to_disk(str(root / "tokenized"))
+    (root / "tokenized" / "tokenization.json").write_text(json.dumps({"fim_rate": 0.5, "seq_length": SEQ}))
+    return root
+
+
+def _overrides(root: Path, out: str, **extra) -> dict:
+    values = {
+        "model.tokenizer": str(root / "tok"),
+        "data.sources.code.path": str(root / "corpus"),
+        "data.sources.code.kind": "text",
+        "data.seq_length": SEQ,
+        "training.output_dir": str(root / out),
+        "training.max_steps": 6,
+        "training.save_steps": 100,
+        "schedule.warmup_steps": 2,
+        "training.report_to": ["none"],
+    }
+    values.update(extra)
+    return values
+
+
+def _recipe(root: Path, out: str, **extra):
+    return load_recipe(RECIPES / "tiny" / "pretrain.yaml", _overrides(root, out, **extra))
+
+
+def test_collator_masks_each_document_start():
+    batch = PackedCollator()([
+        {"input_ids": [5, 6, 7, 8, 9, 10], "position_ids": [0, 1, 2, 0, 1, 2]},
+        {"input_ids": [11, 12, 13, 14, 15, 16], "position_ids": [0, 1, 2, 3, 4, 5]},
+    ])
+    assert batch["labels"].tolist() == [[-100, 6, 7, -100, 9, 10], [-100, 12, 13, 14, 15, 16]]
+    assert batch["position_ids"].tolist()[0] == [0, 1, 2, 0, 1, 2]
+    with pytest.raises(ValueError, match="same length"):
+        PackedCollator()([{"input_ids": [1, 2]}, {"input_ids": [1]}])
+
+
+def test_raw_text_is_tokenised_with_fim_and_packed(workdir):
+    from datasets import load_from_disk
+
+    from dscoder.tokenization.loading import load_tokenizer
+
+    tok = load_tokenizer(str(workdir / "tok"))
+    ds = load_from_disk(str(workdir / "tokenized"))
+    assert set(ds.column_names) == {"input_ids", "position_ids"}
+    assert all(len(r) == SEQ for r in ds["input_ids"])
+    flat = [i for row in ds["input_ids"] for i in row]
+    begin, hole, end = (tok.convert_tokens_to_ids(t) for t in (FIM_BEGIN, FIM_HOLE, FIM_END))
+    n_docs = sum(1 for i in flat if i == tok.bos_token_id)
+    n_fim = sum(1 for i in flat if i == begin)
+    assert n_fim == flat.count(hole) == flat.count(end)
+    assert 0.35 < n_fim / n_docs < 0.65  # FIM rate 0.5 (seeded, per document)
+
+
+def test_fim_mismatch_with_a_tokenised_dataset_is_an_error(workdir):
+    from dscoder.training.runner import run_recipe
+
+    overrides = _overrides(workdir, "never", **{"data.sources.code.path": str(workdir / "tokenized"),
+                                                  "data.sources.code.kind": "tokenized", "objective.fim_rate": 0.0})
+    with pytest.raises(ValueError, match=r"data.sources.code: tokenised with fim_rate 0.5 but objective.fim_rate is 0.0"):
+        run_recipe(RECIPES / "tiny" / "pretrain.yaml", overrides)
+
+
+def test_interrupt_and_resume_gives_the_uninterrupted_losses(workdir):
+    """Stop after 3 of 6 steps, resume from the checkpoint: same losses, learning rate on the schedule."""
+    from dscoder.training.runner import run_recipe
+    from dscoder.training.schedule import deepseek_lr_multiplier
+
+    tokenized = {"data.sources.code.path": str(workdir / "tokenized"), "data.sources.code.kind": "tokenized"}
+    full = run_recipe(_recipe(workdir, "full", **tokenized))
+    first = run_recipe(_recipe(workdir, "split", **tokenized, **{"training.stop_after_steps": 3}))
+    assert not first["completed"] and (workdir / "split" / "checkpoint-3").is_dir()
+    second = run_recipe(_recipe(workdir, "split", **tokenized, **{"training.resume_from_checkpoint": "latest"}))
+    assert second["completed"] and [r["step"] for r in second["loss_history"]] == [4, 5, 6]
+    resumed = first["loss_history"] + second["loss_history"]
+    assert [r["step"] for r in full["loss_history"]] == [1, 2, 3, 4, 5, 6]
+    for a, b in zip(full["loss_history"], resumed):
+        assert b["loss"] == pytest.approx(a["loss"], rel=1e-6, abs=1e-6)
+        # the rate logged at step s is the one its update used: multiplier(s - 1) x peak
+        expected = 3e-3 * deepseek_lr_multiplier(a["step"] - 1, num_warmup_steps=2, num_training_steps=6)
+        assert b["learning_rate"] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert resumed[-1]["learning_rate"] == pytest.approx(3e-3 * 0.31622776601683794)  # step 6 is past 80%
+    assert full["loss_history"][-1]["loss"] < full["loss_history"][0]["loss"]
+
+
+@pytest.mark.slow
+def test_two_processes_match_one_with_the_same_global_batch(workdir):
+    """accelerate launch with 2 CPU processes (micro 4, no accumulation) vs one process (micro 4 x 2 accumulation):
+    the same 8 sequences per step, so the losses agree to 1e-5 (relative; summation order may differ).
+
+    recipes/accelerate/cpu.yaml uses the torchrun launcher: accelerate 1.15 runs ``--cpu --num_processes 2`` as
+    two processes only through mpirun, and as a single process without it."""
+    common = [f"--set=model.tokenizer={workdir / 'tok'}", f"--set=data.sources.code.path={workdir / 'tokenized'}",
+              "--set=data.sources.code.kind=tokenized", f"--set=data.seq_length={SEQ}", "--set=training.max_steps=4",
+              "--set=training.save_steps=100"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    recipe = str(RECIPES / "tiny" / "pretrain.yaml")
+    one = [sys.executable, "-m", "dscoder.train", recipe, *common, f"--set=training.output_dir={workdir / 'one'}",
+           f"--summary-json={workdir / 'one.json'}"]
+    two = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(RECIPES / "accelerate" / "cpu.yaml"),
+           "-m", "dscoder.train", recipe, *common,
+           f"--set=training.output_dir={workdir / 'two'}", f"--summary-json={workdir / 'two.json'}"]
+    for cmd in (one, two):
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    a = json.loads((workdir / "one.json").read_text())
+    b = json.loads((workdir / "two.json").read_text())
+    assert a["batch"]["gradient_accumulation_steps"] == 2 and b["batch"]["gradient_accumulation_steps"] == 1
+    assert b["batch"]["world_size"] == 2
+    assert [r["loss"] for r in b["loss_history"]] == pytest.approx([r["loss"] for r in a["loss_history"]], rel=1e-5)
+
+
+def test_long_context_stage_rescales_rope_of_a_checkpoint(workdir):
+    """recipes/tiny/long_context.yaml on a tiny checkpoint: linear x4 RoPE, base 100000, longer rows, same weights."""
+    from transformers import AutoConfig
+
+    from dscoder.training.runner import run_recipe
+
+    base = run_recipe(_recipe(workdir, "base", **{"training.max_steps": 1}))
+    out = run_recipe(RECIPES / "tiny" / "long_context.yaml", {
+        "model.init_from": base["output_dir"],
+        "data.sources.code.path": str(workdir / "corpus"),
+        "data.seq_length": 256,
+        "training.max_steps": 1,
+        "training.output_dir": str(workdir / "long"),
+    })
+    config = AutoConfig.from_pretrained(out["output_dir"])
+    assert config.rope_parameters["rope_type"] == "linear" and config.rope_parameters["factor"] == 4.0
+    assert config.rope_parameters["rope_theta"] == 100000.0 and config.max_position_embeddings == 16384
+    assert out["loss_history"][0]["learning_rate"] == 3e-4  # constant, no warm-up
+
+
+def test_mixture_of_raw_text_sources_runs(workdir):
+    from dscoder.training.runner import run_recipe
+
+    base = workdir / "base"
+    if not base.is_dir():
+        pytest.skip("needs the checkpoint of test_long_context_stage_rescales_rope_of_a_checkpoint")
+    out = run_recipe(RECIPES / "tiny" / "continued_pretrain.yaml", {
+        "model.init_from": str(base),
+        "data.sources.code.path": str(workdir / "corpus"),
+        "data.sources.all_files.path": str(workdir / "corpus2"),
+        "data.seq_length": SEQ,
+        "training.max_steps": 2,
+        "training.output_dir": str(workdir / "continued"),
+    })
+    assert out["steps"] == 2 and torch.isfinite(torch.tensor(out["final_loss"]))
