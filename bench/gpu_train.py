@@ -34,9 +34,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout without installing
 
-import dscoder  # noqa: E402,F401  (registers the model)
-from dscoder.modeling import DeepseekCoderForCausalLM, enable_fast_path, preset_config  # noqa: E402
-from dscoder.modeling.conversion import llama_config_dict  # noqa: E402
+import dscoder  # noqa: F401  (registers the model)
+from dscoder.modeling import DeepseekCoderForCausalLM, enable_fast_path, preset_config
+from dscoder.modeling.conversion import llama_config_dict
 
 LOSS_TOLERANCE_BF16 = 0.02  # |loss_ours - loss_llama| in nats, both bf16, same weights and batch
 GRAD_SLACK = 1.5  # ours' gradient error vs fp32 may be at most this times Llama's (+ GRAD_FLOOR)
@@ -217,8 +217,6 @@ def time_variant(kind, config, llama_config, state, device, dtype, batch, steps,
     peak = torch.cuda.max_memory_allocated() / 2**30 if device == "cuda" else float("nan")
     tokens = batch["input_ids"].numel()
     flops = step_flops(config, batch["doc_lengths"]) / elapsed
-    del model, optim
-    free(device)
     return Result(kind + ("+compile" if compile_layers else ""), "", tokens / elapsed, flops / peak_flops, peak,
                   first_loss, elapsed), report
 
@@ -294,6 +292,7 @@ def main(argv=None) -> int:
         for kind, compile_layers in variants:
             result, rep = time_variant(kind, config, llama_config, state, device, dtype, batch, steps, warmup,
                                        peak_flops, compile_layers)
+            free(device)  # the model and optimizer of the variant went out of scope with time_variant
             result.batch = batch_kind
             results.append(result)
             report = rep or report

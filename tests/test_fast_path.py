@@ -11,10 +11,13 @@ import torch
 from torch import nn
 
 import dscoder  # noqa: F401
-from dscoder.modeling import DeepseekCoderForCausalLM, preset_config
-from dscoder.modeling import fast_path
+from dscoder.modeling import DeepseekCoderForCausalLM, fast_path, preset_config
 from dscoder.modeling.chunked_loss import chunked_causal_lm_loss, default_chunk_size
-from dscoder.modeling.fast_path import cu_seqlens_from_position_ids, enable_fast_path, select_varlen_kernel
+from dscoder.modeling.fast_path import (
+    cu_seqlens_from_position_ids,
+    enable_fast_path,
+    select_varlen_kernel,
+)
 
 VOCAB = 256
 
@@ -122,7 +125,7 @@ def test_varlen_attention_isolates_packed_documents_and_keeps_generation():
         mask[1, :6] = 0  # left padding goes through sdpa with an explicit mask
         keep = mask.bool()
         assert (plain(ids, attention_mask=mask).logits - fast(ids, attention_mask=mask).logits)[keep].abs().max() <= 1e-5
-        kw = dict(attention_mask=mask, max_new_tokens=6, do_sample=False, pad_token_id=0)
+        kw = {"attention_mask": mask, "max_new_tokens": 6, "do_sample": False, "pad_token_id": 0}
         assert torch.equal(plain.generate(ids, **kw), fast.generate(ids, **kw))
 
 
@@ -166,7 +169,10 @@ def test_liger_requested_but_unusable_is_a_clear_error(monkeypatch):
 def _fake_liger(monkeypatch):
     """liger-kernel's public names backed by plain PyTorch, to check how they are wired into the model."""
     from dscoder.modeling.chunked_loss import ChunkedLinearCrossEntropyFunction
-    from dscoder.modeling.modeling_deepseek_coder import DeepseekCoderRMSNorm, apply_rotary_pos_emb
+    from dscoder.modeling.modeling_deepseek_coder import (
+        DeepseekCoderRMSNorm,
+        apply_rotary_pos_emb,
+    )
 
     calls = {"rope": 0, "swiglu": 0, "flce": 0}
 

@@ -8,17 +8,21 @@ import pytest
 import torch
 
 import dscoder  # noqa: F401  (registers the Auto classes)
-from dscoder.modeling import DeepseekCoderConfig, DeepseekCoderForCausalLM, preset_config
+from dscoder.modeling import (
+    DeepseekCoderConfig,
+    DeepseekCoderForCausalLM,
+    preset_config,
+)
 from dscoder.tokenization.special_tokens import BOS_ID, EOS_ID
 
 VOCAB = 256
-SHAPE = dict(vocab_size=VOCAB, hidden_size=64, intermediate_size=160, num_hidden_layers=2, max_position_embeddings=512)
+SHAPE = {"vocab_size": VOCAB, "hidden_size": 64, "intermediate_size": 160, "num_hidden_layers": 2, "max_position_embeddings": 512}
 VARIANTS = {
     # GQA (4 heads, 2 KV heads) with the released linear RoPE scaling, as in the 33B model
-    "gqa_linear_rope": dict(num_attention_heads=4, num_key_value_heads=2, rope_scaling={"type": "linear", "factor": 4.0},
-                            rope_theta=100_000.0),
+    "gqa_linear_rope": {"num_attention_heads": 4, "num_key_value_heads": 2, "rope_scaling": {"type": "linear", "factor": 4.0},
+                            "rope_theta": 100_000.0},
     # plain multi-head attention with unscaled RoPE, as in v1.5
-    "mha_default_rope": dict(num_attention_heads=4, num_key_value_heads=4, rope_theta=10_000.0),
+    "mha_default_rope": {"num_attention_heads": 4, "num_key_value_heads": 4, "rope_theta": 10_000.0},
 }
 
 
@@ -66,7 +70,7 @@ def test_loss_and_greedy_generate_equal_llama(attn):
     with torch.no_grad():
         assert torch.allclose(llama(ids, attention_mask=mask, labels=labels).loss,
                               ours(ids, attention_mask=mask, labels=labels).loss, atol=1e-6)
-    kw = dict(attention_mask=mask, max_new_tokens=10, do_sample=False, pad_token_id=0)
+    kw = {"attention_mask": mask, "max_new_tokens": 10, "do_sample": False, "pad_token_id": 0}
     assert torch.equal(llama.generate(ids, **kw), ours.generate(ids, **kw))
 
 
@@ -149,10 +153,10 @@ def test_legacy_rope_keys_become_rope_parameters():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        (dict(hidden_size=100, num_attention_heads=3), "num_attention_heads (3) does not divide hidden_size (100)"),
-        (dict(num_attention_heads=16, num_key_value_heads=3), "num_key_value_heads (3) does not divide"),
-        (dict(rope_parameters={"rope_type": "linear", "rope_theta": 1e5}), "'linear' need a 'factor'"),
-        (dict(rope_scaling={"type": "linear"}, rope_theta=1e5), "'linear' need a 'factor'"),
+        ({"hidden_size": 100, "num_attention_heads": 3}, "num_attention_heads (3) does not divide hidden_size (100)"),
+        ({"num_attention_heads": 16, "num_key_value_heads": 3}, "num_key_value_heads (3) does not divide"),
+        ({"rope_parameters": {"rope_type": "linear", "rope_theta": 1e5}}, "'linear' need a 'factor'"),
+        ({"rope_scaling": {"type": "linear"}, "rope_theta": 1e5}, "'linear' need a 'factor'"),
     ],
 )
 def test_invalid_config_fails_at_config_time(kwargs, message):

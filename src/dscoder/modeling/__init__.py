@@ -39,10 +39,18 @@ def __getattr__(name: str):
 
 __all__ = [
     "DEEPSEEK_CODER_ROPE",
-    "DeepseekCoderConfig",
     "NOMINAL_PARAMETERS",
     "PRESETS",
+    "DeepseekCoderConfig",
+    "DeepseekCoderForCausalLM",
+    "DeepseekCoderModel",
+    "DeepseekCoderPreTrainedModel",
+    "FastPathReport",
+    "chunked_causal_lm_loss",
+    "convert_checkpoint",
     "count_parameters",
+    "deepseek_coder_to_llama",
+    "enable_fast_path",
+    "llama_to_deepseek_coder",
     "preset_config",
-    *_LAZY,
 ]

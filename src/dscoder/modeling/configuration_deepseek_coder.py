@@ -10,6 +10,8 @@ checkpoint loads with ``trust_remote_code=True`` on a machine without dscoder.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from huggingface_hub.dataclasses import strict
 from transformers.configuration_utils import PreTrainedConfig
 
@@ -32,8 +34,8 @@ class DeepseekCoderConfig(PreTrainedConfig):
     """
 
     model_type = "deepseek_coder"
-    keys_to_ignore_at_inference = ["cache"]
-    base_model_tp_plan = {
+    keys_to_ignore_at_inference: ClassVar[list[str]] = ["cache"]
+    base_model_tp_plan: ClassVar[dict] = {
         "layers.*.self_attn.q_proj": "colwise",
         "layers.*.self_attn.k_proj": "colwise",
         "layers.*.self_attn.v_proj": "colwise",
@@ -42,7 +44,7 @@ class DeepseekCoderConfig(PreTrainedConfig):
         "layers.*.mlp.up_proj": "colwise",
         "layers.*.mlp.down_proj": "rowwise",
     }
-    base_model_pp_plan = {
+    base_model_pp_plan: ClassVar[dict] = {
         "embed_tokens": (["input_ids"], ["inputs_embeds"]),
         "layers": (["hidden_states", "attention_mask"], ["hidden_states"]),
         "norm": (["hidden_states"], ["hidden_states"]),
@@ -104,4 +106,4 @@ class DeepseekCoderConfig(PreTrainedConfig):
 
 DeepseekCoderConfig.register_for_auto_class()
 
-__all__ = ["DeepseekCoderConfig", "DEEPSEEK_CODER_ROPE"]
+__all__ = ["DEEPSEEK_CODER_ROPE", "DeepseekCoderConfig"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import itertools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -31,7 +32,11 @@ import torch
 from torch import nn
 
 from .chunked_loss import causal_lm_loss_from_hidden, chunked_causal_lm_loss
-from .modeling_deepseek_coder import DeepseekCoderForCausalLM, DeepseekCoderRMSNorm, apply_rotary_pos_emb
+from .modeling_deepseek_coder import (
+    DeepseekCoderForCausalLM,
+    DeepseekCoderRMSNorm,
+    apply_rotary_pos_emb,
+)
 
 VARLEN_ATTENTION = "dscoder_varlen"
 KERNEL_CHOICES = ("auto", "liger", "torch")
@@ -101,7 +106,7 @@ def _segment_sdpa_kernel(q, k, v, cu_seqlens, max_len, scale):
     out = torch.empty_like(q)
     bounds = cu_seqlens.tolist()
     gqa = k.shape[1] != q.shape[1]
-    for start, end in zip(bounds[:-1], bounds[1:]):
+    for start, end in itertools.pairwise(bounds):
         seg = [t[start:end].transpose(0, 1)[None] for t in (q, k, v)]
         res = nn.functional.scaled_dot_product_attention(*seg, is_causal=True, scale=scale, enable_gqa=gqa)
         out[start:end] = res[0].transpose(0, 1)
@@ -315,13 +320,13 @@ def enable_fast_path(
 
 
 __all__ = [
-    "FastPathReport",
     "VARLEN_ATTENTION",
+    "FastPathReport",
+    "apply_liger_kernels",
     "cu_seqlens_from_position_ids",
     "enable_fast_path",
     "flash_attn_available",
     "liger_available",
-    "apply_liger_kernels",
     "make_varlen_attention",
     "register_varlen_attention",
     "select_varlen_kernel",

@@ -18,18 +18,25 @@ PyTorch code below.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import torch
 from torch import nn
-
 from transformers.activations import ACT2FN
 from transformers.cache_utils import Cache, DynamicCache
 from transformers.generation import GenerationMixin
 from transformers.masking_utils import create_causal_mask
 from transformers.modeling_layers import GradientCheckpointingLayer
-from transformers.modeling_outputs import BaseModelOutputWithPast, CausalLMOutputWithPast
+from transformers.modeling_outputs import (
+    BaseModelOutputWithPast,
+    CausalLMOutputWithPast,
+)
 from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS, dynamic_rope_update
-from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel, slice_logits_to_keep
+from transformers.modeling_utils import (
+    ALL_ATTENTION_FUNCTIONS,
+    PreTrainedModel,
+    slice_logits_to_keep,
+)
 from transformers.utils import can_return_tuple
 from transformers.utils.deprecation import deprecate_kwarg
 from transformers.utils.generic import merge_with_config_defaults
@@ -253,13 +260,13 @@ class DeepseekCoderPreTrainedModel(PreTrainedModel):
     config: DeepseekCoderConfig
     base_model_prefix = "model"
     supports_gradient_checkpointing = True
-    _no_split_modules = ["DeepseekCoderDecoderLayer"]
+    _no_split_modules: ClassVar = ["DeepseekCoderDecoderLayer"]
     _supports_flash_attn = True
     _supports_sdpa = True
     _supports_flex_attn = True
     _can_compile_fullgraph = True
     _supports_attention_backend = True
-    _can_record_outputs = {
+    _can_record_outputs: ClassVar = {
         "hidden_states": DeepseekCoderDecoderLayer,
         "attentions": DeepseekCoderAttention,
     }
@@ -336,10 +343,10 @@ class DeepseekCoderForCausalLM(DeepseekCoderPreTrainedModel, GenerationMixin):
     names are the same).
     """
 
-    _tied_weights_keys = {"lm_head.weight": "model.embed_tokens.weight"}
-    _tp_plan = {"lm_head": "colwise_gather_output"}
-    _pp_plan = {"lm_head": (["hidden_states"], ["logits"])}
-    _fsdp_plan = {"lm_head": "keep_full_weight"}
+    _tied_weights_keys: ClassVar = {"lm_head.weight": "model.embed_tokens.weight"}
+    _tp_plan: ClassVar = {"lm_head": "colwise_gather_output"}
+    _pp_plan: ClassVar = {"lm_head": (["hidden_states"], ["logits"])}
+    _fsdp_plan: ClassVar = {"lm_head": "keep_full_weight"}
 
     def __init__(self, config: DeepseekCoderConfig):
         super().__init__(config)
@@ -418,4 +425,4 @@ def _config_for_checkpoint(path, kwargs: dict) -> DeepseekCoderConfig | None:
 DeepseekCoderModel.register_for_auto_class("AutoModel")
 DeepseekCoderForCausalLM.register_for_auto_class("AutoModelForCausalLM")
 
-__all__ = ["DeepseekCoderPreTrainedModel", "DeepseekCoderModel", "DeepseekCoderForCausalLM"]
+__all__ = ["DeepseekCoderForCausalLM", "DeepseekCoderModel", "DeepseekCoderPreTrainedModel"]

@@ -88,4 +88,4 @@ def count_parameters(config: DeepseekCoderConfig) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-__all__ = ["PRESETS", "NOMINAL_PARAMETERS", "preset_config", "count_parameters"]
+__all__ = ["NOMINAL_PARAMETERS", "PRESETS", "count_parameters", "preset_config"]
