@@ -82,3 +82,20 @@ def test_stage_errors(tokenizer_dir, corpus, tmp_path):
     with pytest.raises(ValueError, match="no jsonl document"):
         run_tokenize_stage(empty, tmp_path / "o", tokenizer_dir, seq_len=32, progress=False)
     assert not (tmp_path / "o").exists() and not (tmp_path / ".o.tmp").exists()
+
+
+def test_cli_data_tokenize(tokenizer_dir, corpus, tmp_path, capsys):
+    from dscoder_cli import main
+
+    folder, _ = corpus
+    out = tmp_path / "cli"
+    args = ["data", "tokenize", str(folder), str(out), "--tokenizer", str(tokenizer_dir), "--seq-len", "64",
+            "--fim-rate", "0", "--num-proc", "1"]  # fmt: skip
+    assert main(args) == 0
+    assert "tokens_kept" in capsys.readouterr().out
+    meta = json.loads((out / METADATA_FILE).read_text())
+    assert meta["fim_rate"] == 0.0 and meta["counts"]["documents_fim"] == 0
+    assert main(["data", "tokenize", str(tmp_path / "missing"), str(tmp_path / "x"), "--tokenizer",
+                 str(tokenizer_dir)]) == 1  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "missing" in err

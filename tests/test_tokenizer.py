@@ -171,3 +171,16 @@ def test_to_transformers_eos_for_instruct_models():
     tok = to_transformers(bytes_only_tokenizer(), eos_token=EOT)
     assert tok.eos_token == EOT and tok.eos_token_id == 264 and tok.pad_token_id == 257
     assert EOT_ID == 32_021  # the released id; a bytes-only tokenizer numbers its added tokens from 256
+
+
+def test_cli_train_and_encode(tmp_path, capsys):
+    from dscoder_cli import main
+
+    corpus = _write_corpus(tmp_path / "corpus", n_docs=40)
+    assert main(["tokenizer", "train", str(corpus), str(tmp_path / "tok"), "--vocab-size", "280"]) == 0
+    out = capsys.readouterr().out
+    assert "289" in out and "512" in out  # 280 learned + 9 added entries; 512 embedding rows
+    assert main(["tokenizer", "encode", str(tmp_path / "tok"), "a\\n7", "--no-bos"]) == 0
+    assert "3 tokens, 3 characters" in capsys.readouterr().out
+    assert main(["tokenizer", "encode", str(tmp_path / "nope"), "x"]) == 1
+    assert "tokenizer folder not found" in capsys.readouterr().err

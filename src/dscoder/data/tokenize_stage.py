@@ -92,9 +92,7 @@ def run_tokenize_stage(
         stats = packer.finish()
         if stats.documents == 0:
             raise ValueError(f"{input_dir}: no {input_format} document with a non-empty {text_key!r} field")
-        dataset = Dataset.from_file(str(arrow_path))
-        dataset.save_to_disk(str(output_dir))
-        del dataset
+        _save_dataset(Dataset.from_file(str(arrow_path)), output_dir, progress)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.perf_counter() - start
@@ -122,6 +120,23 @@ def run_tokenize_stage(
     }
     (output_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     return counts
+
+
+def _save_dataset(dataset, output_dir: Path, progress: bool) -> None:
+    from datasets.utils import (
+        disable_progress_bars,
+        enable_progress_bars,
+        is_progress_bar_enabled,
+    )
+
+    was_enabled = is_progress_bar_enabled()
+    if not progress and was_enabled:
+        disable_progress_bars()
+    try:
+        dataset.save_to_disk(str(output_dir))
+    finally:
+        if not progress and was_enabled:
+            enable_progress_bars()
 
 
 def _check_output(output_dir: Path) -> None:
