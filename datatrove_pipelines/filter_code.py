@@ -18,7 +18,7 @@ from rich.console import Console
 
 from dscoder.config import load_yaml_config
 from dscoder.data.filters import FilterPipelineConfig, run_filter_stage
-from dscoder.data.funnel import funnel_table, load_funnel, plot_funnel
+from dscoder.data.funnel import funnel_table, load_funnel
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,13 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     logs = args.logs or config.logging_folder
     if output is None or excluded is None or logs is None:
         parser.error("output, excluded and logs folders are needed (in the YAML or as options)")
-    run_filter_stage(
+    summary = run_filter_stage(
         args.input or config.reader.folder, output, excluded, logs,
         tasks=config.executor.tasks, workers=config.executor.workers, config=config,
     )  # fmt: skip
-    funnel = load_funnel(logs)
-    Console().print(funnel_table(funnel, title=f"filter funnel ({logs})"))
-    Console().print(f"chart: {plot_funnel(funnel, Path(logs) / 'funnel.png')}")
+    Console().print(funnel_table(load_funnel(logs), title=f"filter funnel ({logs})"))
+    Console().print(f"chart: {summary['funnel_png']}")
     return 0
 
 

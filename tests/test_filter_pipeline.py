@@ -92,6 +92,7 @@ def test_summary_is_the_funnel(local_run):
     assert summary["dropped"] == {"reader:malformed_json": 1, **{r: reasons.count(r) for r in reasons}}
     assert summary["bytes_in"] == summary["bytes_kept"] + sum(summary["dropped_bytes"].values())
     assert summary["bytes_kept"] == sum(len(t.encode()) for _, _, t, reason in RECORDS if reason is None)
+    assert Path(summary["funnel_png"]).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_shipped_yaml_loads_and_states_the_defaults():
@@ -132,5 +133,6 @@ def test_ray_gives_the_same_output_as_local(corpus, local_run, tmp_path):
         ray.shutdown()
     assert read_records(tmp_path / "filtered") == read_records(out / "filtered")
     assert read_records(tmp_path / "excluded") == read_records(out / "excluded")
-    ray_summary.pop("seconds"), summary.pop("seconds", None)
+    for key in ("seconds", "funnel_png"):
+        ray_summary.pop(key), summary.pop(key, None)
     assert ray_summary == summary

@@ -70,16 +70,20 @@ class _RecordChecks:
             record["raw_base64"] = base64.b64encode(raw).decode("ascii")
         self._rejects_file.write(orjson.dumps(record) + b"\n")
 
+    def text_problem(self, data: dict) -> str | None:
+        """Why the record's text is unusable (``missing_text``, ``empty_text``), or ``None``."""
+        text = data.get(self.text_key)
+        if not isinstance(text, str):
+            return "missing_text"
+        return None if text else "empty_text"
+
     def checked_document(self, data, source: str, line: int | str) -> Document | None:
         if not isinstance(data, dict):
             self.reject("not_an_object", json.dumps(data, default=str), source, line)
             return None
-        text = data.get(self.text_key)
-        if not isinstance(text, str):
-            self.reject("missing_text", data, source, line)
-            return None
-        if not text:
-            self.reject("empty_text", data, source, line)
+        problem = self.text_problem(data)
+        if problem is not None:
+            self.reject(problem, data, source, line)
             return None
         return self.get_document_from_dict(data, source, line)
 
@@ -144,9 +148,9 @@ class FileRecordParquetReader(_RecordChecks, ParquetReader):
         self.rejects_folder = rejects_folder
 
     def get_document_from_dict(self, data: dict, source_file: str, id_in_file: int | str):
-        if not isinstance(data.get(self.text_key), str) or not data.get(self.text_key):
-            self.reject("missing_text" if not isinstance(data.get(self.text_key), str) else "empty_text", data,
-                        source_file, id_in_file)
+        problem = self.text_problem(data)
+        if problem is not None:
+            self.reject(problem, data, source_file, id_in_file)
             return None
         document = super().get_document_from_dict(data, source_file, id_in_file)
         if document is not None:
@@ -164,9 +168,9 @@ class FileRecordHubReader(_RecordChecks, HuggingFaceDatasetReader):
         self.rejects_folder = rejects_folder
 
     def get_document_from_dict(self, data: dict, source_file: str, id_in_file: int | str):
-        text = data.get(self.text_key)
-        if not isinstance(text, str) or not text:
-            self.reject("missing_text" if not isinstance(text, str) else "empty_text", data, source_file, id_in_file)
+        problem = self.text_problem(data)
+        if problem is not None:
+            self.reject(problem, data, source_file, id_in_file)
             return None
         return super().get_document_from_dict(data, source_file, id_in_file)
 

@@ -9,6 +9,7 @@ Kept files are written as file records (DESIGN) to ``output_dir``; every dropped
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -105,19 +106,22 @@ def run_filter_stage(
 
     ``config``: a :class:`FilterPipelineConfig`, a YAML path, or ``None`` for the paper's defaults; ``tasks`` and
     ``workers`` override its executor's. Returns the funnel as a dict: ``files_in``, ``bytes_in``,
-    ``files_kept``, ``bytes_kept``, ``dropped`` and ``dropped_bytes`` (per reason), and ``seconds``.
+    ``files_kept``, ``bytes_kept``, ``dropped`` and ``dropped_bytes`` (per reason), ``seconds``, and
+    ``funnel_png`` (the funnel chart, written to ``logs_dir/funnel.png``).
     """
     from dscoder.config import load_yaml_config
-    from dscoder.data.funnel import load_funnel
+    from dscoder.data.funnel import load_funnel, plot_funnel
 
     if config is None:
         config = FilterPipelineConfig()
     elif not isinstance(config, FilterPipelineConfig):
         config = load_yaml_config(config, FilterPipelineConfig)
-    config.executor.tasks, config.executor.workers = tasks, workers
+    config = dataclasses.replace(config, executor=dataclasses.replace(config.executor, tasks=tasks, workers=workers))
     pipeline = build_filter_pipeline(config, input_dir, output_dir, excluded_dir, scorer)
     start = time.perf_counter()
     build_executor(pipeline, config.executor, logs_dir, job_name="dscoder-filter").run()
-    summary = load_funnel(logs_dir).to_dict()
+    funnel = load_funnel(logs_dir)
+    summary = funnel.to_dict()
     summary["seconds"] = round(time.perf_counter() - start, 3)
+    summary["funnel_png"] = str(plot_funnel(funnel, Path(logs_dir) / "funnel.png"))
     return summary
