@@ -180,3 +180,34 @@ def test_minhash_removes_planted_near_duplicate_repositories(tmp_path):
 
 def test_code_word_tokenizer_keeps_case_punctuation_digits():
     assert CodeWordTokenizer().word_tokenize("x.Foo(42) != y_1") == ["x", ".", "Foo", "(", "42", ")", "!", "=", "y_1"]
+
+
+def test_code_minhash_signature_estimates_jaccard(tmp_path):
+    from dscoder.data.repo_level.config import DedupConfig
+    from dscoder.data.repo_level.dedup import CodeMinhashSignature, minhash_config
+
+    step = CodeMinhashSignature(str(tmp_path), config=minhash_config(DedupConfig()))
+    rng = random.Random(3)
+    base = _code(rng, 40)
+    lines = base.split("\n")
+    for i in rng.sample(range(len(lines)), len(lines) // 10):
+        lines[i] = f"    edited_{i} = {i}"
+    edited = "\n".join(lines)
+    sig_a, sig_b = (step.get_signature(step.get_shingles(t)) for t in (base, edited))
+    assert len(sig_a) == 14 and all(len(band) == 8 for band in sig_a)
+    assert all(0 <= h < (1 << 61) - 1 for band in sig_a for h in band)  # datatrove's hash range
+    estimate = sum(x == y for ba, bb in zip(sig_a, sig_b) for x, y in zip(ba, bb)) / 112
+    exact = jaccard(code_shingles(base, 5), code_shingles(edited, 5))
+    assert abs(estimate - exact) < 0.1
+    assert step.get_signature(step.get_shingles(base)) == sig_a  # deterministic
+    assert step.get_shingles("a b c").shape == (0, 1)  # fewer tokens than n_grams: no signature
+    assert step.get_shingles("a.b(c)").shape == (2, 1)  # 6 code tokens -> 2 five-grams
+
+
+def test_pipeline_yaml_loads_with_the_paper_defaults():
+    from dscoder.config import load_yaml_config
+
+    config = load_yaml_config(Path(__file__).resolve().parents[1] / "datatrove_pipelines" / "repo_level.yaml", RepoLevelConfig)
+    assert config.ordering.repo_level_languages == ["python", "java", "c-sharp", "c", "cpp"]
+    assert (config.ordering.order, config.dedup.n_grams, config.dedup.bands, config.dedup.rows) == ("paper", 5, 14, 8)
+    assert config.input.name == "filtered" and config.input.is_absolute()

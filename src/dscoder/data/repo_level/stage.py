@@ -79,10 +79,9 @@ def build_executors(config: RepoLevelConfig) -> list:
         MinhashDedupBuckets,
         MinhashDedupCluster,
         MinhashDedupFilter,
-        MinhashDedupSignature,
     )
 
-    from .dedup import CodeWordTokenizer, minhash_config
+    from .dedup import CodeMinhashSignature, minhash_config
 
     mh = minhash_config(config.dedup)
     tasks = config.dedup.signature_tasks
@@ -92,7 +91,7 @@ def build_executors(config: RepoLevelConfig) -> list:
 
     sigs = _executor(
         config,
-        [samples_reader(), MinhashDedupSignature(str(work / "minhash" / "signatures"), config=mh, language=CodeWordTokenizer())],
+        [samples_reader(), CodeMinhashSignature(str(work / "minhash" / "signatures"), config=mh)],
         tasks,
         "minhash_signatures",
         depends=order,

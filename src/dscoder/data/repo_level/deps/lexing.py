@@ -16,18 +16,20 @@ from functools import lru_cache
 
 __all__ = ["strip_python", "strip_c_like", "identifiers", "ts_captures", "node_text"]
 
+# String prefixes (r, b, f, u) need no handling: they stay as harmless letters, and a raw string lexes like any
+# other (a backslash still keeps the next quote inside). The lookahead lets the scan skip ordinary characters fast.
 _PY_TOKENS = re.compile(
-    r"""(?P<s>[rRbBuUfF]{0,3}(?:"""
+    r"""(?=["'#])(?:"""
     r'''"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'''
     r"""|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"""
     r'''|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'''
-    r"""|'[^'\\\n]*(?:\\.[^'\\\n]*)*'))"""
-    r"""|(?P<c>\#[^\n]*)""",
+    r"""|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"""
+    r"""|\#[^\n]*)""",
     re.S,
 )
 _C_TOKENS = re.compile(
-    r'''(?P<s>"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'(?:\\.|[^'\\\n])*')'''
-    r"""|(?P<c>//[^\n]*|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/)""",
+    r'''(?=["'/])(?:(?P<s>"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'(?:\\.|[^'\\\n])*')'''
+    r"""|(?P<c>//[^\n]*|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/))""",
     re.S,
 )
 _CS_VERBATIM = re.compile(r'@"(?:[^"]|"")*"|\$@"(?:[^"]|"")*"|@\$"(?:[^"]|"")*"')
