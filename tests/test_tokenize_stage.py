@@ -39,7 +39,7 @@ def test_stage_writes_packed_rows_and_metadata(tokenizer_dir, corpus, tmp_path):
     ds = load_from_disk(str(out))
     assert ds.column_names == ["input_ids", "position_ids"]
     assert len(ds) == counts["rows"] > 0 and {len(r) for r in ds["input_ids"]} == {64}
-    assert counts["documents"] == 90 and counts["reader_dropped"] == {"malformed_json": 2}
+    assert counts["documents"] == 90 and counts["reader_dropped"] == {"reader:malformed_json": 2}
     assert 30 < counts["documents_fim"] < 60
     # bytes-only tokenizer: every document is its UTF-8 bytes + BOS + EOS (+ 3 FIM markers when FIM applied)
     expected = sum(len(t.encode()) + 2 for t in texts) + 3 * counts["documents_fim"]
@@ -81,6 +81,9 @@ def test_stage_errors(tokenizer_dir, corpus, tmp_path):
     (empty / "a.jsonl").write_text('{"id": "x", "text": ""}\n')
     with pytest.raises(ValueError, match="no jsonl document"):
         run_tokenize_stage(empty, tmp_path / "o", tokenizer_dir, seq_len=32, progress=False)
+    assert not (tmp_path / "o").exists() and not (tmp_path / ".o.tmp").exists()
+    with pytest.raises(ValueError, match="fewer than one row"):
+        run_tokenize_stage(folder, tmp_path / "o", tokenizer_dir, seq_len=1_000_000, progress=False)
     assert not (tmp_path / "o").exists() and not (tmp_path / ".o.tmp").exists()
 
 

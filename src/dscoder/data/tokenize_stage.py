@@ -54,7 +54,8 @@ def run_tokenize_stage(
     Returned dict (also in ``output_dir/tokenization.json`` under ``counts``): ``documents``,
     ``documents_fim``, ``empty_documents``, ``reader_dropped`` (reason -> lines), ``tokens_in``, ``tokens_kept``,
     ``tokens_dropped``, ``rows``, ``documents_split``, ``seconds``, ``tokens_per_second``.
-    An existing ``output_dir`` is replaced only when it holds an earlier output of this stage.
+    An existing ``output_dir`` is replaced only when it holds an earlier output of this stage, and only once the
+    new one is complete. A corpus too small for one row is an error (nothing is written).
     """
     from datasets import Dataset
 
@@ -64,7 +65,7 @@ def run_tokenize_stage(
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     if num_proc < 1 or batch_size < 1:
         raise ValueError(f"num_proc and batch_size must be >= 1, got {num_proc} and {batch_size}")
-    _check_output(output_dir)
+    _check_output(output_dir)  # before any work: a foreign folder is never touched
     tokenizer = load_tokenizer(tokenizer_path)
     fim = FIMConfig(rate=fim_rate, mode=fim_mode, seed=seed)
     encoder = DocumentEncoder(tokenizer, fim, add_bos=add_bos)
@@ -92,15 +93,27 @@ def run_tokenize_stage(
         stats = packer.finish()
         if stats.documents == 0:
             raise ValueError(f"{input_dir}: no {input_format} document with a non-empty {text_key!r} field")
-        _save_dataset(Dataset.from_file(str(arrow_path)), output_dir, progress)
+        if stats.rows == 0:
+            raise ValueError(
+                f"{input_dir}: all {stats.tokens_in:,} tokens are fewer than one row of seq_len {seq_len}; "
+                "lower the sequence length or add documents"
+            )
+        staged = tmp / "dataset"
+        _save_dataset(Dataset.from_file(str(arrow_path)), staged, progress)
+        _write_json(staged / METADATA_FILE, {})  # marks the folder as this stage's output until the real one
+        if output_dir.exists():
+            shutil.rmtree(output_dir)  # an earlier output of this stage (checked above); replaced only on success
+        staged.rename(output_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.perf_counter() - start
     counts = {
         **stats.as_dict(),
         "documents_fim": documents_fim,
-        "reader_dropped": {
-            k.split(":", 1)[1]: int(v.total) for k, v in reader.stats.stats.items() if k.startswith("dropped_reader:")
+        "reader_dropped": {  # lines the reader skipped, by reason (reader:malformed_json, reader:non_utf8, ...)
+            f"reader:{k.split(':', 1)[1]}": int(v.total)
+            for k, v in reader.stats.stats.items()
+            if k.startswith("dropped_reader:")
         },
         "seconds": round(seconds, 3),
         "tokens_per_second": round(stats.tokens_in / seconds) if seconds > 0 else None,
@@ -118,8 +131,12 @@ def run_tokenize_stage(
         "columns": ["input_ids", "position_ids"],
         "counts": counts,
     }
-    (output_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    _write_json(output_dir / METADATA_FILE, metadata)
     return counts
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def _save_dataset(dataset, output_dir: Path, progress: bool) -> None:
@@ -140,10 +157,10 @@ def _save_dataset(dataset, output_dir: Path, progress: bool) -> None:
 
 
 def _check_output(output_dir: Path) -> None:
-    if output_dir.exists() and any(output_dir.iterdir()):
-        if not (output_dir / METADATA_FILE).is_file():
-            raise FileExistsError(f"{output_dir}: output folder exists and is not an earlier tokenize output")
-        shutil.rmtree(output_dir)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise FileExistsError(f"{output_dir}: output path exists and is not a folder")
+    if output_dir.exists() and any(output_dir.iterdir()) and not (output_dir / METADATA_FILE).is_file():
+        raise FileExistsError(f"{output_dir}: output folder exists and is not an earlier tokenize output")
 
 
 def _progress(enabled: bool):
