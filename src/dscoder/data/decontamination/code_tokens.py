@@ -1,0 +1,144 @@
+"""Code tokenisation and n-gram hashing for decontamination (SPEC §1.4), vectorised with numpy.
+
+The report does not say what a "gram" is; this project uses **code tokens after whitespace normalisation**:
+
+* a token is a maximal run of word bytes (``A-Z a-z 0-9 _`` and every non-ASCII byte, so identifiers,
+  numbers and non-English words stay whole) or one single punctuation byte (``(``, ``=``, ``.`` ...);
+* whitespace only separates tokens: re-indenting, re-wrapping or re-spacing code changes nothing.
+
+The *normalised text* is the tokens joined by single spaces, with one space before the first and after the
+last token (``" def f ( x ) : "``). Exact matching of short protected strings (Aho-Corasick) runs over it, and
+the hash of an n-gram is the hash of its bytes in it, so both views agree token for token.
+
+Written with numpy rather than a per-token Python loop (``re.findall`` + a hash per token) because that loop
+caps out near 5 MB/s per core; these array passes keep the whole filter above the 20 MB/s goal.
+N-gram hashes are a polynomial rolling hash mod 2**64 (odd base, so every power is invertible and the prefix
+sums vectorise), finished with the splitmix64 mixer so that every bit is usable by the index's bit filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+TOKENIZER_VERSION = "code-tokens-v1"
+
+_WORD, _SPACE, _PUNCT = 0, 1, 2
+_CLASS = np.full(256, _PUNCT, dtype=np.uint8)
+for _c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_":
+    _CLASS[_c] = _WORD
+_CLASS[0x80:] = _WORD
+for _c in b" \t\n\r\f\v":
+    _CLASS[_c] = _SPACE
+
+_BASE = np.uint64(0x100000001B3)  # odd (the FNV-1 64-bit prime)
+_BASE_INV = np.uint64(pow(int(_BASE), -1, 2**64))
+_SPACE_BYTE = 32
+
+
+class _Powers:
+    """Cached powers of the hash base and of its inverse mod 2**64, grown on demand."""
+
+    def __init__(self) -> None:
+        self.pow = np.ones(1, dtype=np.uint64)
+        self.inv = np.ones(1, dtype=np.uint64)
+
+    def ensure(self, n: int) -> None:
+        if len(self.pow) >= n:
+            return
+        size = max(n, 2 * len(self.pow), 1 << 16)
+        with np.errstate(over="ignore"):
+            self.pow = np.concatenate(([np.uint64(1)], np.cumprod(np.full(size - 1, _BASE, dtype=np.uint64))))
+            self.inv = np.concatenate(([np.uint64(1)], np.cumprod(np.full(size - 1, _BASE_INV, dtype=np.uint64))))
+
+
+_POWERS = _Powers()
+
+
+@dataclass
+class TokenStream:
+    """A text as code tokens: the normalised bytes and each token's span in them and in the original bytes."""
+
+    normalized: np.ndarray  # uint8: " tok tok tok "
+    norm_starts: np.ndarray  # int64 index of each token's first byte in ``normalized``
+    norm_ends: np.ndarray  # int64 one past each token's last byte in ``normalized``
+    orig_starts: np.ndarray  # int64 byte offset of each token in the UTF-8 original
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.norm_starts)
+
+    def normalized_text(self) -> str:
+        return self.normalized.tobytes().decode("utf-8")
+
+    def span_text(self, first: int, last: int) -> str:
+        """Normalised text of tokens ``first..last`` (inclusive)."""
+        return self.normalized[self.norm_starts[first] : self.norm_ends[last]].tobytes().decode("utf-8")
+
+
+def tokenize(text: str | bytes) -> TokenStream:
+    """Split ``text`` into code tokens and build its normalised form (see the module docstring)."""
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    b = np.frombuffer(raw, dtype=np.uint8)
+    if len(b) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return TokenStream(np.zeros(0, dtype=np.uint8), empty, empty, empty)
+    cls = _CLASS[b]
+    word = cls == _WORD
+    prev_word = np.empty_like(word)
+    prev_word[0] = False
+    prev_word[1:] = word[:-1]
+    next_word = np.empty_like(word)
+    next_word[-1] = False
+    next_word[:-1] = word[1:]
+    punct = cls == _PUNCT
+    is_start = punct | (word & ~prev_word)
+    is_end = punct | (word & ~next_word)
+    keep = cls != _SPACE
+    kept = b[keep]
+    starts_kept = is_start[keep]
+    # every kept byte moves right by the number of token starts up to and including it (one space each)
+    pos = np.arange(len(kept), dtype=np.int64) + np.cumsum(starts_kept, dtype=np.int64)
+    normalized = np.full(len(kept) + int(starts_kept.sum()) + 1, _SPACE_BYTE, dtype=np.uint8)
+    normalized[pos] = kept
+    return TokenStream(
+        normalized=normalized,
+        norm_starts=pos[starts_kept],
+        norm_ends=pos[is_end[keep]] + 1,
+        orig_starts=np.flatnonzero(is_start),
+    )
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser, elementwise on uint64."""
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> np.uint64(30))
+        h = h * np.uint64(0xBF58476D1CE4E5B9)
+        h = h ^ (h >> np.uint64(27))
+        h = h * np.uint64(0x94D049BB133111EB)
+        return h ^ (h >> np.uint64(31))
+
+
+def ngram_hashes(stream: TokenStream, n: int) -> np.ndarray:
+    """uint64 hash of every run of ``n`` consecutive tokens (``n_tokens - n + 1`` values, in order).
+
+    The hash covers the run's bytes in the normalised text, so it depends on the tokens and nothing else.
+    """
+    count = stream.n_tokens - n + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    data = stream.normalized
+    _POWERS.ensure(len(data) + 1)
+    with np.errstate(over="ignore"):
+        # C[i] = sum_{j<i} b[j] * BASE^-j, so sum_{s<=j<e} b[j] * BASE^(e-1-j) = BASE^(e-1) * (C[e] - C[s])
+        prefix = np.zeros(len(data) + 1, dtype=np.uint64)
+        np.cumsum(data.astype(np.uint64) * _POWERS.inv[: len(data)], out=prefix[1:])
+        s = stream.norm_starts[:count]
+        e = stream.norm_ends[n - 1 :]
+        return _mix(_POWERS.pow[e - 1] * (prefix[e] - prefix[s]))
+
+
+def normalize(text: str) -> str:
+    """The normalised text of ``text`` without its outer spaces (``"def f ( x ) :"``)."""
+    return tokenize(text).normalized_text().strip(" ")

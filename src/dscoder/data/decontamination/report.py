@@ -1,0 +1,104 @@
+"""The contamination report: per benchmark, which tasks training documents hit, by how many, with examples.
+
+Built from the documents the decontamination filter excluded (their ``contamination`` metadata, see
+:mod:`dscoder.data.decontamination.filter`) and the index's task table; written as JSON and shown as a rich
+table, so it can be published next to evaluation results.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from dscoder.data.decontamination.index import DecontaminationIndex
+
+TOP_TASKS = 10
+EXAMPLES = 3
+
+
+def iter_excluded(excluded_dir: str | Path):
+    """Records of the JSONL(.gz) files under ``excluded_dir`` (a malformed line is an error naming it)."""
+    for path in sorted(Path(excluded_dir).rglob("*.jsonl*")):
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
+
+
+def build_report(excluded_dir: str | Path, index: DecontaminationIndex, documents_scanned: int | None = None
+                 ) -> dict:
+    """Per-benchmark contamination summary of the documents in ``excluded_dir``."""
+    tasks_total = Counter(bench for bench, _ in index.tasks)
+    dropped_by = Counter()  # benchmark of the drop reason
+    touching = defaultdict(set)  # benchmark -> ids of documents touching any of its tasks
+    task_docs = defaultdict(Counter)  # benchmark -> task -> documents
+    examples = defaultdict(list)
+    n_dropped = 0
+    for record in iter_excluded(excluded_dir):
+        info = record.get("contamination") or (record.get("metadata") or {}).get("contamination")
+        if not info:
+            continue  # excluded by another block
+        n_dropped += 1
+        doc_id = record.get("id")
+        dropped_by[info["benchmark"]] += 1
+        for hit in info.get("tasks", []):
+            touching[hit["benchmark"]].add(doc_id)
+            task_docs[hit["benchmark"]][hit["task_id"]] += 1
+        if len(examples[info["benchmark"]]) < EXAMPLES:
+            examples[info["benchmark"]].append({
+                "id": doc_id, "repo": record.get("repo"), "file": info.get("file"), "task_id": info["task_id"],
+                "line": info.get("line"), "ngrams": info.get("ngrams"), "exact": info.get("exact"),
+                "snippet": info.get("snippet"),
+            })
+    benchmarks = {}
+    for bench in tasks_total:
+        benchmarks[bench] = {
+            "tasks": tasks_total[bench],
+            "tasks_hit": len(task_docs[bench]),
+            "documents_dropped": dropped_by[bench],
+            "documents_touching": len(touching[bench]),
+            "top_tasks": [{"task_id": t, "documents": n} for t, n in task_docs[bench].most_common(TOP_TASKS)],
+            "examples": examples[bench],
+        }
+    return {
+        "documents_scanned": documents_scanned,
+        "documents_dropped": n_dropped,
+        "index": {k: index.meta.get(k) for k in ("config", "ngrams", "distinct_ngrams", "exact_patterns")}
+        | {"bytes": index.nbytes},
+        "benchmarks": benchmarks,
+    }
+
+
+def write_report(report: dict, output_dir: str | Path) -> Path:
+    """Write ``contamination_report.json`` into ``output_dir`` and return its path."""
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "contamination_report.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def report_table(report: dict):
+    """The report as a rich ``Table`` (one row per benchmark)."""
+    from rich.table import Table
+
+    scanned = report.get("documents_scanned")
+    title = f"contamination: {report['documents_dropped']:,} documents dropped"
+    if scanned:
+        title += f" of {scanned:,} ({report['documents_dropped'] / scanned:.2%})"
+    table = Table(title=title)
+    for col, justify in (("benchmark", "left"), ("tasks", "right"), ("tasks hit", "right"),
+                         ("docs dropped", "right"), ("docs touching", "right"), ("most hit task", "left")):
+        table.add_column(col, justify=justify)
+    for bench, row in report["benchmarks"].items():
+        top = row["top_tasks"][0] if row["top_tasks"] else None
+        table.add_row(bench, f"{row['tasks']:,}", f"{row['tasks_hit']:,}", f"{row['documents_dropped']:,}",
+                      f"{row['documents_touching']:,}", f"{top['task_id']} ({top['documents']})" if top else "")
+    return table

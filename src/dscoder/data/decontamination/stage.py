@@ -1,0 +1,163 @@
+"""The decontamination stage (report §2.4) end to end: index -> datatrove filter run -> contamination report.
+
+``run_decontamination_stage`` is what ``dscoder demo`` and ``dscoder data decontaminate`` call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from dscoder.benchmarks import (
+    BENCHMARKS,
+    PAPER_DECONTAMINATION_SET,
+    available_benchmarks,
+    get_benchmark,
+)
+from dscoder.data.decontamination.filter import BenchmarkDecontaminationFilter
+from dscoder.data.decontamination.index import (
+    DecontaminationIndex,
+    IndexConfig,
+    strings_fingerprint,
+)
+from dscoder.data.decontamination.protected import (
+    ProtectedString,
+    benchmark_protected_strings,
+    protected_strings_from_file,
+)
+from dscoder.data.decontamination.report import build_report, report_table, write_report
+
+
+def resolve_benchmarks(benchmarks: str | Sequence[str] | None, data_dir: str | Path | None = None
+                       ) -> tuple[list[str], list[str]]:
+    """``(names to protect, names skipped because their data is absent)``.
+
+    ``None``: the report's set (HumanEval, MBPP, GSM8K, MATH) as far as its data is available (HumanEval always
+    is); ``"all"``: every registered benchmark whose data is available; a list (or comma-separated string):
+    exactly those, each of which must be available.
+    """
+    if benchmarks is None or benchmarks == "paper":
+        available = set(available_benchmarks(data_dir))
+        names = list(PAPER_DECONTAMINATION_SET)
+        return [n for n in names if n in available], [n for n in names if n not in available]
+    if benchmarks == "all":
+        available = set(available_benchmarks(data_dir))
+        return [n for n in BENCHMARKS if n in available], [n for n in BENCHMARKS if n not in available]
+    names = [n.strip() for n in benchmarks.split(",")] if isinstance(benchmarks, str) else list(benchmarks)
+    for name in names:
+        get_benchmark(name)  # unknown names fail here, naming the known ones
+    return [n for n in names if n], []
+
+
+def collect_protected_strings(names: Iterable[str], data_dir: str | Path | None = None,
+                              extra_files: Iterable[str | Path] = ()) -> list[ProtectedString]:
+    strings = [s for name in names for s in benchmark_protected_strings(name, data_dir)]
+    for path in extra_files:
+        strings.extend(protected_strings_from_file(path))
+    return strings
+
+
+def build_or_load_index(index_dir: str | Path, benchmarks: str | Sequence[str] | None = None,
+                        data_dir: str | Path | None = None, extra_files: Iterable[str | Path] = (),
+                        config: IndexConfig | None = None, rebuild: bool = False) -> DecontaminationIndex:
+    """The index for these benchmarks, reused from ``index_dir`` when its fingerprint (every protected string
+    and the config) matches, else built and saved there."""
+    config = config or IndexConfig()
+    names, _ = resolve_benchmarks(benchmarks, data_dir)
+    strings = collect_protected_strings(names, data_dir, extra_files)
+    fingerprint = strings_fingerprint(strings, config)
+    meta_path = Path(index_dir) / "index.json"
+    if not rebuild and meta_path.is_file():
+        try:
+            same = json.loads(meta_path.read_text(encoding="utf-8")).get("fingerprint") == fingerprint
+        except ValueError:
+            same = False
+        if same:
+            return DecontaminationIndex.load(index_dir)
+    index = DecontaminationIndex.build(strings, config, fingerprint=fingerprint)
+    index.save(index_dir)
+    return DecontaminationIndex.load(index_dir)
+
+
+def _reader(input_dir: Path, show_progress: bool):
+    from datatrove.pipeline.readers import JsonlReader, ParquetReader
+
+    if not input_dir.is_dir():
+        raise FileNotFoundError(f"input folder not found: {input_dir}")
+    if any(input_dir.rglob("*.jsonl*")):
+        return JsonlReader(str(input_dir), glob_pattern="**/*.jsonl*", add_file_path=False,
+                           file_progress=show_progress)
+    if any(input_dir.rglob("*.parquet")):
+        return ParquetReader(str(input_dir), glob_pattern="**/*.parquet", add_file_path=False,
+                             file_progress=show_progress)
+    raise FileNotFoundError(f"{input_dir}: no *.jsonl, *.jsonl.gz or *.parquet files to decontaminate")
+
+
+def _block_stats(logs_dir: Path, block_name: str) -> dict:
+    stats_path = logs_dir / "stats.json"
+    if not stats_path.is_file():
+        return {}
+    for block in json.loads(stats_path.read_text(encoding="utf-8")):
+        if str(block.get("name", "")).endswith(block_name):  # datatrove prefixes the block type
+            return {k: (v.get("total", 0) if isinstance(v, dict) else v) for k, v in block.get("stats", {}).items()}
+    return {}
+
+
+def run_decontamination_stage(
+    input_dir: str | Path,
+    output_dir: str | Path,
+    excluded_dir: str | Path,
+    logs_dir: str | Path,
+    index_dir: str | Path,
+    benchmarks: str | Sequence[str] | None = None,
+    data_dir: str | Path | None = None,
+    extra_files: Sequence[str | Path] = (),
+    ngram: int = 10,
+    min_exact_tokens: int = 3,
+    tasks: int = 2,
+    workers: int = 2,
+    report_dir: str | Path | None = None,
+    show_progress: bool = True,
+) -> dict:
+    """Decontaminate ``input_dir`` (JSONL(.gz)/Parquet file records or repository samples) into ``output_dir``.
+
+    Dropped documents go to ``excluded_dir`` (give this stage its own folder) with ``filter_reason`` and
+    ``contamination``; datatrove logs and stats to ``logs_dir``; the index is built once into ``index_dir``
+    (reused while benchmarks and config are unchanged); ``contamination_report.json`` to ``report_dir``
+    (default ``logs_dir``). Returns counts for the summary: documents in/kept/dropped, per-benchmark drops and
+    tasks hit, the report path, the index size and the benchmarks used or skipped (data absent).
+    """
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.writers import JsonlWriter
+    from rich.console import Console
+
+    input_dir, logs_dir = Path(input_dir), Path(logs_dir)
+    names, skipped = resolve_benchmarks(benchmarks, data_dir)
+    config = IndexConfig(ngram=ngram, min_exact_tokens=min_exact_tokens)
+    index = build_or_load_index(index_dir, names, data_dir, extra_files, config)
+    reader = _reader(input_dir, show_progress)
+    block = BenchmarkDecontaminationFilter(
+        index_dir, exclusion_writer=JsonlWriter(str(excluded_dir), expand_metadata=True)
+    )
+    pipeline = [reader, block, JsonlWriter(str(output_dir), expand_metadata=True)]
+    LocalPipelineExecutor(pipeline, tasks=tasks, workers=min(workers, tasks), logging_dir=str(logs_dir)).run()
+
+    stats = _block_stats(logs_dir, block.name)
+    scanned = int(stats.get("total", 0))
+    report = build_report(excluded_dir, index, documents_scanned=scanned or None)
+    report_path = write_report(report, report_dir or logs_dir)
+    if show_progress:
+        Console().print(report_table(report))
+    return {
+        "documents_in": scanned,
+        "documents_kept": int(stats.get("forwarded", 0)),
+        "documents_dropped": report["documents_dropped"],
+        "hits": {b: r["documents_dropped"] for b, r in report["benchmarks"].items()},
+        "tasks_hit": {b: r["tasks_hit"] for b, r in report["benchmarks"].items()},
+        "benchmarks": names,
+        "skipped_benchmarks": skipped,
+        "index_ngrams": len(index.hashes),
+        "index_mb": round(index.nbytes / 2**20, 1),
+        "report": str(report_path),
+    }
