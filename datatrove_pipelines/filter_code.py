@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
-from dscoder.config import load_yaml_config
+from dscoder.config import ConfigError, load_yaml_config
 from dscoder.data.filters import FilterPipelineConfig, run_filter_stage
 from dscoder.data.funnel import funnel_table, load_funnel
 
@@ -38,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         if not sep:
             parser.error(f"--set expects KEY=VALUE, got {item!r}")
         overrides[key] = yaml.safe_load(value)
-    config = load_yaml_config(args.config, FilterPipelineConfig, overrides)
+    try:
+        config = load_yaml_config(args.config, FilterPipelineConfig, overrides)
+    except ConfigError as exc:
+        parser.exit(1, f"filter_code: error: {exc}\n")
     output = args.output or config.output_folder
     excluded = args.excluded or config.excluded_folder
     logs = args.logs or config.logging_folder
