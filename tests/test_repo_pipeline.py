@@ -211,3 +211,22 @@ def test_pipeline_yaml_loads_with_the_paper_defaults():
     assert config.ordering.repo_level_languages == ["python", "java", "c-sharp", "c", "cpp"]
     assert (config.ordering.order, config.dedup.n_grams, config.dedup.bands, config.dedup.rows) == ("paper", 5, 14, 8)
     assert config.input.name == "filtered" and config.input.is_absolute()
+
+
+def test_optional_exact_file_dedup_before_grouping(tmp_path):
+    rng = random.Random(4)
+    shared = _code(rng, 2)
+    records = [
+        _record("a/one", "vendored/six.py", shared),
+        _record("a/one", "main.py", "import six\n" + _code(rng, 1)),
+        _record("b/two", "lib/six.py", shared),  # the same text in another repository
+        _record("b/two", "app.py", _code(rng, 1)),
+    ]
+    _write(tmp_path / "in", records)
+    config = _config(tmp_path, dedup=False)
+    config.dedup.exact_file_dedup = True
+    counts = run_repo_level(config)
+    files = _files(_read(tmp_path / "out"))
+    assert sum(files.values()) == 3 and counts["exact_duplicates_removed"] == 1 and counts["files_in"] == 4
+    dropped = _read(tmp_path / "excluded" / "repo_level_exact_duplicates")
+    assert len(dropped) == 1 and dropped[0]["text"] == shared

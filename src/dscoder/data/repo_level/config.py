@@ -52,6 +52,7 @@ class DedupConfig:
     """Repository-level near-dedup (report §2.3) with datatrove's MinHash stages."""
 
     enabled: bool = True
+    exact_file_dedup: bool = False  # datatrove's exact dedup of identical file texts before grouping
     n_grams: int = 5
     bands: int = 14
     rows: int = 8

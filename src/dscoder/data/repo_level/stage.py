@@ -3,7 +3,8 @@
 Executors, chained with ``depends`` (each has its own logging folder under ``logs``, so a rerun skips the
 tasks that finished and redoes only the others):
 
-1. ``group``: input reader → :class:`RepoBucketRouter` → per-bucket shards (``tasks`` tasks);
+0. optionally ``exact_signatures`` → ``exact_find`` (datatrove's exact dedup of identical file texts);
+1. ``group``: input reader → [exact-dedup filter] → :class:`RepoBucketRouter` → per-bucket shards;
 2. ``order``: :class:`RepoSampleBuilder` → ordered samples (one task per bucket);
 3. ``minhash_signatures`` → ``minhash_buckets`` (``bands`` × k tasks) → ``minhash_clusters`` (1 task) →
    ``minhash_filter`` (same reader and task count as the signatures, as datatrove requires) → ``output``.
@@ -51,15 +52,41 @@ def build_executors(config: RepoLevelConfig) -> list:
     work = _work(config)
     excluded = Path(config.excluded) if config.excluded else None
     invalid_writer = file_record_writer(excluded / "repo_level_invalid") if excluded is not None else None
+    def input_reader():
+        rejects = excluded / "repo_level_rejects" if excluded else None
+        return build_reader(config.reader, folder=config.input, rejects_folder=rejects)
+
+    exact_steps, exact_find = [], None
+    if config.dedup.exact_file_dedup:
+        from datatrove.pipeline.dedup.exact_dedup import (
+            ExactDedupConfig,
+            ExactDedupFilter,
+            ExactDedupSignature,
+            ExactFindDedups,
+        )
+
+        exact = ExactDedupConfig(content_getter=_document_text)
+        signatures = _executor(
+            config, [input_reader(), ExactDedupSignature(str(work / "exact" / "signatures"), exact)],
+            config.executor.tasks, "exact_signatures",
+        )  # fmt: skip
+        exact_find = _executor(
+            config, [ExactFindDedups(str(work / "exact" / "signatures"), str(work / "exact" / "duplicates"), exact)],
+            1, "exact_find", depends=signatures,
+        )  # fmt: skip
+        writer = file_record_writer(excluded / "repo_level_exact_duplicates") if excluded is not None else None
+        exact_steps = [ExactDedupFilter(str(work / "exact" / "duplicates"), exact, exclusion_writer=writer)]
     group = _executor(
         config,
         [
-            build_reader(config.reader, folder=config.input, rejects_folder=excluded / "repo_level_rejects" if excluded else None),
+            input_reader(),  # the exact-dedup filter needs the same reader and task count as its signatures
+            *exact_steps,
             RepoBucketRouter(config.grouping.buckets, exclusion_writer=invalid_writer),
             file_record_writer(work / "buckets", output_filename=BUCKET_FILENAME),
         ],
         config.executor.tasks,
         "group",
+        depends=exact_find,
     )
     ordered_folder = work / "ordered" if config.dedup.enabled else Path(config.output)
     order = _executor(
@@ -131,6 +158,10 @@ def build_executors(config: RepoLevelConfig) -> list:
     return [group, order, sigs, buckets, clusters, filt]
 
 
+def _document_text(document) -> str:
+    return document.text
+
+
 def _near_duplicate_adapter(self, document) -> dict:
     from dscoder.data.readers import file_record_adapter
 
@@ -159,7 +190,8 @@ def collect_counts(config: RepoLevelConfig) -> dict[str, Any]:
     logs = Path(config.logs)
     group, order = _stats(logs / "group"), _stats(logs / "order")
     counts: dict[str, Any] = {
-        "files_in": int(group.get("files_in", 0)),
+        "files_in": int(_stats(logs / "exact_signatures").get("total", 0) or group.get("files_in", 0)),
+        "exact_duplicates_removed": int(group.get("dropped", 0)) if config.dedup.exact_file_dedup else 0,
         "files_routed": int(group.get("routed", 0)),
     }
     counts.update({k: int(v) for k, v in sorted(group.items()) if k.startswith("repo_level:")})
