@@ -30,10 +30,19 @@ def released_like(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("released")
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=VOCAB, hidden_size=64, intermediate_size=160, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
-                         bos_token_id=1, eos_token_id=2, rope_theta=100_000.0,
-                         rope_scaling={"type": "linear", "factor": 4.0})
+    config = LlamaConfig(
+        vocab_size=VOCAB,
+        hidden_size=64,
+        intermediate_size=160,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=1,
+        eos_token_id=2,
+        rope_theta=100_000.0,
+        rope_scaling={"type": "linear", "factor": 4.0},
+    )
     model = LlamaForCausalLM(config).eval()
     model.save_pretrained(folder)
     raw = json.loads((folder / "config.json").read_text())
@@ -122,7 +131,9 @@ def test_trust_remote_code_without_dscoder(tmp_path):
     torch.manual_seed(0)
     ours = DeepseekCoderForCausalLM(model).eval()
     ours.save_pretrained(tmp_path / "ckpt")
-    assert {"configuration_deepseek_coder.py", "modeling_deepseek_coder.py"} <= {p.name for p in (tmp_path / "ckpt").iterdir()}
+    assert {"configuration_deepseek_coder.py", "modeling_deepseek_coder.py"} <= {
+        p.name for p in (tmp_path / "ckpt").iterdir()
+    }
     expected = _logits(ours, IDS)[0, -1, :5].tolist()
     script = textwrap.dedent(f"""
         import sys
@@ -140,7 +151,9 @@ def test_trust_remote_code_without_dscoder(tmp_path):
             print(model(torch.tensor({IDS.tolist()!r})).logits[0, -1, :5].tolist())
     """)
     env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), "HF_HUB_OFFLINE": "1"}
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, check=False
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert max(abs(a - b) for a, b in zip(got, expected)) <= 1e-5
@@ -157,11 +170,22 @@ def test_preset_shapes_follow_table_2():
     assert (c33.hidden_size, c33.intermediate_size, c33.num_hidden_layers) == (7168, 19200, 62)
     assert (c33.num_attention_heads, c33.num_key_value_heads, c33.head_dim) == (56, 8, 128)
     v15 = preset_config("deepseek-coder-7b-v1.5")
-    assert (v15.vocab_size, v15.max_position_embeddings, v15.bos_token_id, v15.eos_token_id) == (102_400, 4096, 100_000, 100_001)
+    assert (v15.vocab_size, v15.max_position_embeddings, v15.bos_token_id, v15.eos_token_id) == (
+        102_400,
+        4096,
+        100_000,
+        100_001,
+    )
     assert v15.rope_parameters == {"rope_type": "default", "rope_theta": 10_000.0}
     assert count_parameters(preset_config("deepseek-coder-1.3b")) == 1_346_471_936
     tiny = preset_config("tiny", vocab_size=1000)
     assert (tiny.hidden_size, tiny.num_attention_heads, tiny.num_key_value_heads, tiny.vocab_size) == (128, 4, 2, 1000)
-    assert set(PRESETS) == {"deepseek-coder-1.3b", "deepseek-coder-6.7b", "deepseek-coder-33b", "deepseek-coder-7b-v1.5", "tiny"}
+    assert set(PRESETS) == {
+        "deepseek-coder-1.3b",
+        "deepseek-coder-6.7b",
+        "deepseek-coder-33b",
+        "deepseek-coder-7b-v1.5",
+        "tiny",
+    }
     with pytest.raises(ValueError, match="unknown model preset 'gpt2'"):
         preset_config("gpt2")

@@ -93,8 +93,13 @@ def test_cpu_auto_uses_chunked_loss_and_keeps_attention():
     plain, fast = _tiny(), _tiny()
     report = enable_fast_path(fast)
     assert report.as_dict() == {
-        "rms_norm": "torch", "rope": "torch", "swiglu": "torch", "cross_entropy": "chunked_torch",
-        "attention": "sdpa", "varlen_kernel": "-", "compiled": False,
+        "rms_norm": "torch",
+        "rope": "torch",
+        "swiglu": "torch",
+        "cross_entropy": "chunked_torch",
+        "attention": "sdpa",
+        "varlen_kernel": "-",
+        "compiled": False,
     }
     ids, positions = _packed_batch()
     ref = plain(ids, position_ids=positions, labels=ids, use_cache=False)
@@ -124,7 +129,9 @@ def test_varlen_attention_isolates_packed_documents_and_keeps_generation():
         mask = torch.ones_like(ids)
         mask[1, :6] = 0  # left padding goes through sdpa with an explicit mask
         keep = mask.bool()
-        assert (plain(ids, attention_mask=mask).logits - fast(ids, attention_mask=mask).logits)[keep].abs().max() <= 1e-5
+        assert (plain(ids, attention_mask=mask).logits - fast(ids, attention_mask=mask).logits)[
+            keep
+        ].abs().max() <= 1e-5
         kw = {"attention_mask": mask, "max_new_tokens": 6, "do_sample": False, "pad_token_id": 0}
         assert torch.equal(plain.generate(ids, **kw), fast.generate(ids, **kw))
 
@@ -197,8 +204,11 @@ def _fake_liger(monkeypatch):
     transformers_mod.LigerRMSNorm, transformers_mod.liger_rotary_pos_emb = LigerRMSNorm, rope
     functional = types.ModuleType("liger_kernel.transformers.functional")
     functional.liger_swiglu, functional.liger_fused_linear_cross_entropy = swiglu, flce
-    for name, mod in [("liger_kernel", root), ("liger_kernel.transformers", transformers_mod),
-                      ("liger_kernel.transformers.functional", functional)]:
+    for name, mod in [
+        ("liger_kernel", root),
+        ("liger_kernel.transformers", transformers_mod),
+        ("liger_kernel.transformers.functional", functional),
+    ]:
         monkeypatch.setitem(sys.modules, name, mod)
     return LigerRMSNorm, calls
 

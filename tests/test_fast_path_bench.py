@@ -24,12 +24,28 @@ def bench():
 
 def test_smoke_run_passes_checks_and_reports_every_variant(bench, tmp_path):
     out = tmp_path / "bench.json"
-    argv = ["--smoke", "--batch", "2", "--seq", "64", "--steps", "1", "--warmup", "1", "--check-seq", "32",
-            "--json", str(out)]
+    argv = [
+        "--smoke",
+        "--batch",
+        "2",
+        "--seq",
+        "64",
+        "--steps",
+        "1",
+        "--warmup",
+        "1",
+        "--check-seq",
+        "32",
+        "--json",
+        str(out),
+    ]
     assert bench.main(argv) == 0
     report = json.loads(out.read_text())
     assert [(r["variant"], r["batch"]) for r in report["results"]] == [
-        ("llama", "plain"), ("ours_fast", "plain"), ("llama", "packed"), ("ours_fast", "packed"),
+        ("llama", "plain"),
+        ("ours_fast", "plain"),
+        ("llama", "packed"),
+        ("ours_fast", "packed"),
     ]
     plain = {r["variant"]: r for r in report["results"] if r["batch"] == "plain"}
     assert abs(plain["llama"]["loss"] - plain["ours_fast"]["loss"]) <= bench.LOSS_TOLERANCE_BF16

@@ -26,7 +26,9 @@ def _cold(statement: str) -> float:
 
 
 def test_import_dscoder_costs_at_most_budget_on_top_of_transformers_auto_classes():
-    extra = _seconds(f"import time; {BASELINE}; t = time.perf_counter(); import dscoder; print(time.perf_counter() - t)")
+    extra = _seconds(
+        f"import time; {BASELINE}; t = time.perf_counter(); import dscoder; print(time.perf_counter() - t)"
+    )
     assert extra <= BUDGET_S
 
 

@@ -16,11 +16,21 @@ from dscoder.modeling import (
 from dscoder.tokenization.special_tokens import BOS_ID, EOS_ID
 
 VOCAB = 256
-SHAPE = {"vocab_size": VOCAB, "hidden_size": 64, "intermediate_size": 160, "num_hidden_layers": 2, "max_position_embeddings": 512}
+SHAPE = {
+    "vocab_size": VOCAB,
+    "hidden_size": 64,
+    "intermediate_size": 160,
+    "num_hidden_layers": 2,
+    "max_position_embeddings": 512,
+}
 VARIANTS = {
     # GQA (4 heads, 2 KV heads) with the released linear RoPE scaling, as in the 33B model
-    "gqa_linear_rope": {"num_attention_heads": 4, "num_key_value_heads": 2, "rope_scaling": {"type": "linear", "factor": 4.0},
-                            "rope_theta": 100_000.0},
+    "gqa_linear_rope": {
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "rope_scaling": {"type": "linear", "factor": 4.0},
+        "rope_theta": 100_000.0,
+    },
     # plain multi-head attention with unscaled RoPE, as in v1.5
     "mha_default_rope": {"num_attention_heads": 4, "num_key_value_heads": 4, "rope_theta": 10_000.0},
 }
@@ -68,8 +78,11 @@ def test_loss_and_greedy_generate_equal_llama(attn):
     ids, mask = _left_padded_batch()
     labels = ids.masked_fill(mask == 0, -100)
     with torch.no_grad():
-        assert torch.allclose(llama(ids, attention_mask=mask, labels=labels).loss,
-                              ours(ids, attention_mask=mask, labels=labels).loss, atol=1e-6)
+        assert torch.allclose(
+            llama(ids, attention_mask=mask, labels=labels).loss,
+            ours(ids, attention_mask=mask, labels=labels).loss,
+            atol=1e-6,
+        )
     kw = {"attention_mask": mask, "max_new_tokens": 10, "do_sample": False, "pad_token_id": 0}
     assert torch.equal(llama.generate(ids, **kw), ours.generate(ids, **kw))
 

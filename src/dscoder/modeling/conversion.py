@@ -86,7 +86,9 @@ def llama_to_deepseek_coder(source: str | Path, output: str | Path, dtype: str =
     model.save_pretrained(output)
     copied = _copy_other_files(source, output)
     parameters = sum(p.numel() for p in model.parameters())
-    return ConversionResult(output, "llama->deepseek_coder", parameters, str(model.dtype).removeprefix("torch."), copied)
+    return ConversionResult(
+        output, "llama->deepseek_coder", parameters, str(model.dtype).removeprefix("torch."), copied
+    )
 
 
 def llama_config_dict(config) -> dict:
@@ -128,7 +130,9 @@ def deepseek_coder_to_llama(source: str | Path, output: str | Path) -> Conversio
         model.generation_config.save_pretrained(output)
     copied = _copy_other_files(source, output)
     parameters = sum(p.numel() for p in model.parameters())
-    return ConversionResult(output, "deepseek_coder->llama", parameters, str(model.dtype).removeprefix("torch."), copied)
+    return ConversionResult(
+        output, "deepseek_coder->llama", parameters, str(model.dtype).removeprefix("torch."), copied
+    )
 
 
 def convert_checkpoint(source: str | Path, output: str | Path, to: str = "deepseek_coder", dtype: str = "auto") -> dict:

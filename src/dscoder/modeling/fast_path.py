@@ -21,6 +21,7 @@ because on CPU only the chunked loss helps.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import inspect
 import itertools
@@ -87,18 +88,24 @@ def _flash_attn_kernel(q, k, v, cu_seqlens, max_len, scale):
 def _torch_varlen_kernel(q, k, v, cu_seqlens, max_len, scale):
     from torch.nn.attention.varlen import varlen_attn
 
-    params = inspect.signature(varlen_attn).parameters
-    kwargs = {"scale": scale}
-    if "enable_gqa" in params:
+    causal, native_gqa = _torch_varlen_options()
+    kwargs = {"scale": scale, **causal}
+    if native_gqa:
         kwargs["enable_gqa"] = k.shape[1] != q.shape[1]
     elif k.shape[1] != q.shape[1]:
         k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
         v = v.repeat_interleave(q.shape[1] // v.shape[1], dim=1)
-    if "is_causal" in params:
-        kwargs["is_causal"] = True
-    else:
-        kwargs["window_size"] = (-1, 0)
     return varlen_attn(q, k, v, cu_seqlens, cu_seqlens, max_len, max_len, **kwargs)
+
+
+@functools.cache
+def _torch_varlen_options() -> tuple[dict, bool]:
+    """How this torch's ``varlen_attn`` spells causality (``is_causal`` or a window) and whether it does GQA."""
+    from torch.nn.attention.varlen import varlen_attn
+
+    params = inspect.signature(varlen_attn).parameters
+    causal = {"is_causal": True} if "is_causal" in params else {"window_size": (-1, 0)}
+    return causal, "enable_gqa" in params
 
 
 def _segment_sdpa_kernel(q, k, v, cu_seqlens, max_len, scale):
@@ -227,8 +234,9 @@ def _liger_rms_norm(old: DeepseekCoderRMSNorm) -> nn.Module:
     return new
 
 
-def _liger_linear_cross_entropy(hidden_states, lm_head_weight, labels, num_items_in_batch=None, ignore_index=-100,
-                                shift_labels=None, **kwargs):
+def _liger_linear_cross_entropy(
+    hidden_states, lm_head_weight, labels, num_items_in_batch=None, ignore_index=-100, shift_labels=None, **kwargs
+):
     from liger_kernel.transformers.functional import liger_fused_linear_cross_entropy
 
     def summed(hidden, weight, targets, ignore):
