@@ -134,6 +134,14 @@ def test_varlen_attention_isolates_packed_documents_and_keeps_generation():
         ].abs().max() <= 1e-5
         kw = {"attention_mask": mask, "max_new_tokens": 6, "do_sample": False, "pad_token_id": 0}
         assert torch.equal(plain.generate(ids, **kw), fast.generate(ids, **kw))
+        kw = {"max_new_tokens": 6, "do_sample": False, "pad_token_id": 0}  # no padding: decode steps have no mask
+        assert torch.equal(plain.generate(ids[:, :9], **kw), fast.generate(ids[:, :9], **kw))
+        # a multi-token step on top of a cache (no mask): queries are end-aligned with the keys
+        prefix = plain(ids[:, :9], use_cache=True)
+        fast_prefix = fast(ids[:, :9], use_cache=True)
+        ref = plain(ids[:, 9:], cache=prefix.cache, use_cache=True).logits
+        got = fast(ids[:, 9:], cache=fast_prefix.cache, use_cache=True).logits
+        assert (ref - got).abs().max().item() <= 1e-5
 
 
 def test_cu_seqlens_from_position_ids():

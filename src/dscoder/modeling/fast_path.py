@@ -15,8 +15,8 @@
 * optionally ``torch.compile`` of each decoder layer (regional compilation: one graph compiled once, reused).
 
 Every choice falls back to the plain path when its kernel is missing, and the returned :class:`FastPathReport`
-says which kernel each piece uses. Recipes switch it on with one flag (``fast_path: true``); it is off by default
-because on CPU only the chunked loss helps.
+says which kernel each piece uses. Nothing changes until it is called (a training recipe's switch calls it); it is
+meant for GPUs, where every piece pays, while on CPU only the chunked loss helps (memory, not speed).
 """
 
 from __future__ import annotations
@@ -182,9 +182,14 @@ def make_varlen_attention(kernel_name: str, kernel: VarlenKernel) -> Callable:
         **kwargs,
     ):
         batch, heads, q_len, dim = query.shape
-        if attention_mask is not None or q_len != key.shape[2] or dropout > 0.0:
-            # padding (inference batches) or decoding with a cache: transformers' sdpa with an explicit mask
-            mask = None if attention_mask is None else _padded_sdpa_mask(attention_mask, q_len, key.shape[2])
+        kv_len = key.shape[2]
+        if attention_mask is not None or q_len != kv_len or dropout > 0.0:
+            # padding, decoding with a cache (queries end-aligned with the keys) or attention dropout:
+            # transformers' sdpa, with an explicit mask unless plain causal attention is all that is needed
+            mask = None
+            if attention_mask is not None or q_len != kv_len:
+                padding = attention_mask if attention_mask is not None else query.new_ones(batch, kv_len)
+                mask = _padded_sdpa_mask(padding, q_len, kv_len)
             return sdpa_attention_forward(
                 module, query, key, value, mask, dropout=dropout, scaling=scaling, is_causal=mask is None
             )
@@ -276,6 +281,8 @@ def enable_fast_path(
     chunk_size: int | None = None,
 ) -> FastPathReport:
     """Switch ``model`` (a :class:`DeepseekCoderForCausalLM`, possibly wrapped) to the fast path, in place.
+
+    Call it once the model is on its training device: kernels are chosen for that device.
 
     Args:
         kernels: ``auto`` (liger when importable and the model is on CUDA, else PyTorch), ``liger`` (required:
