@@ -1,0 +1,153 @@
+"""Decontamination stage end to end: datatrove filter block, exclusions, report, CLI, planted demo file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import orjson
+import pytest
+
+from dscoder.benchmarks import ENV_VAR, load_humaneval
+from dscoder.data.decontamination.planted import (
+    PLANTED_PATH,
+    PLANTED_REPO,
+    planted_contamination_record,
+)
+from dscoder.data.decontamination.stage import (
+    resolve_benchmarks,
+    run_decontamination_stage,
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_env_data_dir(monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+
+
+def _write_jsonl_gz(path, records):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wb") as fh:
+        for r in records:
+            fh.write(orjson.dumps(r) + b"\n")
+
+
+def _read_dir(folder):
+    return [json.loads(line) for p in sorted(folder.glob("*.jsonl.gz")) for line in gzip.open(p, "rt")]
+
+
+def clean_file(i: int) -> dict:
+    text = "\n".join(f"zq{i}_{j} = make_widget_{j}(zq{i}_{j - 1}, scale={j})" for j in range(1, 40)) + "\n"
+    return {"id": f"clean{i}", "text": text, "repo": f"me/clean{i}", "path": f"w{i}.py", "language": "python"}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("decont")
+    he = {p["task_id"]: p for p in load_humaneval()}
+    solution = he["HumanEval/2"]["prompt"] + he["HumanEval/2"]["canonical_solution"]
+    repo_sample = {
+        "id": "repo1",
+        "text": "# pkg/a.py\n" + clean_file(7)["text"] + "\n# pkg/b.py\n" + solution,
+        "repo": "me/pkg", "language": "python", "files": ["pkg/a.py", "pkg/b.py"], "sample_kind": "repo",
+    }
+    private = {"id": "priv", "text": "result = frobnicate(42, x)\n", "repo": "me/p", "path": "p.py",
+               "language": "python"}
+    records = [clean_file(1), planted_contamination_record(), clean_file(2), repo_sample, private]
+    _write_jsonl_gz(root / "in" / "00000.jsonl.gz", records)
+    extra = root / "private.jsonl"
+    extra.write_text('{"task_id": "t1", "benchmark": "private", "test": "frobnicate(42, x)"}\n', encoding="utf-8")
+    kwargs = {"input_dir": root / "in", "output_dir": root / "out", "excluded_dir": root / "excluded",
+                  "logs_dir": root / "logs", "index_dir": root / "index", "benchmarks": ["humaneval"],
+                  "extra_files": [extra], "tasks": 1, "workers": 1, "show_progress": False}
+    result = run_decontamination_stage(**kwargs)
+    return root, kwargs, result
+
+
+def test_stage_counts_and_outputs(corpus):
+    root, _, result = corpus
+    assert result["documents_in"] == 5
+    assert result["documents_kept"] == 2
+    assert result["documents_dropped"] == 3
+    assert result["hits"] == {"humaneval": 2, "private": 1}
+    assert result["tasks_hit"]["private"] == 1
+    assert result["benchmarks"] == ["humaneval"] and result["skipped_benchmarks"] == []
+    kept = _read_dir(root / "out")
+    assert sorted(r["id"] for r in kept) == ["clean1", "clean2"]
+    assert "metadata" not in kept[0] and kept[0]["repo"].startswith("me/clean")  # flat DESIGN records
+
+
+def test_exclusions_name_task_file_and_line(corpus):
+    root, _, _ = corpus
+    excluded = {r["id"]: r for r in _read_dir(root / "excluded")}
+    planted = excluded[planted_contamination_record()["id"]]
+    assert planted["filter_reason"] == "contaminated:humaneval/HumanEval/12"
+    assert planted["contamination"]["file"] == PLANTED_PATH and planted["repo"] == PLANTED_REPO
+    assert planted["contamination"]["line"] == 6  # the HumanEval prompt starts after the header lines
+    repo = excluded["repo1"]
+    assert repo["filter_reason"] == "contaminated:humaneval/HumanEval/2"
+    assert repo["contamination"]["file"] == "pkg/b.py"
+    assert excluded["priv"]["filter_reason"] == "contaminated:private/t1"
+    assert excluded["priv"]["contamination"]["exact"] == 1 and excluded["priv"]["contamination"]["ngrams"] == 0
+
+
+def test_report_json(corpus):
+    root, _, result = corpus
+    report = json.loads((root / "logs" / "contamination_report.json").read_text())
+    assert result["report"] == str(root / "logs" / "contamination_report.json")
+    assert report["documents_scanned"] == 5 and report["documents_dropped"] == 3
+    he = report["benchmarks"]["humaneval"]
+    assert he["tasks"] == 164 and he["documents_dropped"] == 2
+    assert {t["task_id"] for t in he["top_tasks"]} >= {"HumanEval/12", "HumanEval/2"}
+    assert {e["task_id"] for e in he["examples"]} == {"HumanEval/12", "HumanEval/2"}
+    assert report["benchmarks"]["private"] == {
+        "tasks": 1, "tasks_hit": 1, "documents_dropped": 1, "documents_touching": 1,
+        "top_tasks": [{"task_id": "t1", "documents": 1}],
+        "examples": [{"id": "priv", "repo": "me/p", "file": "p.py", "task_id": "t1", "line": 1, "ngrams": 0,
+                      "exact": 1, "snippet": "frobnicate ( 42 , x )"}],
+    }
+
+
+def test_index_is_reused(corpus):
+    root, kwargs, _ = corpus
+    before = (root / "index" / "ngrams.npy").stat().st_mtime_ns
+    run_decontamination_stage(**kwargs)  # datatrove skips the finished task; the index is not rebuilt
+    assert (root / "index" / "ngrams.npy").stat().st_mtime_ns == before
+
+
+def test_benchmark_selection(tmp_path):
+    assert resolve_benchmarks(None) == (["humaneval"], ["mbpp", "gsm8k", "math"])
+    assert resolve_benchmarks("humaneval, mbpp") == (["humaneval", "mbpp"], [])
+    with pytest.raises(KeyError, match="unknown benchmark 'humaneval2'"):
+        resolve_benchmarks(["humaneval2"])
+    with pytest.raises(FileNotFoundError, match="input folder not found"):
+        run_decontamination_stage(tmp_path / "nope", tmp_path / "o", tmp_path / "e", tmp_path / "l",
+                                  tmp_path / "i", benchmarks="humaneval", show_progress=False)
+
+
+def test_cli_decontaminate(corpus, tmp_path, capsys):
+    from dscoder_cli import main
+
+    root, _, _ = corpus
+    code = main(["data", "decontaminate", str(root / "in"), str(tmp_path / "out"), "--benchmarks", "humaneval",
+                 "--index-dir", str(root / "index"), "--tasks", "1", "--workers", "1"])
+    assert code == 0
+    assert "kept 3 of 5 documents" in capsys.readouterr().out  # the private string is not protected here
+    assert (tmp_path / "excluded" / "decontamination").is_dir()
+    assert main(["data", "decontaminate", str(tmp_path / "missing"), str(tmp_path / "o2")]) == 1
+    assert "input folder not found" in capsys.readouterr().err
+
+
+def test_demo_corpus_plants_one_contaminated_file(tmp_path):
+    from dscoder.data.demo_corpus import build_demo_corpus
+
+    stdlib = tmp_path / "stdlib"
+    (stdlib / "pkg").mkdir(parents=True)
+    (stdlib / "pkg" / "__init__.py").write_text("VALUE = 1\n", encoding="utf-8")
+    stats = build_demo_corpus(tmp_path / "corpus", include_site_packages=False, stdlib_dir=stdlib, shards=1,
+                              show_progress=False, plant_contamination=True)
+    records = _read_dir(tmp_path / "corpus")
+    assert [r["repo"] for r in records] == ["stdlib/pkg", PLANTED_REPO]
+    assert stats.files == 2
+    he12 = next(p for p in load_humaneval() if p["task_id"] == "HumanEval/12")
+    assert he12["canonical_solution"].replace("    ", "\t") in records[1]["text"]
