@@ -21,6 +21,15 @@ from dscoder.training.recipe import load_recipe  # noqa: E402
 SEQ = 64
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """One intra-op thread: on a shared machine, spinning thread pools make these tiny steps 10x slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("training")
@@ -127,20 +136,18 @@ def test_two_processes_match_one_with_the_same_global_batch(workdir):
 
     recipes/accelerate/cpu.yaml uses the torchrun launcher: accelerate 1.15 runs ``--cpu --num_processes 2`` as
     two processes only through mpirun, and as a single process without it."""
-    common = [f"--set=model.tokenizer={workdir / 'tok'}", f"--set=data.sources.code.path={workdir / 'tokenized'}",
-              "--set=data.sources.code.kind=tokenized", f"--set=data.seq_length={SEQ}", "--set=training.max_steps=4",
-              "--set=training.save_steps=100"]
+    from dscoder.training.runner import run_recipe
+
+    tokenized = {"data.sources.code.path": str(workdir / "tokenized"), "data.sources.code.kind": "tokenized",
+                 "training.max_steps": 3}
+    a = run_recipe(_recipe(workdir, "one", **tokenized))
+    sets = [f"--set={k}={v}" for k, v in _overrides(workdir, "two", **tokenized).items() if k != "training.report_to"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-    recipe = str(RECIPES / "tiny" / "pretrain.yaml")
-    one = [sys.executable, "-m", "dscoder.train", recipe, *common, f"--set=training.output_dir={workdir / 'one'}",
-           f"--summary-json={workdir / 'one.json'}"]
     two = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(RECIPES / "accelerate" / "cpu.yaml"),
-           "-m", "dscoder.train", recipe, *common,
-           f"--set=training.output_dir={workdir / 'two'}", f"--summary-json={workdir / 'two.json'}"]
-    for cmd in (one, two):
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-    a = json.loads((workdir / "one.json").read_text())
+           "-m", "dscoder.train", str(RECIPES / "tiny" / "pretrain.yaml"), *sets,
+           f"--summary-json={workdir / 'two.json'}"]
+    proc = subprocess.run(two, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     b = json.loads((workdir / "two.json").read_text())
     assert a["batch"]["gradient_accumulation_steps"] == 2 and b["batch"]["gradient_accumulation_steps"] == 1
     assert b["batch"]["world_size"] == 2
