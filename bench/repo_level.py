@@ -20,7 +20,6 @@ not given):
    recall, plus a PNG of the S-curve (pairs' Jaccard vs found).
 """
 
-# ruff: noqa: E402
 from __future__ import annotations
 
 import os
@@ -52,7 +51,13 @@ from rich.table import Table
 
 from dscoder.data.repo_level.builder import FileRecord, build_repository_samples
 from dscoder.data.repo_level.config import DedupConfig, OrderingConfig
-from dscoder.data.repo_level.dedup import CodeMinhashSignature, CodeWordTokenizer, code_shingles, jaccard, minhash_config
+from dscoder.data.repo_level.dedup import (
+    CodeMinhashSignature,
+    CodeWordTokenizer,
+    code_shingles,
+    jaccard,
+    minhash_config,
+)
 from dscoder.data.repo_level.deps import SourceFile, family_of, make_extractor
 
 logger.remove()
@@ -133,6 +138,44 @@ def bench_ordering(repos: dict[str, list[FileRecord]], repeat: int) -> dict:
         "largest_repo": largest,
         "largest_repo_files": len(repos[largest]),
         "largest_repo_peak_mb": peak / 1e6,
+    }
+
+
+def bench_installed_packages(names: list[str], seeds: int = 5) -> dict:
+    """In-order share of acyclic edges on installed Python packages (issue 4 measured datatrove + peft while
+    filing: 375 files, 542 acyclic and 808 cyclic edges, 94.8% in order with Algorithm 1), over several seeds."""
+    import importlib.util
+
+    from dscoder.data.repo_level.ordering import OrderStats
+
+    repos = {}
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        root = Path(spec.origin).parent
+        repos[name] = [
+            FileRecord(str(p), str(p.relative_to(root.parent)), p.read_text(encoding="utf-8", errors="replace"), "python")
+            for p in sorted(root.rglob("*.py"))
+        ]
+    shares = {"paper": [], "scc": []}
+    totals = OrderStats()
+    for seed in range(seeds):
+        paper, scc = OrderStats(), OrderStats()
+        for repo, files in repos.items():
+            result = build_repository_samples(repo, files, OrderingConfig(seed=seed))
+            paper.add(result.paper)
+            scc.add(result.scc)
+        shares["paper"].append(paper.acyclic_share)
+        shares["scc"].append(scc.acyclic_share)
+        totals = paper
+    return {
+        "packages": list(repos),
+        "files": sum(map(len, repos.values())),
+        "acyclic_edges": totals.acyclic_edges,
+        "cyclic_edges": totals.cyclic_edges,
+        "in_order_share_paper_min_mean_max": [min(shares["paper"]), sum(shares["paper"]) / seeds, max(shares["paper"])],
+        "in_order_share_scc_min": min(shares["scc"]),
     }
 
 
@@ -272,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, help="folder of file records (default: build the demo corpus)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--packages", nargs="*", default=["datatrove", "peft"], help="installed packages to order")
     parser.add_argument("--png", type=Path, default=Path("bench_repo_level_dedup.png"), help="S-curve chart")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -284,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         repos = load_corpus(corpus)
     console = Console()
     results = {"ordering": bench_ordering(repos, args.repeat)}
+    results["installed_packages"] = bench_installed_packages(args.packages)
     results["minhash"] = bench_minhash(_samples(repos), args.repeat)
     results["dedup_quality"] = bench_dedup_quality(repos, threshold=(1 / 14) ** (1 / 8), png=args.png)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -299,6 +344,12 @@ def main(argv: list[str] | None = None) -> int:
         f"acyclic edges in order: Algorithm 1 {o['in_order_share_paper']:.2%}, SCC-aware {o['in_order_share_scc']:.2%} "
         f"({o['acyclic_edges']:,} acyclic edges, {o['cycles']} cycles); largest repository {o['largest_repo']} "
         f"({o['largest_repo_files']} files): peak {o['largest_repo_peak_mb']:.1f} MB"
+    )
+    p = results["installed_packages"]
+    lo, mean, hi = p["in_order_share_paper_min_mean_max"]
+    console.print(
+        f"installed {'+'.join(p['packages'])} ({p['files']} files, {p['acyclic_edges']} acyclic / {p['cyclic_edges']} "
+        f"cyclic edges), 5 seeds: Algorithm 1 {mean:.2%} (min {lo:.2%}, max {hi:.2%}), SCC-aware min {p['in_order_share_scc_min']:.2%}"
     )
     m = results["minhash"]
     t = Table(title=f"MinHash stage 1 on {m['docs']} repository samples ({m['bytes'] / 1e6:.1f} MB), CPU time of one core")

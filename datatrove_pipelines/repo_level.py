@@ -17,7 +17,12 @@ from pathlib import Path
 import yaml
 
 from dscoder.config import load_yaml_config
-from dscoder.data.repo_level import RepoLevelConfig, build_executors, collect_counts, counts_table
+from dscoder.data.repo_level import (
+    RepoLevelConfig,
+    build_executors,
+    collect_counts,
+    counts_table,
+)
 
 HERE = Path(__file__).resolve().parent
 

@@ -14,7 +14,11 @@ from dscoder.config import config_from_dict
 from dscoder.data.repo_level.config import RepoLevelConfig
 from dscoder.data.repo_level.dedup import CodeWordTokenizer, code_shingles, jaccard
 from dscoder.data.repo_level.grouping import bucket_of
-from dscoder.data.repo_level.stage import build_executors, collect_counts, run_repo_level
+from dscoder.data.repo_level.stage import (
+    build_executors,
+    collect_counts,
+    run_repo_level,
+)
 
 
 def _code(rng: random.Random, functions: int, prefix: str = "") -> str:
@@ -135,7 +139,7 @@ def test_rerun_after_an_interrupted_task_loses_and_doubles_nothing(tmp_path):
     executors = build_executors(config)
     order = executors[1]
     order.pipeline.insert(1, _Crash(rank=1, after=2))  # after the sample builder, before the writer
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="simulated crash"):
         order.run()
     assert (tmp_path / "logs" / "order" / "completions" / "00000").exists()
     assert not (tmp_path / "logs" / "order" / "completions" / "00001").exists()

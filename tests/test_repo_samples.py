@@ -3,10 +3,15 @@ one-file repositories, splitting of over-large repositories, a 50,000-file repos
 
 from __future__ import annotations
 
-from dscoder.data.repo_level.builder import FileRecord, build_repository_samples, check_record, split_repository
+from dscoder.data.languages import SUPPORTED_LANGUAGES
+from dscoder.data.repo_level.builder import (
+    FileRecord,
+    build_repository_samples,
+    check_record,
+    split_repository,
+)
 from dscoder.data.repo_level.config import OrderingConfig
 from dscoder.data.repo_level.samples import COMMENT_SYNTAX, path_comment, render_sample
-from dscoder.data.languages import SUPPORTED_LANGUAGES
 
 
 def test_readme_layout_path_comment_then_file_then_one_blank_line():

@@ -6,8 +6,20 @@ Heavy imports (datatrove) happen in the submodules that need them; see :mod:`.st
 
 from __future__ import annotations
 
-from .config import PAPER_REPO_LEVEL_LANGUAGES, DedupConfig, GroupingConfig, OrderingConfig, RepoLevelConfig
-from .stage import build_executors, collect_counts, counts_table, run_repo_level, run_repo_level_stage
+from .config import (
+    PAPER_REPO_LEVEL_LANGUAGES,
+    DedupConfig,
+    GroupingConfig,
+    OrderingConfig,
+    RepoLevelConfig,
+)
+from .stage import (
+    build_executors,
+    collect_counts,
+    counts_table,
+    run_repo_level,
+    run_repo_level_stage,
+)
 
 __all__ = [
     "PAPER_REPO_LEVEL_LANGUAGES",

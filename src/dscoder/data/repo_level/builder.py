@@ -14,10 +14,17 @@ from typing import Any
 
 from .config import OrderingConfig
 from .deps import SourceFile, family_of, make_extractor
-from .ordering import OrderStats, edge_order_stats, order_paper, order_scc, strongly_connected_components, tie_keys
+from .ordering import (
+    OrderStats,
+    edge_order_stats,
+    order_paper,
+    order_scc,
+    strongly_connected_components,
+    tie_keys,
+)
 from .samples import render_sample
 
-__all__ = ["FileRecord", "Sample", "RepoResult", "check_record", "split_repository", "build_repository_samples"]
+__all__ = ["FileRecord", "RepoResult", "Sample", "build_repository_samples", "check_record", "split_repository"]
 
 #: metadata carried from a repository's first file onto its samples when present
 _CARRIED = ("stars", "license", "source")

@@ -14,7 +14,7 @@ from typing import Literal
 from dscoder.data.executors import ExecutorConfig
 from dscoder.data.readers import ReaderConfig
 
-__all__ = ["GroupingConfig", "OrderingConfig", "DedupConfig", "RepoLevelConfig", "PAPER_REPO_LEVEL_LANGUAGES"]
+__all__ = ["PAPER_REPO_LEVEL_LANGUAGES", "DedupConfig", "GroupingConfig", "OrderingConfig", "RepoLevelConfig"]
 
 #: Languages concatenated at repository level in the paper (maintainer, issue #43); the rest stay file-level.
 PAPER_REPO_LEVEL_LANGUAGES: tuple[str, ...] = ("python", "java", "c-sharp", "c", "cpp")

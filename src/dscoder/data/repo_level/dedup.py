@@ -28,12 +28,12 @@ from datatrove.utils.word_tokenizers import WordTokenizer
 from .config import DedupConfig
 
 __all__ = [
-    "CodeWordTokenizer",
-    "CodeMinhashSignature",
     "CODE_NORM",
-    "minhash_config",
+    "CodeMinhashSignature",
+    "CodeWordTokenizer",
     "code_shingles",
     "jaccard",
+    "minhash_config",
     "pairs_above",
 ]
 

@@ -28,10 +28,15 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-from .builder import FileRecord, build_repository_samples, check_record, split_repository
+from .builder import (
+    FileRecord,
+    build_repository_samples,
+    check_record,
+    split_repository,
+)
 from .config import GroupingConfig, OrderingConfig
 
-__all__ = ["bucket_of", "bucket_name", "RepoBucketRouter", "RepoSampleBuilder", "BUCKET_FILENAME"]
+__all__ = ["BUCKET_FILENAME", "RepoBucketRouter", "RepoSampleBuilder", "bucket_name", "bucket_of"]
 
 #: output_filename of pass 1's writer
 BUCKET_FILENAME = "${repo_bucket}/${rank}.jsonl.gz"

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 
 __all__ = [
     "OrderStats",
-    "weakly_connected_components",
-    "strongly_connected_components",
-    "tie_keys",
+    "edge_order_stats",
+    "order_component",
     "order_paper",
     "order_scc",
-    "order_component",
-    "edge_order_stats",
+    "strongly_connected_components",
+    "tie_keys",
+    "weakly_connected_components",
 ]
 
 

@@ -16,14 +16,13 @@ a local, Slurm or Ray run (``datatrove_pipelines/repo_level.py``).
 from __future__ import annotations
 
 import dataclasses
-import json
 import types
 from pathlib import Path
 from typing import Any
 
 from .config import RepoLevelConfig
 
-__all__ = ["build_executors", "run_repo_level", "run_repo_level_stage", "collect_counts", "counts_table", "STAGES"]
+__all__ = ["STAGES", "build_executors", "collect_counts", "counts_table", "run_repo_level", "run_repo_level_stage"]
 
 STAGES = ("group", "order", "minhash_signatures", "minhash_buckets", "minhash_clusters", "minhash_filter")
 

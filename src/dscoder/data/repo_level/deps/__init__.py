@@ -18,10 +18,10 @@ from .ruby import RubyExtractor
 from .rust import RustExtractor
 
 __all__ = [
+    "EXTRACTORS",
     "DependencyExtractor",
     "DependencyResult",
     "SourceFile",
-    "EXTRACTORS",
     "family_of",
     "make_extractor",
 ]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SourceFile", "DependencyResult", "DependencyExtractor", "normalize", "PathIndex"]
+__all__ = ["DependencyExtractor", "DependencyResult", "PathIndex", "SourceFile", "normalize"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class DependencyExtractor(ABC):
 def normalize(path: str) -> str | None:
     """``posixpath.normpath`` that returns ``None`` for paths escaping the repository root."""
     p = posixpath.normpath(path)
-    if p.startswith("../") or p == ".." or p.startswith("/"):
+    if p.startswith(("../", "/")) or p == "..":
         return None
     return p
 

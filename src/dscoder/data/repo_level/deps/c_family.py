@@ -17,7 +17,7 @@ from .lexing import strip_c_like
 
 __all__ = ["CFamilyExtractor"]
 
-_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
+_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.MULTILINE)
 _INCLUDE_DIR_NAMES = frozenset({"include", "inc", "src"})
 
 

@@ -15,7 +15,7 @@ from .lexing import identifiers, strip_c_like
 __all__ = ["CSharpExtractor"]
 
 _NAMESPACE = re.compile(r"\bnamespace\s+([\w.]+)")
-_USING = re.compile(r"^\s*(?:global\s+)?using\s+(static\s+)?(?:(\w+)\s*=\s*)?([\w.]+)\s*;", re.M)
+_USING = re.compile(r"^\s*(?:global\s+)?using\s+(static\s+)?(?:(\w+)\s*=\s*)?([\w.]+)\s*;", re.MULTILINE)
 _DECL = re.compile(r"\b(?:class|struct|interface|enum|record|delegate\s+[\w<>\[\],. ]+?)\s+([A-Za-z_]\w*)")
 
 

@@ -17,7 +17,7 @@ from .lexing import node_text, ts_captures
 __all__ = ["GoExtractor"]
 
 _QUERY = "(import_spec path: (_) @p)"
-_MODULE = re.compile(r"^\s*module\s+(\S+)", re.M)
+_MODULE = re.compile(r"^\s*module\s+(\S+)", re.MULTILINE)
 
 
 class GoExtractor(DependencyExtractor):

@@ -16,8 +16,8 @@ from .lexing import identifiers, strip_c_like
 
 __all__ = ["JavaExtractor"]
 
-_PACKAGE = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
-_IMPORT = re.compile(r"^\s*import\s+(static\s+)?([\w.]+)(\s*\.\s*\*)?\s*;", re.M)
+_PACKAGE = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.MULTILINE)
+_IMPORT = re.compile(r"^\s*import\s+(static\s+)?([\w.]+)(\s*\.\s*\*)?\s*;", re.MULTILINE)
 _DECL = re.compile(r"\b(?:class|interface|enum|record)\s+([A-Za-z_]\w*)")
 
 

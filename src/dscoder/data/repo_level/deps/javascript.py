@@ -47,9 +47,9 @@ class JavaScriptExtractor(DependencyExtractor):
                 require_args.add(f.parent.child_by_field_name("arguments").named_children[0].id)
         folder = posixpath.dirname(file.path)
         for node in strings:
-            if node.parent.type == "arguments" and node.parent.parent.child_by_field_name("function").type == "identifier":
-                if node.id not in require_args:
-                    continue
+            call = node.parent.parent if node.parent.type == "arguments" else None
+            if call is not None and call.child_by_field_name("function").type == "identifier" and node.id not in require_args:
+                continue  # a string argument of some other function: foo("./x")
             spec = node_text(node)[1:-1]
             if not spec.startswith("."):
                 yield None

@@ -12,9 +12,9 @@ template literals, Rust use-trees, Go, PHP, Ruby) go through tree-sitter queries
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
-__all__ = ["strip_python", "strip_c_like", "identifiers", "ts_captures", "node_text"]
+__all__ = ["identifiers", "node_text", "strip_c_like", "strip_python", "ts_captures"]
 
 # String prefixes (r, b, f, u) need no handling: they stay as harmless letters, and a raw string lexes like any
 # other (a backslash still keeps the next quote inside). The lookahead lets the scan skip ordinary characters fast.
@@ -25,12 +25,12 @@ _PY_TOKENS = re.compile(
     r'''|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'''
     r"""|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"""
     r"""|\#[^\n]*)""",
-    re.S,
+    re.DOTALL,
 )
 _C_TOKENS = re.compile(
     r'''(?=["'/])(?:(?P<s>"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'(?:\\.|[^'\\\n])*')'''
     r"""|(?P<c>//[^\n]*|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/))""",
-    re.S,
+    re.DOTALL,
 )
 _CS_VERBATIM = re.compile(r'@"(?:[^"]|"")*"|\$@"(?:[^"]|"")*"|@\$"(?:[^"]|"")*"')
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -61,14 +61,14 @@ def identifiers(text: str) -> set[str]:
     return set(_IDENT.findall(text))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parser(language: str):
     from tree_sitter_language_pack import get_parser
 
     return get_parser(language)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cursor(language: str, query: str):
     import tree_sitter
     from tree_sitter_language_pack import get_language

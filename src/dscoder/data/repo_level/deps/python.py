@@ -19,8 +19,8 @@ from .lexing import strip_python
 
 __all__ = ["PythonExtractor"]
 
-_IMPORT = re.compile(r"(?:^|;)[ \t]*import[ \t]+([^\n;]+)", re.M)
-_FROM = re.compile(r"(?:^|;)[ \t]*from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n;]*)", re.M)
+_IMPORT = re.compile(r"(?:^|;)[ \t]*import[ \t]+([^\n;]+)", re.MULTILINE)
+_FROM = re.compile(r"(?:^|;)[ \t]*from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n;]*)", re.MULTILINE)
 _CONTINUATION = re.compile(r"\\\r?\n")
 _SUFFIXES = (".py", ".pyi", ".pyw")
 
@@ -71,8 +71,7 @@ class _Index:
         """File of the module ``folder/name_parts`` (a ``.py`` file or a package ``__init__``)."""
         base = posixpath.join(folder, *name_parts) if name_parts else folder
         for cand in (base + ".py", base + ".pyi", posixpath.join(base, "__init__.py"), posixpath.join(base, "__init__.pyi")):
-            if cand.startswith("/"):
-                cand = cand[1:]
+            cand = cand.removeprefix("/")
             i = self.by_path.get(cand)
             if i is not None:
                 return i
