@@ -36,6 +36,10 @@ def _read_dir(folder):
     return [json.loads(line) for p in sorted(folder.glob("*.jsonl.gz")) for line in gzip.open(p, "rt")]
 
 
+def _read_rejects(folder):
+    return [json.loads(line) for p in sorted(folder.glob("*.jsonl")) for line in p.open()]
+
+
 def clean_file(i: int) -> dict:
     text = "\n".join(f"zq{i}_{j} = make_widget_{j}(zq{i}_{j - 1}, scale={j})" for j in range(1, 40)) + "\n"
     return {"id": f"clean{i}", "text": text, "repo": f"me/clean{i}", "path": f"w{i}.py", "language": "python"}
@@ -55,6 +59,7 @@ def corpus(tmp_path_factory):
                "language": "python"}
     records = [clean_file(1), planted_contamination_record(), clean_file(2), repo_sample, private]
     _write_jsonl_gz(root / "in" / "00000.jsonl.gz", records)
+    (root / "in" / "00001.jsonl").write_text('{"id": "broken", "text": "x = 1\n', encoding="utf-8")
     extra = root / "private.jsonl"
     extra.write_text('{"task_id": "t1", "benchmark": "private", "test": "frobnicate(42, x)"}\n', encoding="utf-8")
     kwargs = {"input_dir": root / "in", "output_dir": root / "out", "excluded_dir": root / "excluded",
@@ -75,6 +80,8 @@ def test_stage_counts_and_outputs(corpus):
     kept = _read_dir(root / "out")
     assert sorted(r["id"] for r in kept) == ["clean1", "clean2"]
     assert "metadata" not in kept[0] and kept[0]["repo"].startswith("me/clean")  # flat DESIGN records
+    rejected = _read_rejects(root / "logs" / "rejects")
+    assert [(r["reason"], r["line"]) for r in rejected] == [("reader:malformed_json", 0)]  # counted and kept
 
 
 def test_exclusions_name_task_file_and_line(corpus):

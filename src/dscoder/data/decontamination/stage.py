@@ -80,17 +80,20 @@ def build_or_load_index(index_dir: str | Path, benchmarks: str | Sequence[str] |
     return DecontaminationIndex.load(index_dir)
 
 
-def _reader(input_dir: Path, show_progress: bool):
-    from datatrove.pipeline.readers import JsonlReader, ParquetReader
+def _reader(input_dir: Path, rejects_dir: Path, show_progress: bool):
+    """The filter stage's checked readers (bad lines counted and kept in ``rejects_dir``)."""
+    from dscoder.data.readers import (
+        DEFAULT_GLOBS,
+        FileRecordJsonlReader,
+        FileRecordParquetReader,
+    )
 
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder not found: {input_dir}")
-    if any(input_dir.rglob("*.jsonl*")):
-        return JsonlReader(str(input_dir), glob_pattern="**/*.jsonl*", add_file_path=False,
-                           file_progress=show_progress)
-    if any(input_dir.rglob("*.parquet")):
-        return ParquetReader(str(input_dir), glob_pattern="**/*.parquet", add_file_path=False,
-                             file_progress=show_progress)
+    for fmt, cls in (("jsonl", FileRecordJsonlReader), ("parquet", FileRecordParquetReader)):
+        if any(input_dir.glob(DEFAULT_GLOBS[fmt])):
+            return cls(str(input_dir), rejects_folder=str(rejects_dir), glob_pattern=DEFAULT_GLOBS[fmt],
+                       file_progress=show_progress)
     raise FileNotFoundError(f"{input_dir}: no *.jsonl, *.jsonl.gz or *.parquet files to decontaminate")
 
 
@@ -123,24 +126,24 @@ def run_decontamination_stage(
     """Decontaminate ``input_dir`` (JSONL(.gz)/Parquet file records or repository samples) into ``output_dir``.
 
     Dropped documents go to ``excluded_dir`` (give this stage its own folder) with ``filter_reason`` and
-    ``contamination``; datatrove logs and stats to ``logs_dir``; the index is built once into ``index_dir``
+    ``contamination``; datatrove logs and stats to ``logs_dir`` (unreadable input lines, counted by reason, to
+    ``logs_dir/rejects``); the index is built once into ``index_dir``
     (reused while benchmarks and config are unchanged); ``contamination_report.json`` to ``report_dir``
     (default ``logs_dir``). Returns counts for the summary: documents in/kept/dropped, per-benchmark drops and
     tasks hit, the report path, the index size and the benchmarks used or skipped (data absent).
     """
     from datatrove.executor import LocalPipelineExecutor
-    from datatrove.pipeline.writers import JsonlWriter
     from rich.console import Console
+
+    from dscoder.data.readers import file_record_writer
 
     input_dir, logs_dir = Path(input_dir), Path(logs_dir)
     names, skipped = resolve_benchmarks(benchmarks, data_dir)
     config = IndexConfig(ngram=ngram, min_exact_tokens=min_exact_tokens)
     index = build_or_load_index(index_dir, names, data_dir, extra_files, config)
-    reader = _reader(input_dir, show_progress)
-    block = BenchmarkDecontaminationFilter(
-        index_dir, exclusion_writer=JsonlWriter(str(excluded_dir), expand_metadata=True)
-    )
-    pipeline = [reader, block, JsonlWriter(str(output_dir), expand_metadata=True)]
+    reader = _reader(input_dir, logs_dir / "rejects", show_progress)
+    block = BenchmarkDecontaminationFilter(index_dir, exclusion_writer=file_record_writer(excluded_dir))
+    pipeline = [reader, block, file_record_writer(output_dir)]
     LocalPipelineExecutor(pipeline, tasks=tasks, workers=min(workers, tasks), logging_dir=str(logs_dir)).run()
 
     stats = _block_stats(logs_dir, block.name)
