@@ -133,7 +133,7 @@ def test_valid_code_parses_cleanly_and_broken_code_is_dropped(language):
 @pytest.mark.parametrize("language", sorted(VALID))
 def test_every_grammar_finds_functions_and_comments(language):
     g = SyntaxFilter().grammar(TREE_SITTER_LANGUAGES[language])
-    assert g.has_functions and g.has_comments
+    assert g.functions is not None and g.comments is not None and g.comment_syntax is not None
 
 
 def test_error_share_threshold_boundary():
@@ -273,3 +273,20 @@ def test_quality_model_with_a_hugging_face_classifier(tmp_path):
     assert pickle.loads(pickle.dumps(high)).scorer._model is None  # the model is loaded where the task runs
     with pytest.raises(ValueError, match="no label 'nope'"):
         QualityModelFilter(QualityModelConfig(enabled=True, model=str(tmp_path), label="nope")).scorer(["x"])
+
+
+def test_block_comments_take_the_exact_path_and_markers_in_strings_do_not_drop():
+    block = SyntaxFilter()
+    licence = "/*\n" + " * Licensed under the Apache License, Version 2.0 (the License).\n" * 10 + " */\n"
+    assert verdict(block, licence + "int x;\n", "c") == "quality:comment_ratio"
+    # every line holds "#" (the cheap bound says 100%), but inside strings: the exact count keeps the file
+    text = 'COLORS = [\n' + '    "#ff00ff",  # magenta\n' * 5 + ''.join(f'    "#{i:06x}",\n' for i in range(40)) + ']\n'
+    signals = block.signals(text, "python")
+    assert 0.0 < signals.comment_fraction < 0.2 and verdict(block, text) is None
+
+
+def test_function_expressions_do_not_count_as_long_functions():
+    umd = "(function (root) {\n" + "  var x = 1;\n" * 300 + "})(this);\n"
+    assert SyntaxFilter().signals(umd, "javascript").long_function_share == 0.0
+    declared = "function f() {\n" + "  var x = 1;\n" * 300 + "}\n"
+    assert SyntaxFilter().signals(declared, "javascript").long_function_share == 1.0

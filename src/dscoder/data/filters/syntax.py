@@ -19,6 +19,11 @@ tree-sitter queries (evaluated in C, no Python walk over the nodes):
   non-whitespace characters (commented-out code, licence-only files); only for files of at least
   ``min_chars_for_ratios`` characters.
 
+Functions are looked for down to nesting depth :data:`FUNCTION_MAX_DEPTH` (the outermost ones decide the share;
+function *expressions* such as a UMD wrapper ``(function () { ... })()`` do not count), and the comment query
+runs only when a cheap bound (characters of the lines holding a comment marker) says the share could exceed the
+threshold: both keep the parser-based check close to the cost of the parse itself.
+
 Files of other languages pass untouched (and are counted as ``unchecked_<language>``).
 """
 
@@ -51,12 +56,11 @@ TREE_SITTER_LANGUAGES: dict[str, str] = {
 _FUNCTION_NODES: dict[str, tuple[str, ...]] = {
     "python": ("function_definition",),
     "java": ("method_declaration", "constructor_declaration"),
-    "javascript": ("function_declaration", "generator_function_declaration", "method_definition",
-                   "function_expression", "arrow_function"),
+    "javascript": ("function_declaration", "generator_function_declaration", "method_definition"),
     "c": ("function_definition",),
     "cpp": ("function_definition",),
     "csharp": ("method_declaration", "constructor_declaration", "local_function_statement"),
-    "go": ("function_declaration", "method_declaration", "func_literal"),
+    "go": ("function_declaration", "method_declaration"),
     "rust": ("function_item",),
     "php": ("function_definition", "method_declaration"),
     "ruby": ("method", "singleton_method"),
@@ -66,6 +70,19 @@ _FUNCTION_NODES["typescript"] = _FUNCTION_NODES["tsx"] = _FUNCTION_NODES["javasc
 _FUNCTION_NODES["cuda"] = _FUNCTION_NODES["cpp"]
 _COMMENT_NODES = ("comment", "line_comment", "block_comment", "doc_comment")
 _WHITESPACE = b" \t\n\r\x0b\x0c"
+#: functions are looked for down to this nesting depth (module > namespace > class > body > method fits): the
+#: outermost functions decide the long-function share, and pruning the walk halves the query's cost
+FUNCTION_MAX_DEPTH = 6
+#: per grammar: (line-comment markers, block-comment openers). With no block opener in the text, a comment lies
+#: on a line holding a marker, which bounds the comment share from above without running the comment query.
+_COMMENT_SYNTAX: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "python": (("#",), ()),
+    "bash": (("#",), ()),
+    "ruby": (("#",), ("=begin",)),
+    "php": (("#", "//"), ("/*",)),
+    **{name: (("//",), ("/*",)) for name in ("java", "javascript", "typescript", "tsx", "c", "cpp", "cuda", "csharp",
+                                               "go", "rust")},
+}  # fmt: skip
 
 
 @dataclass
@@ -87,10 +104,7 @@ class SyntaxConfig:
 
 
 class _Grammar:
-    """A parser and the compiled queries of one tree-sitter grammar.
-
-    Functions and comments are captured by one query (``@function``, ``@comment``) so the tree is walked once.
-    """
+    """A parser and the compiled queries of one tree-sitter grammar."""
 
     def __init__(self, name: str):
         from tree_sitter import Query, QueryCursor, QueryError
@@ -99,17 +113,40 @@ class _Grammar:
         language = get_language(name)
         self.parser = get_parser(name)
         self.errors = QueryCursor(Query(language, "(ERROR) @error (MISSING) @missing"))
-        patterns = []
-        for capture, node_types in (("function", _FUNCTION_NODES.get(name, ())), ("comment", _COMMENT_NODES)):
+
+        def cursor(node_types):
+            patterns = []
             for node_type in node_types:  # keep the node types this grammar has
                 try:
-                    Query(language, f"({node_type}) @{capture}")
+                    Query(language, f"({node_type}) @n")
                 except QueryError:
                     continue
-                patterns.append(f"({node_type}) @{capture}")
-        self.has_functions = any(p.endswith("@function") for p in patterns)
-        self.has_comments = any(p.endswith("@comment") for p in patterns)
-        self.structure = QueryCursor(Query(language, " ".join(patterns))) if patterns else None
+                patterns.append(f"({node_type}) @n")
+            return QueryCursor(Query(language, " ".join(patterns))) if patterns else None
+
+        self.functions = cursor(_FUNCTION_NODES.get(name, ()))
+        if self.functions is not None:
+            self.functions.set_max_start_depth(FUNCTION_MAX_DEPTH)
+        self.comments = cursor(_COMMENT_NODES)
+        self.comment_syntax = _COMMENT_SYNTAX.get(name)
+
+
+def _comment_chars_bound(text: str, syntax: tuple[tuple[str, ...], tuple[str, ...]] | None) -> int | None:
+    """An upper bound of the non-whitespace characters in comments (those of the lines holding a comment marker),
+    or ``None`` when the text has a block comment (or the grammar's comment syntax is not listed)."""
+    if syntax is None:
+        return None
+    markers, openers = syntax
+    if any(opener in text for opener in openers):
+        return None
+    if not any(marker in text for marker in markers):
+        return 0
+    if len(markers) == 1:
+        marker = markers[0]
+        lines = [line for line in text.splitlines() if marker in line]
+    else:
+        lines = [line for line in text.splitlines() if any(m in line for m in markers)]
+    return len("".join(lines).encode("utf-8", "surrogatepass").translate(None, _WHITESPACE))
 
 
 def _merged_length(spans: list[tuple[int, int]]) -> int:
@@ -125,7 +162,8 @@ def _merged_length(spans: list[tuple[int, int]]) -> int:
 
 @dataclass
 class SyntaxSignals:
-    """What the parser says about one file (all shares in 0..1)."""
+    """What the parser says about one file (all shares in 0..1). ``comment_fraction`` is exact when it exceeds
+    ``max_comment_fraction``; below it, it may be the cheap upper bound that proved it does not."""
 
     error_line_share: float
     long_function_share: float
@@ -174,25 +212,25 @@ class SyntaxFilter(CodeFilter):
             ]
             error_share = min(1.0, _merged_length(spans) / n_lines)
         c = self.config
-        want_functions = g.has_functions and c.max_long_function_share is not None and n_lines > c.long_function_lines
-        want_comments = g.has_comments and c.max_comment_fraction is not None and len(text) >= c.min_chars_for_ratios
         long_share = comment_fraction = 0.0
-        if want_functions or want_comments:
-            captures = g.structure.captures(root)
-            if want_functions:
-                spans = []
-                for node in captures.get("function", ()):
-                    start, end = node.start_point[0], node.end_point[0] + 1
-                    if end - start > c.long_function_lines:
-                        spans.append((start, end))
-                long_share = _merged_length(spans) / n_lines
-            if want_comments and captures.get("comment"):
+        if g.functions is not None and c.max_long_function_share is not None and n_lines > c.long_function_lines:
+            spans = []
+            for node in g.functions.captures(root).get("n", ()):
+                start, end = node.start_point[0], node.end_point[0] + 1
+                if end - start > c.long_function_lines:
+                    spans.append((start, end))
+            long_share = _merged_length(spans) / n_lines
+        if g.comments is not None and c.max_comment_fraction is not None and len(text) >= c.min_chars_for_ratios:
+            all_chars = len(source.translate(None, _WHITESPACE))
+            bound = _comment_chars_bound(text, g.comment_syntax)
+            if all_chars and bound is not None and bound / all_chars <= c.max_comment_fraction:
+                comment_fraction = bound / all_chars  # cannot pass the threshold: the bound is reported
+            elif all_chars:
                 comment_chars = sum(
                     len(source[node.start_byte : node.end_byte].translate(None, _WHITESPACE))
-                    for node in captures["comment"]
+                    for node in g.comments.captures(root).get("n", ())
                 )
-                all_chars = len(source.translate(None, _WHITESPACE))
-                comment_fraction = comment_chars / all_chars if all_chars else 0.0
+                comment_fraction = comment_chars / all_chars
         return SyntaxSignals(error_share, long_share, comment_fraction)
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
