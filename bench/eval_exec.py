@@ -88,7 +88,7 @@ def main() -> int:
         ("dscoder sandbox, same programs, process per program", plain, False),
         ("dscoder sandbox, DeepSeek protocol programs (imports helper), zygote", protocol, True),
     ):
-        seconds, passed = median_run(lambda: time_sandbox(programs, args.workers, zygote), args.repeats)
+        seconds, passed = median_run(lambda p=programs, z=zygote: time_sandbox(p, args.workers, z), args.repeats)
         rows.append((label, seconds, passed, base_s / seconds))
 
     if args.fim:

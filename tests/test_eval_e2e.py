@@ -47,7 +47,11 @@ def tiny_model(tmp_path_factory):
     import torch
 
     from dscoder.modeling import DeepseekCoderForCausalLM, preset_config
-    from dscoder.tokenization import bytes_only_tokenizer, save_tokenizer, to_transformers
+    from dscoder.tokenization import (
+        bytes_only_tokenizer,
+        save_tokenizer,
+        to_transformers,
+    )
     from dscoder.tokenization.special_tokens import padded_vocab_size
 
     path = tmp_path_factory.mktemp("tiny-model")

@@ -7,10 +7,19 @@ import json
 
 import pytest
 
-from dscoder.evaluation.extract import HUMANEVAL_PYTHON_STOPS, first_code_block, leetcode_code, pal_solution_code
+from dscoder.evaluation.extract import (
+    HUMANEVAL_PYTHON_STOPS,
+    first_code_block,
+    leetcode_code,
+    pal_solution_code,
+)
 from dscoder.evaluation.sandbox import Sandbox
 from dscoder.evaluation.tasks import TASKS, TaskConfig, build_task
-from dscoder.evaluation.tasks.crossfile import bm25_chunks, build_crossfile_set, crossfile_text
+from dscoder.evaluation.tasks.crossfile import (
+    bm25_chunks,
+    build_crossfile_set,
+    crossfile_text,
+)
 from dscoder.evaluation.tasks.ds1000 import DS1000Task
 from dscoder.evaluation.tasks.fim import line_problems
 from dscoder.evaluation.tasks.leetcode import COT_SENTENCE

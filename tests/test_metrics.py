@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from dscoder.evaluation.math_answers import math_equal, safe_number
-from dscoder.evaluation.metrics import edit_similarity, exact_match, normalize_line, pass_at_k, pass_at_k_per_problem
+from dscoder.evaluation.metrics import (
+    edit_similarity,
+    exact_match,
+    normalize_line,
+    pass_at_k,
+    pass_at_k_per_problem,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,11 +11,11 @@ import re
 __all__ = [
     "HUMANEVAL_PYTHON_STOPS",
     "PYTHON_IMPORT_HELPER",
-    "python_import_helper",
     "first_code_block",
+    "first_nonblank_line",
     "leetcode_code",
     "pal_solution_code",
-    "first_nonblank_line",
+    "python_import_helper",
 ]
 
 #: Report §4.1: HumanEval Python completions end at the first of these.

@@ -22,10 +22,10 @@ from typing import Any, Literal
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "Request",
     "GenerationSettings",
     "GenerationStore",
     "HFGenerator",
+    "Request",
     "VLLMGenerator",
     "load_generator",
     "truncate_at_stop",
@@ -220,7 +220,7 @@ class VLLMGenerator(_Base):
     """Greedy decoding with vLLM (optional dependency; used only when installed)."""
 
     def __init__(self, path: str | Path, settings: GenerationSettings | None = None):
-        from vllm import LLM  # noqa: F401 - fails early with ImportError when vLLM is absent
+        from vllm import LLM
 
         self.settings = settings or GenerationSettings()
         self.tokenizer = load_tokenizer(path)

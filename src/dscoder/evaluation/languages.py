@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from dscoder.evaluation.sandbox import Limits, Step
 
-__all__ = ["LanguageSpec", "LANGUAGES", "get_language", "missing_toolchain", "with_end_marker"]
+__all__ = ["LANGUAGES", "LanguageSpec", "get_language", "missing_toolchain", "with_end_marker"]
 
 _JAVA_CP_CANDIDATES = ("/usr/share/java/javatuples.jar", "/usr/share/java/javatuples-1.2.jar")
 

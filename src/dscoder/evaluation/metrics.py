@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["pass_at_k", "pass_at_k_per_problem", "exact_match", "edit_similarity", "normalize_line"]
+__all__ = ["edit_similarity", "exact_match", "normalize_line", "pass_at_k", "pass_at_k_per_problem"]
 
 
 def _estimator(n: int, c: int, k: int) -> float:

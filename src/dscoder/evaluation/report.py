@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PAPER", "PAPER_SIZES", "paper_number", "aggregate_rows", "write_summary", "print_summary"]
+__all__ = ["PAPER", "PAPER_SIZES", "aggregate_rows", "paper_number", "print_summary", "write_summary"]
 
 PAPER_SIZES = ("1.3b", "6.7b", "33b")
 

@@ -308,7 +308,7 @@ class Sandbox:
             argv=["true"], cwd="/", limits=Limits(timeout_s=5), uid=None, gid=None, network_required=True
         )
         proc = subprocess.run(
-            [sys.executable, "-I", "-S", str(_LAUNCHER), json.dumps(cfg)], capture_output=True, text=True
+            [sys.executable, "-I", "-S", str(_LAUNCHER), json.dumps(cfg)], capture_output=True, text=True, check=False
         )
         if proc.returncode == 0:
             return True
@@ -360,7 +360,7 @@ class Sandbox:
             shutil.rmtree(self._tmp_root, ignore_errors=True)
             self._tmp_root = None
 
-    def __enter__(self) -> Sandbox:
+    def __enter__(self) -> Sandbox:  # noqa: PYI034
         return self
 
     def __exit__(self, *exc) -> None:

@@ -16,8 +16,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dscoder.config import config_to_dict, load_yaml_config
-from dscoder.evaluation.generation import GenerationSettings, GenerationStore, load_generator
-from dscoder.evaluation.report import NOTES, aggregate_rows, paper_number, print_summary, write_summary
+from dscoder.evaluation.generation import (
+    GenerationSettings,
+    GenerationStore,
+    load_generator,
+)
+from dscoder.evaluation.report import (
+    NOTES,
+    aggregate_rows,
+    paper_number,
+    print_summary,
+    write_summary,
+)
 from dscoder.evaluation.sandbox import CodeExecutionNotAllowed, Sandbox
 from dscoder.evaluation.tasks import TaskConfig, build_task
 
@@ -61,12 +71,14 @@ def run_eval_suite(
     workers: int | None = None,
     generator: Any = None,
     show: bool = True,
+    task_data: dict[str, str | Path] | None = None,
 ) -> dict[str, Any]:
     """Run every task of ``suite`` on the model at ``model_path``; return the summary (``rows`` hold one dict
     per task: task, benchmark, metric, n, score, paper, note, status, scores).
 
     ``limit`` caps every task's problems (quick runs); ``workers`` overrides the sandbox's parallelism;
-    ``generator`` replaces the model loading (an object with ``run(requests, store)`` and ``tokenizer``).
+    ``generator`` replaces the model loading (an object with ``run(requests, store)`` and ``tokenizer``);
+    ``task_data`` sets the ``data`` of tasks by name, e.g. ``{"crossfile-demo": corpus, "fim-files": heldout}``.
     """
     cfg = suite if isinstance(suite, SuiteConfig) else load_suite(suite)
     out = Path(output_dir)
@@ -80,7 +92,8 @@ def run_eval_suite(
         if limit is not None:
             task_limit = limit if task_limit is None else min(limit, task_limit)
         budget = task_cfg.max_new_tokens if task_cfg.max_new_tokens is not None else cfg.max_new_tokens
-        tasks.append(build_task(replace(task_cfg, limit=task_limit, max_new_tokens=budget), data_dir))
+        data = Path(task_data[task_cfg.task]) if task_data and task_cfg.task in task_data else task_cfg.data
+        tasks.append(build_task(replace(task_cfg, limit=task_limit, max_new_tokens=budget, data=data), data_dir))
 
     sandbox = None
     if allow_code_execution and any(t.needs_execution or hasattr(t, "program") for t in tasks):

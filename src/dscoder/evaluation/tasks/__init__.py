@@ -7,9 +7,9 @@ Names: ``humaneval-{python,cpp,java,php,ts,cs,sh,js}`` (``mode: instruct`` for P
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from dscoder.evaluation.tasks.base import Task, TaskConfig
 from dscoder.evaluation.tasks.crossfile import CrossFileTask

@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dscoder.evaluation.generation import Request
-from dscoder.evaluation.languages import get_language, missing_toolchain, with_end_marker
+from dscoder.evaluation.languages import (
+    get_language,
+    missing_toolchain,
+    with_end_marker,
+)
 from dscoder.evaluation.metrics import mean
 from dscoder.evaluation.sandbox import Sandbox
 
-__all__ = ["TaskConfig", "Task", "Program", "execute_programs"]
+__all__ = ["Program", "Task", "TaskConfig", "execute_programs"]
 
 
 @dataclass

@@ -26,13 +26,13 @@ from dscoder.evaluation.generation import Request
 from dscoder.evaluation.metrics import edit_similarity, exact_match, mean
 from dscoder.evaluation.tasks.base import Task
 
-__all__ = ["CrossFileTask", "bm25_chunks", "build_crossfile_set", "crossfile_text", "COMMENT"]
+__all__ = ["COMMENT", "CrossFileTask", "bm25_chunks", "build_crossfile_set", "crossfile_text"]
 
 #: line-comment prefix of the languages CrossCodeEval covers (and the demo corpus's Python)
 COMMENT = {"python": "#", "java": "//", "typescript": "//", "c-sharp": "//", "csharp": "//", "javascript": "//"}
 _SEP = "-" * 50
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
-_DEFINITION = re.compile(r"^\s*(?:async\s+)?(?:def|class|function|interface|enum)\s+([A-Za-z_]\w*)", re.M)
+_DEFINITION = re.compile(r"^\s*(?:async\s+)?(?:def|class|function|interface|enum)\s+([A-Za-z_]\w*)", re.MULTILINE)
 
 MAX_LENGTH, NEW_TOKENS, CROSSFILE_TOKENS = 2048, 50, 512
 

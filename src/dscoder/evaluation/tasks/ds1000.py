@@ -16,7 +16,7 @@ from dscoder.evaluation.metrics import mean
 from dscoder.evaluation.sandbox import Limits, Sandbox, Step
 from dscoder.evaluation.tasks.base import Program, Task, execute_programs
 
-__all__ = ["DS1000Task", "DS1000_STOPS", "ds1000_program"]
+__all__ = ["DS1000_STOPS", "DS1000Task", "ds1000_program"]
 
 DS1000_STOPS = ("</code>", "# SOLUTION END", "END SOLUTION")
 MODULE_OF = {"numpy": "numpy", "pandas": "pandas", "scipy": "scipy", "matplotlib": "matplotlib",

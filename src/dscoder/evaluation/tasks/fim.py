@@ -22,7 +22,7 @@ from dscoder.evaluation.metrics import mean, normalize_line
 from dscoder.evaluation.tasks.base import Program, Task, execute_programs
 from dscoder.tokenization.special_tokens import fim_prompt
 
-__all__ = ["SingleLineInfillingTask", "FileInfillingTask", "line_problems"]
+__all__ = ["FileInfillingTask", "SingleLineInfillingTask", "line_problems"]
 
 
 class _LineInfilling(Task):

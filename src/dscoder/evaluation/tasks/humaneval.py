@@ -16,12 +16,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from dscoder.evaluation.extract import HUMANEVAL_PYTHON_STOPS, first_code_block, python_import_helper
+from dscoder.evaluation.extract import (
+    HUMANEVAL_PYTHON_STOPS,
+    first_code_block,
+    python_import_helper,
+)
 from dscoder.evaluation.generation import Request, truncate_at_stop
 from dscoder.evaluation.sandbox import Sandbox
-from dscoder.evaluation.tasks.base import Program, Task, execute_programs, toolchain_skip_reason
+from dscoder.evaluation.tasks.base import (
+    Program,
+    Task,
+    execute_programs,
+    toolchain_skip_reason,
+)
 
-__all__ = ["HumanEvalTask", "INSTRUCT_TEMPLATE", "program_for"]
+__all__ = ["INSTRUCT_TEMPLATE", "HumanEvalTask", "program_for"]
 
 INSTRUCT_TEMPLATE = (
     "Please help me to complete the function. Use the given packages only and DO NOT refer any new package. "

@@ -17,7 +17,7 @@ from dscoder.evaluation.generation import Request
 from dscoder.evaluation.metrics import mean
 from dscoder.evaluation.tasks.base import Program, Task, execute_programs
 
-__all__ = ["LeetCodeTask", "COT_SENTENCE"]
+__all__ = ["COT_SENTENCE", "LeetCodeTask"]
 
 COT_SENTENCE = "You need first to write a step-by-step outline and then write the code."
 

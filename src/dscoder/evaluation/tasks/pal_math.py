@@ -16,7 +16,7 @@ from dscoder.evaluation.generation import Request
 from dscoder.evaluation.math_answers import math_equal
 from dscoder.evaluation.tasks.base import Program, Task, execute_programs
 
-__all__ = ["PALMathTask", "PAL_STOPS"]
+__all__ = ["PAL_STOPS", "PALMathTask"]
 
 PAL_STOPS = ("Question", "----------------")
 _DISPLAY = {"gsm8k": "GSM8K", "math": "MATH", "gsm-hard": "GSM-Hard", "svamp": "SVAMP", "asdiv": "ASDiv",
