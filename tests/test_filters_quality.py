@@ -290,3 +290,10 @@ def test_function_expressions_do_not_count_as_long_functions():
     assert SyntaxFilter().signals(umd, "javascript").long_function_share == 0.0
     declared = "function f() {\n" + "  var x = 1;\n" * 300 + "}\n"
     assert SyntaxFilter().signals(declared, "javascript").long_function_share == 1.0
+
+
+def test_a_macro_exported_cpp_class_is_not_a_long_function():
+    body = "".join(f"  int field_{i};\n" for i in range(250))
+    assert SyntaxFilter().signals("class ARROW_EXPORT Buffer {\n public:\n" + body + "};\n", "cpp").long_function_share == 0.0
+    function = "int f() {\n" + "  x += 1;\n" * 250 + "  return x;\n}\n"
+    assert SyntaxFilter().signals(function, "cpp").long_function_share == 1.0

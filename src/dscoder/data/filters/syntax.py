@@ -149,6 +149,16 @@ def _comment_chars_bound(text: str, syntax: tuple[tuple[str, ...], tuple[str, ..
     return len("".join(lines).encode("utf-8", "surrogatepass").translate(None, _WHITESPACE))
 
 
+_CLASS_SPECIFIERS = frozenset({"class_specifier", "struct_specifier", "union_specifier", "enum_specifier"})
+
+
+def _is_misparsed_class(node) -> bool:
+    """``class EXPORT_MACRO Name { ... }``: without a preprocessor the C/C++ grammars read a class whose name is
+    preceded by a macro as a function definition returning that class; it is a class, not a long function."""
+    type_node = node.child_by_field_name("type")
+    return type_node is not None and type_node.type in _CLASS_SPECIFIERS
+
+
 def _merged_length(spans: list[tuple[int, int]]) -> int:
     """Total length of the union of half-open ``[start, end)`` integer spans."""
     total, reach = 0, -1
@@ -217,7 +227,7 @@ class SyntaxFilter(CodeFilter):
             spans = []
             for node in g.functions.captures(root).get("n", ()):
                 start, end = node.start_point[0], node.end_point[0] + 1
-                if end - start > c.long_function_lines:
+                if end - start > c.long_function_lines and not _is_misparsed_class(node):
                     spans.append((start, end))
             long_share = _merged_length(spans) / n_lines
         if g.comments is not None and c.max_comment_fraction is not None and len(text) >= c.min_chars_for_ratios:
