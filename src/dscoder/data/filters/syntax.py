@@ -14,7 +14,8 @@ tree-sitter queries (evaluated in C, no Python walk over the nodes):
   classes) show 3-16% error lines; hence the wider C-family tolerance.
 * ``quality:long_functions`` (modularity): share of the file's lines that lie inside functions longer than
   ``long_function_lines`` (default 200) is above ``max_long_function_share`` (default 0.5): a file that is
-  mostly one or two huge functions.
+  mostly one or two huge functions. A C++ ``class EXPORT_MACRO Name {...}``, which the grammar misreads as a
+  function returning a class, is not counted.
 * ``quality:comment_ratio``: comments make up more than ``max_comment_fraction`` (default 0.8) of the file's
   non-whitespace characters (commented-out code, licence-only files); only for files of at least
   ``min_chars_for_ratios`` characters.
