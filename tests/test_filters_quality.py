@@ -221,8 +221,10 @@ def test_quality_model_with_a_callable_scores_in_batches():
     assert docs[2].metadata["quality_score"] == 0.49
 
 
-def test_quality_model_from_an_import_path():
-    cfg = QualityModelConfig(enabled=True, scorer="tests.test_filters_quality:length_scorer", threshold=0.5)
+def test_quality_model_from_an_import_path(tmp_path, monkeypatch):
+    (tmp_path / "my_quality.py").write_text("def score(texts):\n    return [min(1.0, len(t) / 100) for t in texts]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cfg = QualityModelConfig(enabled=True, scorer="my_quality:score", threshold=0.5)
     block = QualityModelFilter(cfg)
     assert block.filter(Document(text="a" * 10, id="a")) == (False, "quality:model_score")
 
