@@ -218,3 +218,37 @@ def test_ds1000_format_runs_where_the_library_is_installed(tmp_path, sandbox):
     assert t.summarize(verdicts) == {"pass@1": 100.0, "skipped_library": 1.0}
     wrong = t.judge(problems[:1], ["out = 0"], sandbox)
     assert wrong[0]["passed"] is False
+
+
+def test_vllm_backend_wiring(monkeypatch):
+    """vLLM is optional and absent here: check the requests it would get with a stand-in module."""
+    import sys
+    import types
+
+    from dscoder.evaluation.generation import GenerationSettings, Request, VLLMGenerator
+
+    seen = {}
+
+    class FakeLLM:
+        def __init__(self, model, dtype, max_model_len):
+            seen["init"] = (model, dtype, max_model_len)
+
+        def generate(self, prompts, params, use_tqdm=False):
+            seen["prompts"], seen["params"] = prompts, params
+            out = types.SimpleNamespace(text=" done")
+            return [types.SimpleNamespace(outputs=[out]) for _ in prompts]
+
+    class FakeParams:
+        def __init__(self, **kw):
+            self.kw = kw
+
+    class FakeTokenizer:
+        def __call__(self, text, add_special_tokens=True):
+            return {"input_ids": ([1] if add_special_tokens else []) + [ord(c) for c in text]}
+
+    monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=FakeLLM, SamplingParams=FakeParams))
+    monkeypatch.setattr("dscoder.evaluation.generation.load_tokenizer", lambda path: FakeTokenizer())
+    gen = VLLMGenerator("/m", GenerationSettings(max_length=64))
+    assert gen.generate_batch([Request("a", "hi", ("\n",), 8)]) == [" done"]
+    assert seen["init"] == ("/m", "auto", 64) and seen["prompts"] == [{"prompt_token_ids": [1, 104, 105]}]
+    assert seen["params"].kw == {"temperature": 0.0, "max_tokens": 8, "stop": ["\n"], "skip_special_tokens": True}

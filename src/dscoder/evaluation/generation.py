@@ -248,6 +248,10 @@ def load_tokenizer(path: str | Path) -> Any:
 
 def load_generator(model: str | Path, settings: GenerationSettings) -> _Base:
     """The generator ``settings.backend`` asks for; ``auto`` takes vLLM when importable with a GPU."""
+    text = str(model)
+    looks_local = text.startswith(("/", "./", "../", "~")) or text.count("/") > 1 or Path(text).exists()
+    if looks_local and not Path(text).expanduser().is_dir():
+        raise FileNotFoundError(f"model not found: {text} (a checkpoint folder, or a Hub id such as owner/name)")
     backend = settings.backend
     if backend not in ("hf", "vllm", "auto"):
         raise ValueError(f"generation.backend must be hf, vllm or auto, got {backend!r}")

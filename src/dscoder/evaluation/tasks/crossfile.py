@@ -15,7 +15,6 @@ first line of the output is scored by exact match and edit similarity (SPEC §6)
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from pathlib import Path
@@ -176,19 +175,13 @@ class CrossFileTask(Task):
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    from dscoder.benchmarks import read_jsonl
+
     if not path.is_file():
         raise FileNotFoundError(f"CrossCodeEval file not found: {path}")
-    records = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
-            missing = [k for k in ("prompt", "groundtruth", "metadata") if k not in record]
-            if missing or "task_id" not in record.get("metadata", {}):
-                raise ValueError(f"{path}:{lineno}: missing CrossCodeEval field(s) {missing or ['metadata.task_id']}")
-            records.append(record)
+    records = read_jsonl(path)
+    for number, record in enumerate(records, 1):
+        missing = [k for k in ("prompt", "groundtruth", "metadata") if k not in record]
+        if missing or not isinstance(record["metadata"], dict) or "task_id" not in record["metadata"]:
+            raise ValueError(f"{path}: record {number}: missing CrossCodeEval field(s) {missing or ['metadata.task_id']}")
     return records

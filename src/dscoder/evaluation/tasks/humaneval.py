@@ -78,7 +78,7 @@ class HumanEvalTask(Task):
         self.name = f"humaneval-{language}" + ("-instruct" if cfg.mode == "instruct" else "")
         from dscoder.evaluation.languages import get_language
 
-        self.display = get_language(language).display
+        self.display = f"HumanEval {get_language(language).display}" + (" (instruct)" if cfg.mode == "instruct" else "")
         if cfg.mode == "instruct" and language != "python":
             raise ValueError(f"{self.name}: instruct prompts exist for Python only (mode: base for {language})")
 
@@ -119,7 +119,8 @@ class HumanEvalTask(Task):
 
     def program(self, problem: dict[str, Any], completion: str) -> Program:
         if self.cfg.mode == "instruct":
-            preamble = problem["prompt"].split("def ")[0]  # the prompt's imports and helpers
+            cut = problem["prompt"].rfind("def ")
+            preamble = problem["prompt"][:cut] if cut >= 0 else ""  # the prompt's imports and helper functions
             source = python_import_helper() + preamble + "\n" + completion + "\n" + problem["test_program"]
             return Program("python", source)
         return Program(
