@@ -234,3 +234,16 @@ def test_optional_exact_file_dedup_before_grouping(tmp_path):
     assert sum(files.values()) == 3 and counts["exact_duplicates_removed"] == 1 and counts["files_in"] == 4
     dropped = _read(tmp_path / "excluded" / "repo_level_exact_duplicates")
     assert len(dropped) == 1 and dropped[0]["text"] == shared
+
+
+def test_changed_settings_start_over_instead_of_resuming(tmp_path):
+    _write(tmp_path / "in", _corpus(random.Random(5), repos=3))
+    first = run_repo_level(_config(tmp_path, buckets=2))
+    assert first["repositories"] == 3
+    again = run_repo_level(_config(tmp_path, buckets=2))  # same settings: every task is skipped, same counts
+    assert again == first
+    changed = run_repo_level(_config(tmp_path, buckets=3))  # other settings: stale buckets must not be reused
+    assert changed["repositories"] == 3
+    expected = {f"bucket_{bucket_of(f'owner/repo{r}', 3):05d}" for r in range(3)}
+    assert {p.name for p in (tmp_path / "out_work" / "buckets").iterdir()} == expected  # no stale 2-bucket shards
+    assert sum(_files(_read(tmp_path / "out")).values()) == 3 + sum(r % 3 + 1 for r in range(3)) + 3

@@ -16,6 +16,7 @@ a local, Slurm or Ray run (``datatrove_pipelines/repo_level.py``).
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 from pathlib import Path
 from typing import Any
@@ -219,8 +220,35 @@ def collect_counts(config: RepoLevelConfig) -> dict[str, Any]:
     return counts
 
 
+def _reset_if_config_changed(config: RepoLevelConfig) -> None:
+    """Resuming is only sound with the same settings: datatrove would skip tasks finished under other ones. When
+    ``logs/config.json`` holds another config hash, this stage's logs, work files, output and exclusion
+    subfolders are removed first (and a warning says so)."""
+    import shutil
+
+    from dscoder.config import config_hash, config_to_dict
+
+    logs = Path(config.logs)
+    marker = logs / "config.json"
+    digest = config_hash(config)
+    if marker.is_file() and json.loads(marker.read_text()).get("hash") != digest:
+        from datatrove.utils.logging import logger
+
+        logger.warning(f"{marker}: the repo-level settings changed since the last run; starting over")
+        owned = [logs, _work(config), Path(config.output)]
+        if config.excluded:
+            owned += sorted(Path(config.excluded).glob("repo_level_*"))
+        for folder in owned:
+            shutil.rmtree(folder, ignore_errors=True)
+    logs.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"hash": digest, "config": config_to_dict(config)}, indent=2))
+
+
 def run_repo_level(config: RepoLevelConfig) -> dict[str, Any]:
-    """Run (or resume) the stage described by ``config`` and return its counts (local executor)."""
+    """Run (or resume) the stage described by ``config`` and return its counts (local executor).
+
+    A rerun with the same settings resumes (finished tasks are skipped); with other settings it starts over."""
+    _reset_if_config_changed(config)
     executors = build_executors(config)
     executors[-1].run()
     return collect_counts(config)
