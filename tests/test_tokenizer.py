@@ -21,6 +21,7 @@ from dscoder.tokenization.components import (
     bytes_only_tokenizer,
     deepseek_coder_pre_tokenizer,
 )
+from dscoder.tokenization.loading import load_backend_tokenizer
 from dscoder.tokenization.special_tokens import (
     BOS,
     BOS_ID,
@@ -109,6 +110,10 @@ def test_load_tokenizer_errors_name_the_path(tmp_path):
     bad.write_bytes(b"not a gguf")
     with pytest.raises(ValueError, match="x.gguf"):
         load_tokenizer(bad)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "tokenizer.json").write_text("{")
+    with pytest.raises(ValueError, match="broken/tokenizer.json"):
+        load_backend_tokenizer(tmp_path / "broken")
 
 
 def test_pre_tokenizer_splits_like_the_release():

@@ -60,13 +60,13 @@ def run_tokenize_stage(
     from datasets import Dataset
 
     from dscoder.data.readers import ReaderConfig, build_reader
-    from dscoder.tokenization.loading import load_tokenizer
+    from dscoder.tokenization.loading import load_backend_tokenizer
 
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     if num_proc < 1 or batch_size < 1:
         raise ValueError(f"num_proc and batch_size must be >= 1, got {num_proc} and {batch_size}")
     _check_output(output_dir)  # before any work: a foreign folder is never touched
-    tokenizer = load_tokenizer(tokenizer_path)
+    tokenizer = load_backend_tokenizer(tokenizer_path)
     fim = FIMConfig(rate=fim_rate, mode=fim_mode, seed=seed)
     encoder = DocumentEncoder(tokenizer, fim, add_bos=add_bos)
     reader = build_reader(ReaderConfig(format=input_format, text_key=text_key), folder=input_dir)
@@ -121,7 +121,7 @@ def run_tokenize_stage(
     metadata = {
         "tokenizer": str(tokenizer_path),
         "tokenizer_sha256": _tokenizer_digest(tokenizer),
-        "tokenizer_len": len(tokenizer),
+        "tokenizer_len": tokenizer.get_vocab_size(with_added_tokens=True),
         "input_dir": str(input_dir),
         "seq_len": seq_len,
         "fim_rate": fim_rate,
@@ -252,4 +252,4 @@ class _ArrowRowWriter:
 
 
 def _tokenizer_digest(tokenizer) -> str:
-    return hashlib.sha256(tokenizer.backend_tokenizer.to_str().encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(tokenizer.to_str().encode("utf-8")).hexdigest()[:16]

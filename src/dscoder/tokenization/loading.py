@@ -101,6 +101,21 @@ def load_tokenizer(name_or_path: str | Path, revision: str | None = None, **kwar
     return AutoTokenizer.from_pretrained(source, revision=revision, **kwargs)
 
 
+def load_backend_tokenizer(name_or_path: str | Path, revision: str | None = None) -> Tokenizer:
+    """The ``tokenizers.Tokenizer`` alone (what encoding needs), without building a transformers tokenizer.
+
+    A local folder's ``tokenizer.json`` is read directly (about 5x faster than :func:`load_tokenizer`); anything
+    else goes through :func:`load_tokenizer`.
+    """
+    local = Path(str(name_or_path)).expanduser()
+    if local.is_dir() and (local / "tokenizer.json").is_file():
+        try:
+            return Tokenizer.from_file(str(local / "tokenizer.json"))
+        except Exception as exc:  # noqa: BLE001 - tokenizers raises a bare Exception on a bad file
+            raise ValueError(f"{local / 'tokenizer.json'}: not a readable tokenizer ({exc})") from None
+    return load_tokenizer(name_or_path, revision=revision).backend_tokenizer
+
+
 def _resolve(source: str, filename: str, revision: str | None) -> Path | None:
     local = Path(source)
     if local.is_dir():
