@@ -6,7 +6,9 @@ starts in a few milliseconds and never imports the harness). Doing this in a lau
 
 Steps, in order (each one needs the privileges the next one drops):
 1. leave the network: a fresh network namespace (``unshare(CLONE_NEWNET)``) holds only a downed loopback;
-   without root it tries a user namespace first (``CLONE_NEWUSER | CLONE_NEWNET``);
+   without root, a user namespace with fresh PID and network namespaces (``CLONE_NEWUSER | CLONE_NEWPID |
+   CLONE_NEWNET``; the launcher forks the program into them and relays its exit status), so that the
+   program cannot see or signal the harness either;
 2. resource limits: CPU seconds, address space, file size (also caps captured output), process count, no
    core dumps;
 3. (root) paths the program must read (the interpreter) that lie under a dir the uid cannot enter are bound
@@ -31,6 +33,7 @@ import traceback
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNS = 0x00020000
+CLONE_NEWPID = 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 EXIT_ISOLATION_FAILED = 97
 EXIT_EXEC_FAILED = 127
@@ -43,22 +46,54 @@ def _unshare(flags):
     return None
 
 
-def _leave_network(as_root):
-    """Return None when the process is in its own network namespace, else the reason it is not."""
-    if as_root:
-        return _unshare(CLONE_NEWNET)
-    uid, gid = os.getuid(), os.getgid()
-    error = _unshare(CLONE_NEWUSER | CLONE_NEWNET)
-    if error is None:  # keep our own ids visible inside the user namespace
+def _map_own_ids(uid, gid):
+    """Keep our own ids visible inside a fresh user namespace."""
+    try:
+        with open("/proc/self/setgroups", "w") as f:
+            f.write("deny")
+        with open("/proc/self/uid_map", "w") as f:
+            f.write(f"{uid} {uid} 1")
+        with open("/proc/self/gid_map", "w") as f:
+            f.write(f"{gid} {gid} 1")
+    except OSError:
+        pass
+
+
+def _relay_child_status():
+    """In a fresh PID namespace only a forked child lives inside: fork it, wait for it, exit as it did (same
+    status or same signal). Returns in the child."""
+    pid = os.fork()
+    if pid == 0:
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _frame: os.kill(pid, signal.SIGKILL))
+    while True:
         try:
-            with open("/proc/self/setgroups", "w") as f:
-                f.write("deny")
-            with open("/proc/self/uid_map", "w") as f:
-                f.write(f"{uid} {uid} 1")
-            with open("/proc/self/gid_map", "w") as f:
-                f.write(f"{gid} {gid} 1")
-        except OSError:
-            pass
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+        os._exit(128 + sig)
+    os._exit(os.WEXITSTATUS(status))
+
+
+def _leave_namespaces(as_root, network):
+    """Return None when isolated, else the reason.
+
+    Root: a fresh network namespace (the throw-away uid does the rest). Without root: a user namespace holding
+    a fresh PID namespace (the program cannot see or signal the harness, and every process it starts dies with
+    it) and, unless the network is allowed, a fresh network namespace."""
+    if as_root:
+        return _unshare(CLONE_NEWNET) if network else None
+    uid, gid = os.getuid(), os.getgid()
+    error = _unshare(CLONE_NEWUSER | CLONE_NEWPID | (CLONE_NEWNET if network else 0))
+    if error is None:
+        _map_own_ids(uid, gid)
+        _relay_child_status()
     return error
 
 
@@ -112,9 +147,10 @@ def isolate(cfg):
     as_root = os.geteuid() == 0
     limits = cfg["limits"]
 
-    if cfg.get("network") == "isolate":
-        error = _leave_network(as_root)
-        if error is not None and cfg.get("network_required", True):
+    network = cfg.get("network") == "isolate"
+    if network or not as_root:
+        error = _leave_namespaces(as_root, network)
+        if error is not None and network and cfg.get("network_required", True):
             sys.stderr.write(f"sandbox: cannot create a network namespace: {error}\n")
             os._exit(EXIT_ISOLATION_FAILED)
 

