@@ -28,7 +28,21 @@ _LAZY = {
     "exact_match": "metrics",
     "edit_similarity": "metrics",
 }
-__all__ = sorted(_LAZY)
+__all__ = [  # noqa: RUF022 - grouped as in _LAZY
+    "run_eval_suite",
+    "load_suite",
+    "SuiteConfig",
+    "SandboxConfig",
+    "Sandbox",
+    "CodeExecutionNotAllowed",
+    "TaskConfig",
+    "TASKS",
+    "build_task",
+    "GenerationSettings",
+    "pass_at_k",
+    "exact_match",
+    "edit_similarity",
+]
 
 
 def __getattr__(name: str):
