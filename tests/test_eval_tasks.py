@@ -252,3 +252,29 @@ def test_vllm_backend_wiring(monkeypatch):
     assert gen.generate_batch([Request("a", "hi", ("\n",), 8)]) == [" done"]
     assert seen["init"] == ("/m", "auto", 64) and seen["prompts"] == [{"prompt_token_ids": [1, 104, 105]}]
     assert seen["params"].kw == {"temperature": 0.0, "max_tokens": 8, "stop": ["\n"], "skip_special_tokens": True}
+
+
+def test_generation_store_survives_a_cut_line_and_detects_changed_prompts(tmp_path):
+    from dscoder.evaluation.generation import GenerationStore, Request
+
+    path = tmp_path / "generations.jsonl"
+    store = GenerationStore(path, model="m")
+    a, b = Request("a", "p1", (), 5), Request("b", "p2", (), 5)
+    store.add([{"key": "a", "prompt": "p1", "max_new_tokens": 5, "model": "m", "output": "x"}])
+    with open(path, "a") as f:
+        f.write('{"key": "b", "prompt": "p2", "out')  # a crash in the middle of a write
+    again = GenerationStore(path, model="m")
+    assert [r.key for r in again.missing([a, b])] == ["b"] and again.output("a") == "x"
+    assert [r.key for r in again.missing([Request("a", "p1 changed", (), 5)])] == ["a"]
+    assert [r.key for r in GenerationStore(path, model="other").missing([a])] == ["a"]
+    again.add([{"key": "b", "prompt": "p2", "max_new_tokens": 5, "model": "m", "output": "y"}])
+    assert GenerationStore(path, model="m").missing([a, b]) == []  # the new record did not join the cut line
+
+
+def test_crosscodeeval_file_errors_name_the_record(tmp_path):
+    bad = tmp_path / "cceval.jsonl"
+    bad.write_text(json.dumps({"prompt": "x", "groundtruth": "y", "metadata": {}}) + "\n")
+    with pytest.raises(ValueError, match=r"cceval.jsonl: record 1: missing CrossCodeEval field\(s\) \['metadata.task_id'\]"):
+        task("crosscodeeval", data=bad).problems()
+    with pytest.raises(ValueError, match="set 'data' to a CrossCodeEval line-completion JSONL"):
+        task("crosscodeeval").problems()

@@ -69,7 +69,13 @@ class GenerationStore:
     def __init__(self, path: str | Path, model: str = ""):
         self.path, self.model = Path(path), model
         self.done: dict[str, dict[str, Any]] = {}
+        self._cut_line = False  # the file ends inside a line (a crash mid-write): start the next one fresh
         if self.path.exists():
+            with open(self.path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                if f.tell():
+                    f.seek(-1, os.SEEK_END)
+                    self._cut_line = f.read(1) != b"\n"
             with open(self.path, encoding="utf-8") as f:
                 for lineno, line in enumerate(f, 1):
                     if not line.strip():
@@ -93,6 +99,9 @@ class GenerationStore:
     def add(self, records: Iterable[dict[str, Any]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a", encoding="utf-8") as f:
+            if self._cut_line:
+                f.write("\n")
+                self._cut_line = False
             for record in records:
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
                 self.done[record["key"]] = record
