@@ -17,12 +17,7 @@ from pathlib import Path
 import yaml
 
 from dscoder.config import load_yaml_config
-from dscoder.data.repo_level import (
-    RepoLevelConfig,
-    build_executors,
-    collect_counts,
-    counts_table,
-)
+from dscoder.data.repo_level import RepoLevelConfig, build_executors, counts_table, run_repo_level
 
 HERE = Path(__file__).resolve().parent
 
@@ -46,12 +41,12 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, key) is not None:
             overrides[key] = str(getattr(args, key).resolve())
     config = load_yaml_config(args.config, RepoLevelConfig, overrides)
-    executors = build_executors(config)
-    executors[-1].run()
-    if config.executor.kind != "slurm":
-        from rich.console import Console
+    if config.executor.kind == "slurm":
+        build_executors(config)[-1].run()  # submits dependent job arrays and returns
+        return 0
+    from rich.console import Console
 
-        Console().print(counts_table(collect_counts(config), title=f"repo-level stage ({config.logs})"))
+    Console().print(counts_table(run_repo_level(config), title=f"repo-level stage ({config.logs})"))
     return 0
 
 
