@@ -17,7 +17,12 @@ from pathlib import Path
 import yaml
 
 from dscoder.config import load_yaml_config
-from dscoder.data.repo_level import RepoLevelConfig, build_executors, counts_table, run_repo_level
+from dscoder.data.repo_level import (
+    RepoLevelConfig,
+    build_executors,
+    counts_table,
+    run_repo_level,
+)
 
 HERE = Path(__file__).resolve().parent
 
