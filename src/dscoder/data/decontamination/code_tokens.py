@@ -133,7 +133,8 @@ def ngram_hashes(stream: TokenStream, n: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         # C[i] = sum_{j<i} b[j] * BASE^-j, so sum_{s<=j<e} b[j] * BASE^(e-1-j) = BASE^(e-1) * (C[e] - C[s])
         prefix = np.zeros(len(data) + 1, dtype=np.uint64)
-        np.cumsum(data.astype(np.uint64) * _POWERS.inv[: len(data)], out=prefix[1:])
+        np.multiply(data, _POWERS.inv[: len(data)], out=prefix[1:])
+        np.cumsum(prefix[1:], out=prefix[1:])
         s = stream.norm_starts[:count]
         e = stream.norm_ends[n - 1 :]
         return _mix(_POWERS.pow[e - 1] * (prefix[e] - prefix[s]))

@@ -1,16 +1,16 @@
 """The decontamination index (report §2.4): hashed 10-grams plus exact short strings, built once, on disk.
 
 * every protected string of at least ``ngram`` (10) code tokens contributes all its 10-grams, stored as a
-  sorted ``uint64`` hash array with the owning task of each (a hash kept once per task), plus a bit filter
-  (one bit per hash prefix) that answers "certainly absent" for almost every n-gram of a training document
-  with one memory read;
+  sorted array of distinct ``uint64`` hashes with, per hash, the tasks that own it (CSR: ``offsets`` into
+  ``owners``), plus a bit filter (one bit per hash prefix) that answers "certainly absent" for almost every
+  n-gram of a training document with one memory read;
 * strings of ``min_exact_tokens`` (3) to ``ngram - 1`` tokens are matched exactly, as whole tokens, by a
   ``pyahocorasick`` automaton over the document's normalised text;
 * strings under ``min_exact_tokens`` tokens are ignored.
 
 Layout of an index folder: ``index.json`` (config, tasks, per-benchmark counts, fingerprint),
-``ngrams.npy`` / ``owners.npy`` / ``bitfilter.npy`` (memory-mapped on load, so the worker processes of a
-datatrove run share one copy through the page cache) and ``exact.json``.
+``keys.npy`` / ``offsets.npy`` / ``owners.npy`` / ``bitfilter.npy`` (memory-mapped on load, so the worker
+processes of a datatrove run share one copy through the page cache) and ``exact.json``.
 datatrove's ``NGramsDecontIndexer``/``NGramsDecontFilter`` are not used: they import lighteval, hash words in a
 Python loop, have no exact-match rule and do not say which task a document hit.
 """
@@ -34,7 +34,7 @@ from dscoder.data.decontamination.code_tokens import (
 )
 from dscoder.data.decontamination.protected import ProtectedString
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,12 @@ class ScanResult:
 class DecontaminationIndex:
     """Hashed n-grams + exact short strings of protected benchmark text, with the task owning each."""
 
-    def __init__(self, config: IndexConfig, tasks: list[tuple[str, str]], hashes: np.ndarray, owners: np.ndarray,
-                 bitfilter: np.ndarray, exact: dict[str, list[int]], meta: dict | None = None):
+    def __init__(self, config: IndexConfig, tasks: list[tuple[str, str]], keys: np.ndarray, offsets: np.ndarray,
+                 owners: np.ndarray, bitfilter: np.ndarray, exact: dict[str, list[int]], meta: dict | None = None):
         self.config = config
         self.tasks = tasks
-        self.hashes = hashes
+        self.keys = keys  # distinct n-gram hashes, sorted
+        self.offsets = offsets  # owners of keys[i] are owners[offsets[i]:offsets[i + 1]]
         self.owners = owners
         self.bitfilter = bitfilter
         self.exact = exact
@@ -126,8 +127,10 @@ class DecontaminationIndex:
             keep = np.ones(len(hashes), dtype=bool)
             keep[1:] = (hashes[1:] != hashes[:-1]) | (owners[1:] != owners[:-1])
             hashes, owners = hashes[keep], owners[keep]
+        keys, first = np.unique(hashes, return_index=True)
+        offsets = np.append(first, len(hashes)).astype(np.int64)
         bitfilter = np.zeros(1 << (config.filter_bits - 3), dtype=np.uint8)
-        slots = hashes >> np.uint64(64 - config.filter_bits)
+        slots = keys >> np.uint64(64 - config.filter_bits)
         np.bitwise_or.at(bitfilter, slots >> np.uint64(3), np.left_shift(1, slots & np.uint64(7)).astype(np.uint8))
         meta = {
             "format": INDEX_FORMAT,
@@ -136,17 +139,18 @@ class DecontaminationIndex:
             "fingerprint": fingerprint,
             "benchmarks": {b: dict(sorted(c.items())) for b, c in stats.items()},
             "ngrams": len(hashes),
-            "distinct_ngrams": len(np.unique(hashes)) if len(hashes) else 0,
+            "distinct_ngrams": len(keys),
             "exact_patterns": len(exact),
         }
         tasks = list(task_ids)
-        return cls(config, tasks, hashes, owners, bitfilter, {k: sorted(v) for k, v in exact.items()}, meta)
+        return cls(config, tasks, keys, offsets, owners, bitfilter, {k: sorted(v) for k, v in exact.items()}, meta)
 
     # --------------------------------------------------------------------------------------------- save/load
     def save(self, folder: str | Path) -> Path:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "ngrams.npy", self.hashes)
+        np.save(folder / "keys.npy", self.keys)
+        np.save(folder / "offsets.npy", self.offsets)
         np.save(folder / "owners.npy", self.owners)
         np.save(folder / "bitfilter.npy", self.bitfilter)
         (folder / "exact.json").write_text(json.dumps(self.exact, ensure_ascii=False), encoding="utf-8")
@@ -171,19 +175,20 @@ class DecontaminationIndex:
                              f"{INDEX_FORMAT}/{TOKENIZER_VERSION}; rebuild it")
         mode = "r" if mmap else None
         arrays = {}
-        for name in ("ngrams", "owners", "bitfilter"):
+        for name in ("keys", "offsets", "owners", "bitfilter"):
             try:
-                arrays[name] = np.load(folder / f"{name}.npy", mmap_mode=mode)
+                # a plain ndarray view of the map: same shared pages, none of np.memmap's per-index overhead
+                arrays[name] = np.asarray(np.load(folder / f"{name}.npy", mmap_mode=mode))
             except (OSError, ValueError) as exc:
                 raise ValueError(f"{folder / (name + '.npy')}: unreadable ({exc})") from None
         tasks = [tuple(t) for t in meta.pop("tasks")]
-        return cls(IndexConfig(**meta["config"]), tasks, arrays["ngrams"], arrays["owners"], arrays["bitfilter"],
-                   exact, meta)
+        return cls(IndexConfig(**meta["config"]), tasks, arrays["keys"], arrays["offsets"], arrays["owners"],
+                   arrays["bitfilter"], exact, meta)
 
     @property
     def nbytes(self) -> int:
         """Bytes of the arrays (what a worker maps into memory), exact patterns not counted."""
-        return int(self.hashes.nbytes + self.owners.nbytes + self.bitfilter.nbytes)
+        return int(self.keys.nbytes + self.offsets.nbytes + self.owners.nbytes + self.bitfilter.nbytes)
 
     # ------------------------------------------------------------------------------------------------- scan
     @property
@@ -198,6 +203,30 @@ class DecontaminationIndex:
             self._automaton = automaton
         return self._automaton
 
+    def _ngram_hits(self, grams: np.ndarray, hits: dict[int, TaskHit], hit) -> None:
+        slots = grams >> self._shift
+        maybe = np.flatnonzero((self.bitfilter[slots >> np.uint64(3)] >> (slots & np.uint64(7))) & 1)
+        if not len(maybe):
+            return
+        values = grams[maybe]
+        where = np.minimum(np.searchsorted(self.keys, values), len(self.keys) - 1)
+        found = self.keys[where] == values
+        if not found.any():
+            return
+        key_idx, token_pos = where[found], maybe[found]
+        starts = self.offsets[key_idx]
+        counts = self.offsets[key_idx + 1] - starts
+        # every (owner, token position) pair, vectorised: a key owned by 40 tasks costs no Python loop
+        flat = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        owners = self.owners[flat].astype(np.int64)
+        positions = np.repeat(token_pos, counts)
+        order = np.lexsort((positions, owners))
+        owners, positions = owners[order], positions[order]
+        first = np.flatnonzero(np.diff(owners, prepend=-1))
+        per_owner = np.diff(np.append(first, len(owners)))
+        for owner, pos, n in zip(owners[first].tolist(), positions[first].tolist(), per_owner.tolist()):
+            hit(owner, pos).ngrams += n
+
     def scan(self, text: str) -> ScanResult:
         """Every benchmark task ``text`` touches: indexed n-grams and exact short strings."""
         stream = tokenize(text)
@@ -211,20 +240,8 @@ class DecontaminationIndex:
                 h.first_token = token
             return h
 
-        if stream.n_tokens >= self.config.ngram and len(self.hashes):
-            grams = ngram_hashes(stream, self.config.ngram)
-            slots = grams >> self._shift
-            maybe = np.flatnonzero((self.bitfilter[slots >> np.uint64(3)] >> (slots & np.uint64(7))) & 1)
-            if len(maybe):
-                values = grams[maybe]
-                left = np.searchsorted(self.hashes, values, side="left")
-                found = left < len(self.hashes)
-                found[found] = self.hashes[left[found]] == values[found]
-                if found.any():
-                    right = np.searchsorted(self.hashes, values[found], side="right")
-                    for pos, lo, hi in zip(maybe[found].tolist(), left[found].tolist(), right.tolist()):
-                        for owner in self.owners[lo:hi].tolist():
-                            hit(owner, pos).ngrams += 1
+        if stream.n_tokens >= self.config.ngram and len(self.keys):
+            self._ngram_hits(ngram_hashes(stream, self.config.ngram), hits, hit)
         automaton = self.automaton
         if automaton is not None and stream.n_tokens >= self.config.min_exact_tokens:
             normalized = stream.normalized_text()

@@ -160,7 +160,7 @@ def run_decontamination_stage(
         "tasks_hit": {b: r["tasks_hit"] for b, r in report["benchmarks"].items()},
         "benchmarks": names,
         "skipped_benchmarks": skipped,
-        "index_ngrams": len(index.hashes),
+        "index_ngrams": index.meta["ngrams"],
         "index_mb": round(index.nbytes / 2**20, 1),
         "report": str(report_path),
     }
