@@ -88,13 +88,13 @@ def pipelines(corpus: str, out: Path, compression: str | None = "gzip") -> dict[
 
     passthrough = [JsonlReader(corpus, glob_pattern="**/*.jsonl*"), JsonlWriter(out, name, compression=compression)]
     return {
-        "passthrough (datatrove JsonlReader -> JsonlWriter)": passthrough,
-        "checked reader -> file-record writer": checked_io(),
-        "+ language": checked_io(LanguageFilter()),
-        "+ language + rules": checked_io(LanguageFilter(), RuleFilter()),
-        "+ language + naive rules (reference)": checked_io(LanguageFilter(), NaiveRuleFilter()),
-        "+ language + rules + heuristics": checked_io(LanguageFilter(), RuleFilter(), HeuristicFilter()),
-        "whole chain (+ tree-sitter syntax)": checked_io(LanguageFilter(), RuleFilter(), HeuristicFilter(), SyntaxFilter()),
+        "passthrough (datatrove Jsonl)": passthrough,
+        "checked I/O (dscoder)": checked_io(),
+        "+ lang": checked_io(LanguageFilter()),
+        "+ lang + rules": checked_io(LanguageFilter(), RuleFilter()),
+        "+ lang + naive rules (ref.)": checked_io(LanguageFilter(), NaiveRuleFilter()),
+        "+ lang + rules + heuristics": checked_io(LanguageFilter(), RuleFilter(), HeuristicFilter()),
+        "whole chain (+ syntax)": checked_io(LanguageFilter(), RuleFilter(), HeuristicFilter(), SyntaxFilter()),
     }  # fmt: skip
 
 
@@ -160,10 +160,9 @@ def main(argv: list[str] | None = None) -> int:
                 console.print(f"  run {i + 1}/{args.repeat} {name}: {elapsed:.2f} CPU s")
         base = results[next(iter(results))]["seconds"]
         table = Table(title="filter stage throughput per core (CPU time) vs read -> write passthrough")
-        io_base = results["checked reader -> file-record writer"]["seconds"]
-        for col in ("pipeline", "CPU s", "files/s", "MB/s", "throughput vs passthrough", "cost over passthrough",
-                    "vs checked I/O"):  # fmt: skip
-            table.add_column(col, justify="left" if col == "pipeline" else "right")
+        io_base = results["checked I/O (dscoder)"]["seconds"]
+        for col in ("pipeline", "CPU s", "files/s", "MB/s", "vs passthrough", "cost", "vs checked I/O"):
+            table.add_column(col, justify="left" if col == "pipeline" else "right", no_wrap=col == "pipeline")
         for name, r in results.items():
             s = r["seconds"]
             r.update(files_per_s=files / s, mb_per_s=size / 1e6 / s, ratio=base / s, overhead=s / base - 1)
@@ -173,15 +172,15 @@ def main(argv: list[str] | None = None) -> int:
         blocks = Table(title="wall time inside each block of the whole chain (datatrove stats, best run)")
         for col in ("block", "wall s", "files/s", "MB/s"):
             blocks.add_column(col, justify="left" if col == "block" else "right")
-        for block, seconds in results["whole chain (+ tree-sitter syntax)"]["blocks"].items():
+        for block, seconds in results["whole chain (+ syntax)"]["blocks"].items():
             if seconds:
                 blocks.add_row(block, f"{seconds:.3f}", f"{files / seconds:,.0f}", f"{size / 1e6 / seconds:.1f}")
         console.print(blocks)
-        rules = results["+ language + rules"]["seconds"] / base - 1
-        chain = base / results["whole chain (+ tree-sitter syntax)"]["seconds"]
-        naive = base / results["+ language + naive rules (reference)"]["seconds"]
-        rules_io = results["+ language + rules"]["seconds"] / io_base - 1
-        chain_io = io_base / results["whole chain (+ tree-sitter syntax)"]["seconds"]
+        rules = results["+ lang + rules"]["seconds"] / base - 1
+        chain = base / results["whole chain (+ syntax)"]["seconds"]
+        naive = base / results["+ lang + naive rules (ref.)"]["seconds"]
+        rules_io = results["+ lang + rules"]["seconds"] / io_base - 1
+        chain_io = io_base / results["whole chain (+ syntax)"]["seconds"]
         console.print(
             f"language + rule filters cost {100 * rules:+.0f}% over passthrough (goal <= +25%); the whole chain keeps "
             f"{100 * chain:.0f}% of passthrough throughput (goal >= 40%); naive per-character rules keep "
