@@ -229,20 +229,20 @@ class _Zygote:
             self.proc.stdin.write(line.encode() + b"\n")
             self.proc.stdin.flush()
         deadline = time.monotonic() + timeout_s
-        timed_out = False
+        timed_out = killed = False
         with self._cond:
             while rid not in self._status and self.alive:
                 left = deadline - time.monotonic()
-                if left <= 0 and not timed_out:
+                if left <= 0:
                     timed_out = True
                     pid = self._pids.get(rid)
-                    if pid is not None:
+                    if pid is not None and not killed:  # the pid may come after the deadline: kill it then
                         try:
                             os.killpg(pid, signal.SIGKILL)
                         except (ProcessLookupError, PermissionError):
                             pass
-                    continue
-                self._cond.wait(timeout=max(left, 0.05) if not timed_out else 0.05)
+                        killed = True
+                self._cond.wait(timeout=left if left > 0 else 0.05)
             if rid not in self._status:
                 raise RuntimeError("sandbox zygote died")
             status = self._status.pop(rid)
