@@ -102,6 +102,8 @@ def test_report_json(corpus):
     root, _, result = corpus
     report = json.loads((root / "logs" / "contamination_report.json").read_text())
     assert result["report"] == str(root / "logs" / "contamination_report.json")
+    assert result["plot"] == str(root / "logs" / "contamination_report.png")
+    assert (root / "logs" / "contamination_report.png").read_bytes()[:4] == b"\x89PNG"
     assert report["documents_scanned"] == 5 and report["documents_dropped"] == 3
     he = report["benchmarks"]["humaneval"]
     assert he["tasks"] == 164 and he["documents_dropped"] == 2

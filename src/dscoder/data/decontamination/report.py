@@ -85,6 +85,30 @@ def write_report(report: dict, output_dir: str | Path) -> Path:
     return path
 
 
+def plot_report(report: dict, path: str | Path) -> Path | None:
+    """A bar chart (PNG) of documents dropped and tasks hit per benchmark; ``None`` when nothing was hit."""
+    rows = [(b, r) for b, r in report["benchmarks"].items() if r["documents_touching"]]
+    if not rows:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [b for b, _ in rows]
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.6 * len(names) + 2), 3.6))
+    x = range(len(names))
+    ax.bar([i - 0.2 for i in x], [r["documents_dropped"] for _, r in rows], width=0.4, label="documents dropped")
+    ax.bar([i + 0.2 for i in x], [r["tasks_hit"] for _, r in rows], width=0.4, label="benchmark tasks hit")
+    ax.set_xticks(list(x), names, rotation=30, ha="right")
+    ax.set_title("training documents sharing 10-grams / short strings with benchmarks")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
 def report_table(report: dict):
     """The report as a rich ``Table`` (one row per benchmark)."""
     from rich.table import Table

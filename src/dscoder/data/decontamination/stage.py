@@ -26,7 +26,12 @@ from dscoder.data.decontamination.protected import (
     benchmark_protected_strings,
     protected_strings_from_file,
 )
-from dscoder.data.decontamination.report import build_report, report_table, write_report
+from dscoder.data.decontamination.report import (
+    build_report,
+    plot_report,
+    report_table,
+    write_report,
+)
 
 
 def resolve_benchmarks(benchmarks: str | Sequence[str] | None, data_dir: str | Path | None = None
@@ -127,10 +132,10 @@ def run_decontamination_stage(
 
     Dropped documents go to ``excluded_dir`` (give this stage its own folder) with ``filter_reason`` and
     ``contamination``; datatrove logs and stats to ``logs_dir`` (unreadable input lines, counted by reason, to
-    ``logs_dir/rejects``); the index is built once into ``index_dir``
-    (reused while benchmarks and config are unchanged); ``contamination_report.json`` to ``report_dir``
+    ``logs_dir/rejects``); the index is built once into ``index_dir`` (reused while benchmarks and config are
+    unchanged); ``contamination_report.json`` (+ a ``.png`` bar chart when anything was hit) to ``report_dir``
     (default ``logs_dir``). Returns counts for the summary: documents in/kept/dropped, per-benchmark drops and
-    tasks hit, the report path, the index size and the benchmarks used or skipped (data absent).
+    tasks hit, the report and plot paths, the index size, and the benchmarks used or skipped (data absent).
     """
     from datatrove.executor import LocalPipelineExecutor
     from rich.console import Console
@@ -150,6 +155,7 @@ def run_decontamination_stage(
     scanned = int(stats.get("total", 0))
     report = build_report(excluded_dir, index, documents_scanned=scanned or None)
     report_path = write_report(report, report_dir or logs_dir)
+    plot_path = plot_report(report, report_path.with_suffix(".png"))
     if show_progress:
         Console().print(report_table(report))
     return {
@@ -163,4 +169,5 @@ def run_decontamination_stage(
         "index_ngrams": index.meta["ngrams"],
         "index_mb": round(index.nbytes / 2**20, 1),
         "report": str(report_path),
+        "plot": str(plot_path) if plot_path else None,
     }
