@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             "array_mb": index.nbytes / 2**20, "exact_mb": exact_bytes / 2**20, "build_cpu_s": build_s,
             "build_peak_rss_growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024,
         }  # fmt: skip
-        console.print(f"index: {len(names)} benchmarks, {len(strings):,} strings -> {index.meta["ngrams"]:,} n-grams "
+        console.print(f"index: {len(names)} benchmarks, {len(strings):,} strings -> {index.meta['ngrams']:,} n-grams "
                       f"({index.meta['distinct_ngrams']:,} distinct), {len(index.exact):,} exact patterns; "
                       f"{index.nbytes / 2**20:.0f} MB arrays (goal < 500 MB); built in {build_s:.1f} CPU s"
                       + (f"; absent: {', '.join(skipped)}" if skipped else ""))  # fmt: skip
