@@ -278,3 +278,27 @@ def test_crosscodeeval_file_errors_name_the_record(tmp_path):
         task("crosscodeeval", data=bad).problems()
     with pytest.raises(ValueError, match="set 'data' to a CrossCodeEval line-completion JSONL"):
         task("crosscodeeval").problems()
+
+
+def test_shipped_suites_load_and_name_known_tasks():
+    from pathlib import Path
+
+    from dscoder.evaluation.suite import load_suite
+
+    suites = sorted((Path(__file__).resolve().parents[1] / "eval").glob("*.yaml"))
+    assert {p.name for p in suites} >= {"paper.yaml", "instruct.yaml", "humaneval.yaml", "demo.yaml"}
+    for path in suites:
+        suite = load_suite(path)
+        assert suite.tasks and all(t.task in TASKS for t in suite.tasks), path
+
+
+def test_cli_lists_tasks_and_reports_errors_in_one_line(capsys, tmp_path):
+    from dscoder_cli import main
+
+    assert main(["eval", "--list-tasks"]) == 0
+    assert capsys.readouterr().out.split() == list(TASKS)
+    bad = tmp_path / "suite.yaml"
+    bad.write_text("name: x\ntasks:\n  - task: mbpp\n    shots: 5\n")
+    assert main(["eval", str(bad), "--model", str(tmp_path / "missing")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("dscoder eval: error:") and "tasks[0].shots" in err and "\n" not in err
