@@ -101,3 +101,13 @@ def test_run_many_keeps_job_order(sandbox):
     jobs = [({"main.py": f"print({i})"}, [Step((sandbox.python, "main.py"), python_script="main.py")])
             for i in range(6)]
     assert [r.stdout for r in sandbox.run_many(jobs)] == [f"{i}\n" for i in range(6)]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="private scratch dirs need root (a mount namespace)")
+@pytest.mark.parametrize("zygote", [True, False], ids=["zygote", "process"])
+def test_scratch_dirs_are_private(sandbox, zygote):
+    name = f"dscoder-test-{os.getpid()}-{zygote}"
+    code = f"open('/tmp/{name}', 'w').write('x')\nopen('/dev/shm/{name}', 'w').write('x')\nprint(open('/tmp/{name}').read())"
+    r = run_py(sandbox, code, zygote=zygote)
+    assert r.ok and r.stdout == "x\n"
+    assert not os.path.exists(f"/tmp/{name}") and not os.path.exists(f"/dev/shm/{name}")

@@ -11,8 +11,9 @@ Steps, in order (each one needs the privileges the next one drops):
    program cannot see or signal the harness either;
 2. resource limits: CPU seconds, address space, file size (also caps captured output), process count, no
    core dumps;
-3. (root) paths the program must read (the interpreter) that lie under a dir the uid cannot enter are bound
-   back, read-only, under an empty tmpfs in a private mount namespace;
+3. (root) a private mount namespace: fresh tmpfs over ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (the program's
+   dir bound back), and paths the program must read (the interpreter) that lie under a dir the uid cannot
+   enter bound back, read-only, under an empty tmpfs;
 4. drop to an unprivileged uid/gid that owns nothing but the program's temp dir (root only). This is what
    makes ``RLIMIT_NPROC`` bind (the kernel ignores it for root), what stops the program from writing or
    deleting files outside its dir, and what stops it from signalling the harness;
@@ -103,22 +104,35 @@ def _mount(libc, source, target, fstype, flags, data=None):
         raise OSError(ctypes.get_errno(), f"mount {target}: {os.strerror(ctypes.get_errno())}")
 
 
-def _expose(groups):
-    """Make read-only paths reachable that sit under a dir the sandbox uid cannot enter (e.g. an interpreter
-    under root's 0700 home): in a private mount namespace, cover the dir with an empty tmpfs (hiding the rest
-    of it) and bind the needed paths back at their own place, read-only."""
+SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def _private_mounts(cwd, expose):
+    """A private mount namespace (root only): fresh, empty tmpfs over the world-writable scratch dirs (so that
+    nothing the program writes there outlives it or reaches other programs), with the program's own dir bound
+    back in place; and read-only access to paths the sandbox uid could not otherwise reach (e.g. an interpreter
+    under root's 0700 home): the dir that blocks them is covered by an empty tmpfs (hiding the rest of it) and
+    the needed paths are bound back at their own place."""
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), f"unshare(CLONE_NEWNS): {os.strerror(ctypes.get_errno())}")
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-    for hidden, paths in groups:
-        fds = [(path, os.open(path, os.O_PATH)) for path in paths]
+    cwd_fd = os.open(cwd, os.O_PATH)
+    hidden_fds = [(hidden, [(path, os.open(path, os.O_PATH)) for path in paths]) for hidden, paths in expose]
+    for scratch in SCRATCH_DIRS:
+        if os.path.isdir(scratch) and not os.path.islink(scratch):
+            _mount(libc, "tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+    for hidden, fds in hidden_fds:
+        os.makedirs(hidden, exist_ok=True)
         _mount(libc, "tmpfs", hidden, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k")
         for path, fd in fds:
             os.makedirs(path, exist_ok=True)
             _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
             _mount(libc, None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
             os.close(fd)
+    os.makedirs(cwd, exist_ok=True)
+    _mount(libc, f"/proc/self/fd/{cwd_fd}", cwd, None, MS_BIND)
+    os.close(cwd_fd)
 
 
 def _processes_of(uid):
@@ -154,11 +168,11 @@ def isolate(cfg):
             sys.stderr.write(f"sandbox: cannot create a network namespace: {error}\n")
             os._exit(EXIT_ISOLATION_FAILED)
 
-    if as_root and cfg.get("expose"):
+    if as_root and cfg.get("private_mounts"):
         try:
-            _expose(cfg["expose"])
+            _private_mounts(cfg["cwd"], cfg.get("expose") or [])
         except OSError as exc:
-            sys.stderr.write(f"sandbox: cannot expose the interpreter's paths: {exc}\n")
+            sys.stderr.write(f"sandbox: cannot set up private mounts: {exc}\n")
             os._exit(EXIT_ISOLATION_FAILED)
 
     cpu = limits.get("cpu_s")

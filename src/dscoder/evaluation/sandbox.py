@@ -394,6 +394,7 @@ class Sandbox:
             "network": self.network,
             "network_required": network_required,
             "expose": self._expose if uid is not None else [],
+            "private_mounts": uid is not None,
         }
 
     # -- running ------------------------------------------------------------------------------------------
