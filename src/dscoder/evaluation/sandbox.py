@@ -12,7 +12,8 @@ harness), isolated by the kernel:
   sandbox says so once and records ``network_isolated: false`` in the results;
 * when the harness runs as root (containers, CI), each concurrently running program gets its own throw-away
   uid: the kernel then enforces ``RLIMIT_NPROC`` (fork bombs stop at ``max_processes``), the program cannot
-  touch files outside its dir, and cannot signal the harness;
+  touch files outside its dir, and cannot signal the harness; a private mount namespace gives it fresh
+  ``/tmp``, ``/var/tmp`` and ``/dev/shm`` that vanish with it;
 * without root, fresh user + PID + network namespaces: the program is alone in its PID namespace (it cannot
   see or signal the harness; its processes die with it), ``RLIMIT_NPROC`` is the account's process count plus
   ``max_processes`` (best effort), and files are protected only by the account's own permissions;
