@@ -10,8 +10,8 @@ The *normalised text* is the tokens joined by single spaces, with one space befo
 last token (``" def f ( x ) : "``). Exact matching of short protected strings (Aho-Corasick) runs over it, and
 the hash of an n-gram is the hash of its bytes in it, so both views agree token for token.
 
-Written with numpy rather than a per-token Python loop (``re.findall`` + a hash per token) because that loop
-caps out near 5 MB/s per core; these array passes keep the whole filter above the 20 MB/s goal.
+Written with numpy array passes rather than a per-token Python loop (``re.findall`` + a hash per token):
+``bench/decontam.py`` measures both on the same corpus.
 N-gram hashes are a polynomial rolling hash mod 2**64 (odd base, so every power is invertible and the prefix
 sums vectorise), finished with the splitmix64 mixer so that every bit is usable by the index's bit filter.
 """
