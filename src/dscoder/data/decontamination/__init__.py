@@ -7,6 +7,13 @@
   (reason ``contaminated:<benchmark>/<task_id>``);
 * :mod:`.report`: per-benchmark contamination report (JSON + rich table);
 * :mod:`.stage`: :func:`run_decontamination_stage`, what the demo and ``dscoder data decontaminate`` run.
+
+Defaults are the report's rule read literally with SPEC's unit: 10 code tokens, where every punctuation mark is
+a token. Ten such tokens are often only three or four words (normalised: ``: str ) - > str : " " " Return``), so generic
+signature and container boilerplate shared with a benchmark's prompt counts as contamination: on the demo
+corpus (stdlib + site-packages, 1,520 files) the report's four benchmarks drop about 11% of files at n=10,
+3% at n=13 and 1% at n=16. The report's tables show which tasks and snippets drove each drop; ``ngram``
+(``--ngram``) is the knob for users who want a stricter notion of overlap.
 """
 
 from dscoder.data.decontamination.code_tokens import (
