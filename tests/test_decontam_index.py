@@ -190,6 +190,16 @@ def test_short_strings_match_exactly_and_whole_tokens(tmp_path):
     assert hit.first_token == len(tokenize("x = 'ü'  # ü\n").norm_starts)
 
 
+def test_lone_surrogates_do_not_break_a_scan(index, humaneval):
+    p = humaneval["HumanEval/12"]
+    text = "bad = '\ud800'\n" + p["prompt"] + p["canonical_solution"]
+    stream = tokenize(text)
+    assert stream.span_text(2, 4) == "' \ufffd\ufffd\ufffd '"  # shown, one mark per byte
+    assert index.scan(text).hits[0].reason == "contaminated:humaneval/HumanEval/12"
+    short = DecontaminationIndex.build([ProtectedString("p", "t", "test", "frobnicate(42, x)")])
+    assert short.scan("\ud800 = 1\nfrobnicate(42, x)").hits[0].first_token == 3
+
+
 def test_save_load_roundtrip_and_fingerprint(tmp_path, index, humaneval):
     index.save(tmp_path / "idx")
     loaded = DecontaminationIndex.load(tmp_path / "idx")

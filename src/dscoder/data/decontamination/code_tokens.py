@@ -70,16 +70,16 @@ class TokenStream:
         return len(self.norm_starts)
 
     def normalized_text(self) -> str:
-        return self.normalized.tobytes().decode("utf-8")
+        return self.normalized.tobytes().decode("utf-8", "surrogatepass")
 
     def span_text(self, first: int, last: int) -> str:
         """Normalised text of tokens ``first..last`` (inclusive)."""
-        return self.normalized[self.norm_starts[first] : self.norm_ends[last]].tobytes().decode("utf-8")
+        return self.normalized[self.norm_starts[first] : self.norm_ends[last]].tobytes().decode("utf-8", "replace")
 
 
 def tokenize(text: str | bytes) -> TokenStream:
     """Split ``text`` into code tokens and build its normalised form (see the module docstring)."""
-    raw = text.encode("utf-8") if isinstance(text, str) else text
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     b = np.frombuffer(raw, dtype=np.uint8)
     if len(b) == 0:
         empty = np.zeros(0, dtype=np.int64)

@@ -65,7 +65,7 @@ def describe_hits(doc: Document, result: ScanResult) -> dict:
     first = max(top.first_token, 0)
     last = min(first + SNIPPET_TOKENS, stream.n_tokens) - 1
     byte_offset = int(stream.orig_starts[first]) if stream.n_tokens else 0
-    prefix = doc.text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")
+    prefix = doc.text.encode("utf-8", "surrogatepass")[:byte_offset].decode("utf-8", errors="ignore")
     info = {
         "benchmark": top.benchmark,
         "task_id": top.task_id,

@@ -248,7 +248,7 @@ class DecontaminationIndex:
             ascii_only = len(normalized) == len(stream.normalized)
             for end, (owners, n_tokens) in automaton.iter(normalized):
                 # ``end`` is the pattern's closing space, where the pattern's last token ends
-                byte_end = end if ascii_only else len(normalized[:end].encode("utf-8"))
+                byte_end = end if ascii_only else len(normalized[:end].encode("utf-8", "surrogatepass"))
                 token = int(np.searchsorted(stream.norm_ends, byte_end, side="left")) - n_tokens + 1
                 for owner in owners:
                     hit(owner, token).exact += 1
