@@ -9,7 +9,12 @@ import pytest
 import yaml
 
 from dscoder.config import ConfigError
-from dscoder.training.recipe import BatchConfig, derive_batch, load_recipe, parse_overrides
+from dscoder.training.recipe import (
+    BatchConfig,
+    derive_batch,
+    load_recipe,
+    parse_overrides,
+)
 
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 ALL_RECIPES = sorted(p for p in RECIPES.rglob("*.yaml") if "accelerate" not in p.parts)

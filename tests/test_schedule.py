@@ -7,7 +7,11 @@ import math
 import pytest
 import torch
 
-from dscoder.training.schedule import DEEPSEEK_DECAY, deepseek_lr_multiplier, get_deepseek_schedule
+from dscoder.training.schedule import (
+    DEEPSEEK_DECAY,
+    deepseek_lr_multiplier,
+    get_deepseek_schedule,
+)
 
 PEAK = 5.3e-4  # 1.3B peak learning rate (report Table 2)
 

@@ -12,10 +12,15 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_training_helpers import RECIPES, build_tokenizer, synthetic_code, write_jsonl  # noqa: E402
+from test_training_helpers import RECIPES, build_tokenizer, synthetic_code, write_jsonl
 
-from dscoder.tokenization.special_tokens import EOT, FINETUNE_SYSTEM_PROMPT, sft_prompt, sft_target  # noqa: E402
-from dscoder.training.sft import instruction_to_prompt_completion  # noqa: E402
+from dscoder.tokenization.special_tokens import (
+    EOT,
+    FINETUNE_SYSTEM_PROMPT,
+    sft_prompt,
+    sft_target,
+)
+from dscoder.training.sft import instruction_to_prompt_completion
 
 RECORDS = [
     {"instruction": "Add two numbers.", "output": "def add(a, b):\n    return a + b"},
@@ -71,7 +76,7 @@ def test_released_format_record_becomes_prompt_and_completion():
         FINETUNE_SYSTEM_PROMPT + "\n### Instruction:\nAdd two numbers.\n### Response:\n"
     )
     assert pair["completion"] == "def add(a, b):\n    return a + b\n<|EOT|>"
-    with pytest.raises(ValueError, match="'instruction' and 'output'"):
+    with pytest.raises(TypeError, match="'instruction' and 'output'"):
         instruction_to_prompt_completion({"instruction": "x"})
 
 

@@ -12,11 +12,11 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_training_helpers import RECIPES, build_tokenizer, synthetic_code, write_jsonl  # noqa: E402
+from test_training_helpers import RECIPES, build_tokenizer, synthetic_code, write_jsonl
 
-from dscoder.tokenization.special_tokens import FIM_BEGIN, FIM_END, FIM_HOLE  # noqa: E402
-from dscoder.training.data import PackedCollator  # noqa: E402
-from dscoder.training.recipe import load_recipe  # noqa: E402
+from dscoder.tokenization.special_tokens import FIM_BEGIN, FIM_END, FIM_HOLE
+from dscoder.training.data import PackedCollator
+from dscoder.training.recipe import load_recipe
 
 SEQ = 64
 
@@ -146,7 +146,7 @@ def test_two_processes_match_one_with_the_same_global_batch(workdir):
     two = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(RECIPES / "accelerate" / "cpu.yaml"),
            "-m", "dscoder.train", str(RECIPES / "tiny" / "pretrain.yaml"), *sets,
            f"--summary-json={workdir / 'two.json'}"]
-    proc = subprocess.run(two, capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(two, capture_output=True, text=True, env=env, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     b = json.loads((workdir / "two.json").read_text())
     assert a["batch"]["gradient_accumulation_steps"] == 2 and b["batch"]["gradient_accumulation_steps"] == 1

@@ -11,7 +11,7 @@ from dscoder.tokenization.special_tokens import SPECIAL_TOKENS
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RECIPES = REPO_ROOT / "recipes"
 
-_WORDS = "def return import class self if else for while in range print value data result index list dict".split()
+_WORDS = ["def", "return", "import", "class", "self", "if", "else", "for", "while", "in", "range", "print", "value", "data", "result", "index", "list", "dict"]
 
 
 def synthetic_code(n_docs: int, seed: int = 0) -> list[str]:

@@ -1,1 +1,12 @@
-"""training"""
+"""Training stages of DeepSeek-Coder (report §3.1, §3.4-3.7, §5) on transformers' Trainer and TRL's SFTTrainer.
+
+* :mod:`.recipe`: the typed recipe schema (``recipes/*.yaml``) and the batch plan;
+* :mod:`.schedule`: the DeepSeek multi-step learning-rate schedule;
+* :mod:`.model_loading`: presets, configs and checkpoints with config overrides (long-context RoPE);
+* :mod:`.data`: sources, mixtures, on-the-fly FIM + packing, the packed-row collator;
+* :mod:`.fim` / :mod:`.packing`: the per-document FIM transform and the packer (shared with ``dscoder data tokenize``);
+* :mod:`.sft`: instruction-tuning records and TRL settings;
+* :mod:`.runner`: ``run_recipe`` and ``dry_run`` (``accelerate launch -m dscoder.train RECIPE.yaml``).
+
+Nothing is imported here, so ``import dscoder.training.schedule`` stays light.
+"""

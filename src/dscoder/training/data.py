@@ -85,28 +85,38 @@ def mixture_probabilities(data: DataConfig) -> list[float]:
 
 
 def tokenized_metadata(path: Path | None) -> dict | None:
-    """The JSON the tokenizer stage writes beside a tokenised dataset (DESIGN: FIM rate, seq length, ...)."""
-    if path is None:
+    """The JSON that ``dscoder data tokenize`` writes into a tokenised dataset (DESIGN: FIM rate, seq length, ...)."""
+    from dscoder.data.tokenize_stage import METADATA_FILE
+
+    if path is None or not (path / METADATA_FILE).is_file():
         return None
-    for candidate in (path / "tokenization.json", path.parent / f"{path.name}.json"):
-        if candidate.is_file():
-            return json.loads(candidate.read_text(encoding="utf-8"))
-    return None
+    return json.loads((path / METADATA_FILE).read_text(encoding="utf-8"))
 
 
-def check_tokenized(name: str, src: DataSource, ds, data: DataConfig, objective: ObjectiveConfig) -> None:
-    """A tokenised source must match the recipe's sequence length and FIM settings (they are baked into it)."""
+def check_tokenized(name: str, src: DataSource, ds, data: DataConfig, objective: ObjectiveConfig,
+                    tokenizer=None) -> None:
+    """A tokenised source must match the recipe: sequence length, FIM settings and tokenizer are baked into it."""
     first = next(iter(ds))
     if len(first["input_ids"]) != data.seq_length:
         raise ValueError(
             f"data.sources.{name}: rows have {len(first['input_ids'])} tokens but data.seq_length is "
             f"{data.seq_length}"
         )
-    meta = tokenized_metadata(src.path)
-    if meta is not None and "fim_rate" in meta and float(meta["fim_rate"]) != objective.fim_rate:
+    meta = tokenized_metadata(src.path) or {}
+    if "fim_rate" in meta and float(meta["fim_rate"]) != objective.fim_rate:
         raise ValueError(
             f"data.sources.{name}: tokenised with fim_rate {meta['fim_rate']} but objective.fim_rate is "
             f"{objective.fim_rate}; retokenise or change the recipe"
+        )
+    if objective.fim_rate > 0 and meta.get("fim_mode", objective.fim_mode) != objective.fim_mode:
+        raise ValueError(
+            f"data.sources.{name}: tokenised with fim_mode {meta['fim_mode']!r} but objective.fim_mode is "
+            f"{objective.fim_mode!r}"
+        )
+    if tokenizer is not None and "tokenizer_len" in meta and int(meta["tokenizer_len"]) != len(tokenizer):
+        raise ValueError(
+            f"data.sources.{name}: tokenised with a tokenizer of {meta['tokenizer_len']} entries ({meta.get('tokenizer')}) "
+            f"but model.tokenizer has {len(tokenizer)}"
         )
 
 

@@ -8,7 +8,12 @@ The long-context stage (report §3.6) is this with ``init_from`` a pretrained ch
 from __future__ import annotations
 
 import torch
-from transformers import AutoConfig, AutoModelForCausalLM, PretrainedConfig, PreTrainedModel
+from transformers import (
+    AutoConfig,
+    AutoModelForCausalLM,
+    PretrainedConfig,
+    PreTrainedModel,
+)
 
 from dscoder.training.recipe import ModelConfig
 

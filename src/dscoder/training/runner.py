@@ -17,7 +17,14 @@ import yaml
 from transformers import Trainer, TrainerCallback, TrainingArguments
 
 from dscoder.config import config_hash, config_to_dict
-from dscoder.training.recipe import BatchPlan, Recipe, ScheduleConfig, derive_batch, load_recipe, max_steps
+from dscoder.training.recipe import (
+    BatchPlan,
+    Recipe,
+    ScheduleConfig,
+    derive_batch,
+    load_recipe,
+    max_steps,
+)
 from dscoder.training.schedule import get_deepseek_schedule
 
 __all__ = ["LossHistoryCallback", "StopAfterStepsCallback", "build_trainer", "dry_run", "run_recipe", "world_size"]
@@ -158,7 +165,7 @@ def pretraining_dataset(recipe: Recipe, tokenizer):
     parts = []
     for name, src, ds, kind in _load_sources(recipe):
         if kind == "tokenized":
-            check_tokenized(name, src, ds, recipe.data, recipe.objective)
+            check_tokenized(name, src, ds, recipe.data, recipe.objective, tokenizer)
             keep = [c for c in ("input_ids", "position_ids") if c in (ds.column_names or [])]
             ds = ds.select_columns(keep)
         elif kind == "text":
@@ -186,9 +193,9 @@ def sft_dataset(recipe: Recipe):
 
 def build_trainer(recipe: Recipe, callbacks: list | None = None):
     """The configured Trainer / SFTTrainer, its tokenizer and batch plan (nothing trained yet)."""
-    from dscoder.training.model_loading import build_config, build_model, load_tokenizer
-
     from transformers import set_seed
+
+    from dscoder.training.model_loading import build_config, build_model, load_tokenizer
 
     plan = derive_batch(recipe.batch, recipe.data.seq_length, world_size())
     tokenizer = load_tokenizer(recipe.model)
@@ -332,9 +339,10 @@ def dry_run(
     if recipe.stage == "sft":
         from trl import SFTConfig
 
-        from dscoder.training.sft import sft_trainer_kwargs
-
-        from dscoder.training.sft import instruction_to_prompt_completion
+        from dscoder.training.sft import (
+            instruction_to_prompt_completion,
+            sft_trainer_kwargs,
+        )
 
         SFTConfig(**kwargs, **sft_trainer_kwargs(recipe.sft, "instructions", recipe.data.seq_length))
         instruction_to_prompt_completion({"instruction": "Add two numbers.", "output": "def add(a, b):\n    return a + b"})

@@ -10,17 +10,23 @@ and so that generation stops on it.
 
 from __future__ import annotations
 
-from dscoder.tokenization.special_tokens import EOT, FINETUNE_SYSTEM_PROMPT, SYSTEM_PROMPT, sft_prompt, sft_target
+from dscoder.tokenization.special_tokens import (
+    EOT,
+    FINETUNE_SYSTEM_PROMPT,
+    SYSTEM_PROMPT,
+    sft_prompt,
+    sft_target,
+)
 from dscoder.training.recipe import LoraConfig, SFTOptions
 
-__all__ = ["instruction_to_prompt_completion", "prepare_sft_source", "peft_config", "sft_trainer_kwargs"]
+__all__ = ["instruction_to_prompt_completion", "peft_config", "prepare_sft_source", "sft_trainer_kwargs"]
 
 
 def instruction_to_prompt_completion(example: dict, system_prompt: str = FINETUNE_SYSTEM_PROMPT) -> dict:
     """One released-format record as a TRL prompt/completion pair (SPEC §5.4)."""
     instruction, output = example.get("instruction"), example.get("output")
     if not isinstance(instruction, str) or not isinstance(output, str):
-        raise ValueError(
+        raise TypeError(
             f"instruction record needs string fields 'instruction' and 'output', got "
             f"{type(instruction).__name__} and {type(output).__name__}"
         )
