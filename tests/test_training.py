@@ -119,6 +119,8 @@ def test_interrupt_and_resume_gives_the_uninterrupted_losses(workdir):
     second = run_recipe(_recipe(workdir, "split", **tokenized, **{"training.resume_from_checkpoint": "latest"}))
     assert second["completed"] and [r["step"] for r in second["loss_history"]] == [4, 5, 6]
     resumed = first["loss_history"] + second["loss_history"]
+    logged = [json.loads(line) for line in (workdir / "split" / "loss_history.jsonl").read_text().splitlines()]
+    assert logged == resumed  # the resumed job appends to the interrupted job's history
     assert [r["step"] for r in full["loss_history"]] == [1, 2, 3, 4, 5, 6]
     for a, b in zip(full["loss_history"], resumed):
         assert b["loss"] == pytest.approx(a["loss"], rel=1e-6, abs=1e-6)

@@ -270,7 +270,10 @@ def run_recipe(recipe: str | Path | Recipe, overrides: dict[str, Any] | None = N
     if recipe.training.stop_after_steps is not None:
         callbacks.append(StopAfterStepsCallback(recipe.training.stop_after_steps))
     trainer, tokenizer, plan = build_trainer(recipe, callbacks)
-    result = trainer.train(resume_from_checkpoint=_resume_point(recipe))
+    resume = _resume_point(recipe)
+    if not resume and trainer.is_world_process_zero() and history.path.exists():
+        history.path.unlink()  # a fresh run starts a fresh history; a resumed one appends to it
+    result = trainer.train(resume_from_checkpoint=resume)
     stopped_early = (
         recipe.training.stop_after_steps is not None and trainer.state.global_step < trainer.state.max_steps
     )
