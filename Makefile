@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 TORCH_PIN ?= torch==2.13.0
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo demo-quick test lint bench clean
+.PHONY: install demo demo-quick test lint bench clean toolchains
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench datatrove_pipelines
+
+# Compilers/runtimes of the multilingual HumanEval (C++, Java + javatuples, PHP, TypeScript, C#, Bash, JS);
+# `dscoder eval` skips a language whose toolchain is missing. Debian/Ubuntu packages, npm for tsc otherwise.
+toolchains:
+	$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update -q
+	$$([ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		g++ default-jdk-headless libjavatuples-java php-cli nodejs node-typescript mono-mcs mono-runtime \
+		libmono-system-numerics4.0-cil bash
+	command -v tsc >/dev/null || npm install -g typescript
 
 clean:
 	rm -rf demo_output demo_output_quick .pytest_cache

@@ -231,6 +231,7 @@ def build_demo_corpus(
     show_progress: bool = True,
     stdlib_dir: Path | None = None,
     site_dirs: list[Path] | None = None,
+    plant_contamination: bool = False,
 ) -> CorpusStats:
     """Build the demo corpus into ``output_dir`` as ``shards`` files (each repository wholly in one shard).
 
@@ -264,6 +265,13 @@ def build_demo_corpus(
         shard = repo_index.setdefault(rec["repo"], len(repo_index) % shards)
         shard_records[shard].append(rec)
     bar.close()
+    if plant_contamination:  # one synthetic file embedding HumanEval/12, so decontamination has a real hit
+        from dscoder.data.decontamination.planted import planted_contamination_record
+
+        rec = planted_contamination_record()
+        shard_records[0].append(rec)
+        stats.repositories, stats.files, stats.bytes = stats.repositories + 1, stats.files + 1, stats.bytes + rec["size"]
+        stats.languages[rec["language"]] += 1
 
     for i, records in enumerate(shard_records):
         path = out / f"{i:05d}.{output_format}"
