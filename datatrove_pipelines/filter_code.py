@@ -13,10 +13,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import yaml
 from rich.console import Console
 
-from dscoder.config import ConfigError, load_yaml_config
+from dscoder.config import ConfigError, load_yaml_config, parse_set_pairs
 from dscoder.data.filters import FilterPipelineConfig, run_filter_stage
 from dscoder.data.funnel import funnel_table, load_funnel
 
@@ -32,12 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--logs", type=Path, help="datatrove logging folder (default: logging_folder)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     args = parser.parse_args(argv)
-    overrides = {}
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep:
-            parser.error(f"--set expects KEY=VALUE, got {item!r}")
-        overrides[key] = yaml.safe_load(value)
+    try:
+        overrides = parse_set_pairs(args.set, "executor.kind=ray")
+    except ConfigError as exc:
+        parser.error(str(exc))
     try:
         config = load_yaml_config(args.config, FilterPipelineConfig, overrides)
     except ConfigError as exc:

@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import yaml
-
-from dscoder.config import load_yaml_config
+from dscoder.config import ConfigError, load_yaml_config, parse_set_pairs
 from dscoder.data.repo_level import (
     RepoLevelConfig,
     build_executors,
@@ -36,12 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--logs", type=Path, help="datatrove logging folders (default: logs)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     args = parser.parse_args(argv)
-    overrides = {}
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep:
-            parser.error(f"--set expects KEY=VALUE, got {item!r}")
-        overrides[key] = yaml.safe_load(value)
+    try:
+        overrides = parse_set_pairs(args.set, "executor.kind=ray")
+    except ConfigError as exc:
+        parser.error(str(exc))
     for key in ("input", "output", "excluded", "logs"):
         if getattr(args, key) is not None:
             overrides[key] = str(getattr(args, key).resolve())

@@ -80,7 +80,7 @@ def test_ids_are_stable_and_output_is_deterministic(fake_env, tmp_path):
     b = build_demo_corpus(tmp_path / "b", stdlib_dir=stdlib, site_dirs=[site], show_progress=False)
     assert a.to_dict() == b.to_dict()
     for shard in sorted((tmp_path / "a").glob("*.jsonl.gz")):
-        assert gzip.open(shard).read() == gzip.open(tmp_path / "b" / shard.name).read()
+        assert gzip.decompress(shard.read_bytes()) == gzip.decompress((tmp_path / "b" / shard.name).read_bytes())
     rec = read_records(tmp_path / "a")[0]
     assert rec["id"] == stable_id(rec["repo"], rec["path"])
     assert stable_id("stdlib/json", "json/decoder.py") == "3d480cf6f40a86cff8ff"

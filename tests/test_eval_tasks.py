@@ -78,6 +78,8 @@ def test_mbpp_prompt_and_reference_solutions(benchmarks_dir, sandbox):
     assert "\t" not in prompt and "\r" not in prompt
     assert t.request(problems[0]).stop == ("[DONE]",)
     assert t.completion(problems[0], "\ndef f():\n    pass\n[DONE]\nmore") == "def f():\n    pass"
+    assert t.timeout_s == 10.0
+    t.timeout_s = 120.0  # the reference of task 123 sums divisors up to 9999 in O(n^2): 5-10 s on a loaded CI core
     verdicts = t.judge(problems, [p["code"] for p in problems], sandbox)
     failing = [p["task_id"] for p, v in zip(problems, verdicts) if not v["passed"]]
     assert failing == []  # every MBPP reference solution passes (with its test_setup_code)

@@ -166,3 +166,18 @@ def test_batch_plan_from_sequences_or_tokens():
         derive_batch(BatchConfig(global_batch_sequences=1024, micro_batch_size=4), 4096, world_size=3)
     with pytest.raises(ValueError, match="not a multiple of data.seq_length"):
         derive_batch(BatchConfig(global_batch_tokens=1000), 4096, world_size=1)
+
+
+def test_embeddings_sized_from_a_released_length_tokenizer_pad_to_the_released_32256():
+    from types import SimpleNamespace
+
+    from dscoder.training.model_loading import build_config
+    from dscoder.training.recipe import ModelConfig
+
+    class Released(SimpleNamespace):
+        def __len__(self):
+            return 32_022  # the released tokenizer's length (SPEC §2)
+
+    spec = ModelConfig(preset="tiny", tokenizer="unused", vocab_size_from_tokenizer=True)
+    config = build_config(spec, Released(bos_token_id=32_013, eos_token_id=32_014, pad_token_id=32_014))
+    assert config.vocab_size == 32_256 and config.bos_token_id == 32_013

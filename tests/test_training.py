@@ -191,3 +191,21 @@ def test_mixture_of_raw_text_sources_runs(workdir):
         "training.output_dir": str(workdir / "continued"),
     })
     assert out["steps"] == 2 and torch.isfinite(torch.tensor(out["final_loss"]))
+
+
+def test_fast_path_flag_swaps_in_the_chunked_loss_with_the_same_losses(workdir):
+    """``training.fast_path`` on CPU: PyTorch kernels + the chunked loss, attention unchanged, equal losses."""
+    from dscoder.training.runner import build_trainer, run_recipe
+
+    tokenized = {"data.sources.code.path": str(workdir / "tokenized"), "data.sources.code.kind": "tokenized",
+                 "training.max_steps": 3}
+    plain = run_recipe(_recipe(workdir, "plain", **tokenized))
+    fast = run_recipe(_recipe(workdir, "fast", **tokenized, **{"training.fast_path": True}))
+    for a, b in zip(plain["loss_history"], fast["loss_history"], strict=True):
+        assert b["loss"] == pytest.approx(a["loss"], rel=1e-5)
+    trainer, _, _ = build_trainer(_recipe(workdir, "fast2", **tokenized, **{"training.fast_path": True}), [])
+    report = trainer.fast_path_report.as_dict()
+    assert report["cross_entropy"] == "chunked_torch" and report["varlen_kernel"] == "-"
+    assert report["attention"] == trainer.model.config._attn_implementation
+    with pytest.raises(ValueError, match="fast_path_compile needs fast_path: true"):
+        _recipe(workdir, "x", **{"training.fast_path_compile": True})

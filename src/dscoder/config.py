@@ -27,7 +27,7 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 
-__all__ = ["ConfigError", "load_yaml_config", "config_from_dict", "config_to_dict", "config_hash"]
+__all__ = ["ConfigError", "config_from_dict", "config_hash", "config_to_dict", "load_yaml_config", "parse_set_pairs"]
 
 T = TypeVar("T")
 
@@ -62,6 +62,17 @@ def load_yaml_config(path: str | Path, cls: type[T], overrides: dict[str, Any] |
     if overrides:
         data = apply_overrides(data, overrides, source=str(path))
     return config_from_dict(data, cls, source=str(path), base_dir=path.parent)
+
+
+def parse_set_pairs(pairs: list[str], example: str = "section.key=value") -> dict[str, Any]:
+    """The ``--set KEY=VALUE`` options of every command: dotted keys, values read as YAML scalars or lists."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError("--set", pair, f"expected KEY=VALUE, e.g. {example}")
+        out[key] = yaml.safe_load(raw) if raw.strip() else ""
+    return out
 
 
 def apply_overrides(data: Any, overrides: dict[str, Any], source: str = "") -> dict:
@@ -205,8 +216,10 @@ def _convert(value: Any, tp: Any, key: str, source: str, base_dir: Path | None) 
     if tp is Path:
         if not isinstance(value, (str, Path)):
             raise ConfigError(source, key, f"expected a path string, got {type(value).__name__} {value!r}")
+        if "://" in str(value):  # s3://, hf://, ...: Path() would fold "//" into "/"; fsspec (datatrove) reads these
+            return str(value)
         p = Path(value).expanduser()
-        if not p.is_absolute() and base_dir is not None and "://" not in str(value):
+        if not p.is_absolute() and base_dir is not None:
             p = base_dir / p
         return p
     if isinstance(tp, type):

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dscoder: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the CLI turns every error into one clear line
+    except Exception as exc:  # the CLI turns every error into one clear line
         if debug:
             raise
         name = type(exc).__name__

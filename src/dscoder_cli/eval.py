@@ -52,19 +52,11 @@ def _run(args) -> int:
     from dataclasses import replace
     from pathlib import Path
 
-    import yaml
-
-    from dscoder.config import ConfigError
+    from dscoder.config import parse_set_pairs
     from dscoder.evaluation.suite import load_suite, run_eval_suite
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    overrides = {}
-    for pair in args.overrides:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise ConfigError("--set", pair, "expected KEY=VALUE, e.g. generation.batch_size=16")
-        overrides[key] = yaml.safe_load(raw) if raw.strip() else ""
-    suite = load_suite(args.suite, overrides)
+    suite = load_suite(args.suite, parse_set_pairs(args.overrides, "generation.batch_size=16"))
     if args.only:
         unknown = sorted(set(args.only) - {t.task for t in suite.tasks})
         if unknown:

@@ -15,7 +15,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PAPER", "PAPER_SIZES", "aggregate_rows", "paper_number", "print_summary", "write_summary"]
+__all__ = [
+    "PAPER", "PAPER_SIZES", "TABLE_HEADER", "aggregate_rows", "paper_number", "print_summary", "table_rows", "write_summary",
+]
 
 PAPER_SIZES = ("1.3b", "6.7b", "33b")
 
@@ -87,7 +89,7 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def _table_rows(rows: list[dict[str, Any]]) -> list[list[str]]:
+def table_rows(rows: list[dict[str, Any]]) -> list[list[str]]:
     out = []
     for r in rows:
         extra = ", ".join(f"{k} {v:.1f}" for k, v in r.get("scores", {}).items() if k != r["metric"])
@@ -97,7 +99,7 @@ def _table_rows(rows: list[dict[str, Any]]) -> list[list[str]]:
     return out
 
 
-_HEADER = ["benchmark", "metric", "n", "ours", "paper", "note", "details"]
+TABLE_HEADER = ["benchmark", "metric", "n", "ours", "paper", "note", "details"]
 
 
 def print_summary(summary: dict[str, Any], console: Any = None) -> None:
@@ -105,9 +107,9 @@ def print_summary(summary: dict[str, Any], console: Any = None) -> None:
     from rich.table import Table
 
     table = Table(title=f"{summary['suite']}: {summary['model']} (paper: DeepSeek-Coder-Base {summary['paper_size']})")
-    for i, h in enumerate(_HEADER):
+    for i, h in enumerate(TABLE_HEADER):
         table.add_column(h, justify="right" if i in (2, 3, 4) else "left", overflow="fold")
-    for row in _table_rows(summary["rows"]):
+    for row in table_rows(summary["rows"]):
         table.add_row(*row)
     (console or Console()).print(table)
 
@@ -123,10 +125,10 @@ def write_summary(summary: dict[str, Any], output_dir: str | Path) -> dict[str, 
         "",
         f"Paper column: DeepSeek-Coder {summary['paper_size']} (report §4; SPEC §6). Scores in percent.",
         "",
-        "| " + " | ".join(_HEADER) + " |",
-        "|" + "|".join("---" for _ in _HEADER) + "|",
+        "| " + " | ".join(TABLE_HEADER) + " |",
+        "|" + "|".join("---" for _ in TABLE_HEADER) + "|",
     ]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in _table_rows(summary["rows"])]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table_rows(summary["rows"])]
     paths["markdown"].write_text("\n".join(lines) + "\n", encoding="utf-8")
     _plot(summary, paths["plot"])
     return paths

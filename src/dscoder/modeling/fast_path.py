@@ -279,6 +279,7 @@ def enable_fast_path(
     attention: str = "auto",
     compile: bool = False,
     chunk_size: int | None = None,
+    device_type: str | None = None,
 ) -> FastPathReport:
     """Switch ``model`` (a :class:`DeepseekCoderForCausalLM`, possibly wrapped) to the fast path, in place.
 
@@ -291,13 +292,15 @@ def enable_fast_path(
             per-document sdpa loop, for tests) or ``keep``.
         compile: ``torch.compile`` each decoder layer.
         chunk_size: rows per chunk of the PyTorch chunked loss (default: liger's heuristic).
+        device_type: the device the model will train on (default: where its parameters are now); give it when a
+            wrapper (FSDP, DeepSpeed) moves the model only later.
     """
     if kernels not in KERNEL_CHOICES:
         raise ValueError(f"kernels must be one of {KERNEL_CHOICES}, got {kernels!r}")
     if attention not in ATTENTION_CHOICES:
         raise ValueError(f"attention must be one of {ATTENTION_CHOICES}, got {attention!r}")
     lm = _find_causal_lm(model)
-    device_type = next(lm.parameters()).device.type
+    device_type = device_type or next(lm.parameters()).device.type
     use_liger = kernels == "liger" or (kernels == "auto" and liger_available() and device_type == "cuda")
     if use_liger and not liger_available():
         raise ImportError("kernels='liger' needs liger-kernel (pip install 'dscoder[gpu]')")

@@ -15,16 +15,10 @@ from transformers import (
     PreTrainedModel,
 )
 
+from dscoder.tokenization.special_tokens import padded_vocab_size
 from dscoder.training.recipe import ModelConfig
 
-__all__ = ["build_config", "build_model", "load_tokenizer", "round_up_vocab"]
-
-#: Embedding rows are rounded up to a multiple of this, as the release rounds 32,022 entries up to 32,256.
-VOCAB_MULTIPLE = 128
-
-
-def round_up_vocab(n: int, multiple: int = VOCAB_MULTIPLE) -> int:
-    return -(-n // multiple) * multiple
+__all__ = ["build_config", "build_model", "load_tokenizer"]
 
 
 def load_tokenizer(spec: ModelConfig):
@@ -58,7 +52,7 @@ def build_config(spec: ModelConfig, tokenizer=None) -> PretrainedConfig:
         setattr(config, key, dict(value) if isinstance(value, dict) else value)
     if tokenizer is not None:
         if spec.vocab_size_from_tokenizer:
-            config.vocab_size = round_up_vocab(len(tokenizer))
+            config.vocab_size = padded_vocab_size(len(tokenizer))  # 32,022 -> 32,256 as released
         if len(tokenizer) > config.vocab_size:
             raise ValueError(
                 f"model: the tokenizer has {len(tokenizer)} entries but the model's vocab_size is "

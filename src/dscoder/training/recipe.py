@@ -18,9 +18,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
-from dscoder.config import ConfigError, load_yaml_config
+from dscoder.config import ConfigError, load_yaml_config, parse_set_pairs
 
 __all__ = [
     "BatchConfig",
@@ -173,8 +171,14 @@ class TrainingConfig:
     run_name: str | None = None
     dataloader_num_workers: int = 0
     use_cpu: bool = False
+    # the GPU fast path of dscoder.modeling.enable_fast_path (fused kernels, chunked loss, varlen attention); on CPU
+    # it swaps in the chunked loss only. Pretraining stages of DeepseekCoderForCausalLM.
+    fast_path: bool = False
+    fast_path_compile: bool = False  # torch.compile each decoder layer (with fast_path)
 
     def __post_init__(self):
+        if self.fast_path_compile and not self.fast_path:
+            raise ValueError("fast_path_compile needs fast_path: true")
         lengths = [k for k in ("max_steps", "max_tokens", "num_train_epochs") if getattr(self, k) is not None]
         if len(lengths) != 1:
             raise ValueError(f"give exactly one of max_steps, max_tokens, num_train_epochs (got {lengths or 'none'})")
@@ -261,11 +265,7 @@ def parse_overrides(pairs: list[str], cwd: str | Path | None = None) -> dict[str
     """
     cwd = Path(cwd or os.getcwd())
     out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise ConfigError("--set", pair, "expected KEY=VALUE, e.g. optimizer.lr=1e-4")
-        value = yaml.safe_load(raw) if raw.strip() else ""
+    for key, value in parse_set_pairs(pairs, "optimizer.lr=1e-4").items():
         tp = _field_type(Recipe, key.split("."))
         if tp is None:
             raise ConfigError("--set", key, "no such recipe key")

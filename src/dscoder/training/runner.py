@@ -234,7 +234,26 @@ def build_trainer(recipe: Recipe, callbacks: list | None = None):
             callbacks=callbacks,
         )
     trainer.recipe_schedule = recipe.schedule
+    if recipe.training.fast_path:
+        _enable_fast_path(trainer, recipe)
     return trainer, tokenizer, plan
+
+
+def _enable_fast_path(trainer, recipe: Recipe) -> None:
+    """``training.fast_path``: switch the model to the fast path for the device the Trainer trains on."""
+    from dscoder.modeling import DeepseekCoderForCausalLM, enable_fast_path
+
+    if recipe.stage == "sft":  # TRL computes token accuracy from the logits, which the fused loss never builds
+        raise ValueError("training.fast_path: supported in the pretraining stages, not in sft (TRL needs logits)")
+    if not isinstance(trainer.model, DeepseekCoderForCausalLM):
+        raise TypeError(
+            f"training.fast_path: needs a DeepseekCoderForCausalLM, the recipe builds {type(trainer.model).__name__}"
+        )
+    report = enable_fast_path(trainer.model, compile=recipe.training.fast_path_compile,
+                              device_type=trainer.args.device.type)  # fmt: skip
+    trainer.fast_path_report = report
+    if trainer.is_world_process_zero():
+        print(f"fast path: {report.as_dict()}")
 
 
 def _resume_point(recipe: Recipe) -> str | bool | None:

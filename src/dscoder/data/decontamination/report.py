@@ -101,7 +101,7 @@ def plot_report(report: dict, path: str | Path) -> Path | None:
     ax.bar([i - 0.2 for i in x], [r["documents_dropped"] for _, r in rows], width=0.4, label="documents dropped")
     ax.bar([i + 0.2 for i in x], [r["tasks_hit"] for _, r in rows], width=0.4, label="benchmark tasks hit")
     ax.set_xticks(list(x), names, rotation=30, ha="right")
-    ax.set_title("training documents sharing 10-grams / short strings with benchmarks")
+    ax.set_title("documents dropped and tasks hit\n(n-grams / short strings shared with benchmarks)", fontsize=10)
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)

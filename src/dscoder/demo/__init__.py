@@ -11,108 +11,18 @@ from __future__ import annotations
 import json
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from dscoder.config import config_hash
+from dscoder.demo.settings import DemoSettings, Stage, StageResult
+from dscoder.demo.stages import STAGES
 from dscoder.report import Section, Table
 
-__all__ = ["DemoSettings", "StageResult", "DemoStageError", "run_demo", "STAGES"]
-
-
-@dataclass
-class DemoSettings:
-    """Sizes of the demo run. ``quick`` shrinks everything so the whole chain runs in about 3 minutes."""
-
-    output: Path
-    quick: bool = False
-    workers: int = 2
-    seed: int = 0
-    corpus_max_repos: int = 80
-    corpus_max_bytes: int = 12_000_000
-    corpus_max_repo_bytes: int = 600_000
-
-    @classmethod
-    def create(cls, output: str | Path, quick: bool = False, workers: int = 2, seed: int = 0) -> DemoSettings:
-        settings = cls(Path(output), quick=quick, workers=workers, seed=seed)
-        if quick:
-            settings.corpus_max_repos = 24
-            settings.corpus_max_bytes = 2_500_000
-            settings.corpus_max_repo_bytes = 250_000
-        return settings
-
-
-@dataclass
-class StageResult:
-    summary: dict = field(default_factory=dict)  # a few headline numbers for the closing table
-    sections: list[Section] = field(default_factory=list)  # what the report shows for this stage
-
-
-@dataclass
-class Stage:
-    name: str
-    description: str
-    run: Callable[[DemoSettings], StageResult]
-    settings: Callable[[DemoSettings], dict]  # what the stage's result depends on (hashed for the done marker)
+__all__ = ["STAGES", "DemoSettings", "DemoStageError", "Stage", "StageResult", "run_demo", "summary_table"]
 
 
 class DemoStageError(RuntimeError):
     """A stage failed; the message names it and says how to rerun only it."""
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Folders of a run (docs/design.md, "Artifacts of a run")
-def data_dir(s: DemoSettings, name: str) -> Path:
-    return s.output / "data" / name
-
-
-def logs_dir(s: DemoSettings, name: str) -> Path:
-    return s.output / "logs" / name
-
-
-def model_dir(s: DemoSettings, name: str) -> Path:
-    return s.output / "model" / name
-
-
-def eval_dir(s: DemoSettings, name: str) -> Path:
-    return s.output / "eval" / name
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Stages
-def _corpus_settings(s: DemoSettings) -> dict:
-    return {"max_repos": s.corpus_max_repos, "max_bytes": s.corpus_max_bytes, "max_repo_bytes": s.corpus_max_repo_bytes}
-
-
-def _run_corpus(s: DemoSettings) -> StageResult:
-    from dscoder.data.demo_corpus import build_demo_corpus
-
-    stats = build_demo_corpus(
-        data_dir(s, "corpus"),
-        max_repos=s.corpus_max_repos,
-        max_bytes=s.corpus_max_bytes,
-        max_repo_bytes=s.corpus_max_repo_bytes,
-        shards=s.workers,
-    )
-    langs = stats.languages.most_common()
-    section = Section(
-        "Demo corpus",
-        "Repository-structured code built from this Python's standard library and installed site-packages: each "
-        "stdlib package or installed distribution is one repository (report §2.1 uses public GitHub repositories).",
-        tables=[
-            Table(["what", "count"], [["repositories", stats.repositories], ["files", stats.files],
-                                       ["bytes", stats.bytes]]
-                  + [[f"skipped: {k}", v] for k, v in sorted(stats.skipped.items())], "Corpus"),
-            Table(["language", "files"], [[k, v] for k, v in langs[:12]], "Languages"),
-        ],
-    )
-    return StageResult({"repositories": stats.repositories, "files": stats.files, "bytes": stats.bytes}, [section])
-
-
-STAGES: list[Stage] = [
-    Stage("corpus", "build the embedded demo corpus", _run_corpus, _corpus_settings),
-]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -211,6 +121,7 @@ def summary_table(rows: list[dict]):
     table.add_column("seconds", justify="right")
     table.add_column("headline")
     for r in rows:
-        headline = ", ".join(f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}" for k, v in r["summary"].items())
+        headline = ", ".join(f"{k}={v:,}" if isinstance(v, int) and not isinstance(v, bool) else f"{k}={v}"
+                             for k, v in r["summary"].items())  # fmt: skip
         table.add_row(r["stage"], r["status"], f"{r['seconds']:.1f}", headline)
     return table
