@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 TORCH_PIN ?= torch==2.13.0
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo demo-quick test lint bench clean toolchains
+.PHONY: install demo demo-quick test lint clean toolchains
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

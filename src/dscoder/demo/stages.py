@@ -332,33 +332,37 @@ def _train_section(title: str, text: str, result: dict, chart: Path) -> Section:
     return Section(title, text, tables=[Table(["what", "value"], rows)], images=[chart])
 
 
+def _train(s: DemoSettings, stage: str, steps: int, overrides: dict, title: str, chart_title: str,
+           text: str) -> StageResult:
+    """Run ``recipes/tiny/<stage>.yaml`` into ``model/<stage>`` and report its loss curve."""
+    from dscoder.training.runner import run_recipe
+
+    _fresh(s.model(stage))
+    result = run_recipe(repository_root() / "recipes" / "tiny" / f"{stage}.yaml", {
+        **overrides,
+        "training.output_dir": str(s.model(stage)),
+        "training.max_steps": steps,
+        "training.save_steps": steps,
+        "training.seed": s.seed,
+    })  # fmt: skip
+    chart = _loss_chart(result["loss_history"], s.model(stage) / "loss.png", chart_title)
+    section = _train_section(title, text, result, chart)
+    return StageResult({"steps": result["steps"], "final_loss": round(result["final_loss"], 4)}, [section])
+
+
 def _pretrain_settings(s: DemoSettings) -> dict:
     return {"steps": s.pretrain_steps, "seq_len": s.seq_len, "seed": s.seed}
 
 
 def _run_pretrain(s: DemoSettings) -> StageResult:
-    from dscoder.training.runner import run_recipe
-
-    recipe = repository_root() / "recipes" / "tiny" / "pretrain.yaml"
-    _fresh(s.model("pretrain"))
-    result = run_recipe(recipe, {
-        "model.tokenizer": str(s.output / "tokenizer"),
-        "data.sources.code.path": str(s.data("tokenized")),
-        "data.seq_length": s.seq_len,
-        "training.output_dir": str(s.model("pretrain")),
-        "training.max_steps": s.pretrain_steps,
-        "training.save_steps": s.pretrain_steps,
-        "training.seed": s.seed,
-    })  # fmt: skip
-    chart = _loss_chart(result["loss_history"], s.model("pretrain") / "loss.png", "tiny pretraining (NTP + FIM)")
-    section = _train_section(
-        "Pretraining",
-        f"recipes/tiny/pretrain.yaml: the 1.3B recipe's objective (next-token prediction with 50% PSM FIM), AdamW "
-        f"(β 0.9/0.95, weight decay 0.1) and multi-step schedule (§3.4) on the `tiny` preset, through transformers' "
-        f"Trainer on CPU. Saved with save_pretrained to {s.model('pretrain')}.",
-        result, chart,
-    )  # fmt: skip
-    return StageResult({"steps": result["steps"], "final_loss": round(result["final_loss"], 4)}, [section])
+    overrides = {"model.tokenizer": str(s.output / "tokenizer"), "data.sources.code.path": str(s.data("tokenized")),
+                 "data.seq_length": s.seq_len}  # fmt: skip
+    text = (
+        "recipes/tiny/pretrain.yaml: the 1.3B recipe's objective (next-token prediction with 50% PSM FIM), AdamW "
+        "(β 0.9/0.95, weight decay 0.1) and multi-step schedule (§3.4) on the `tiny` preset, through transformers' "
+        f"Trainer on CPU. Saved with save_pretrained to {s.model('pretrain')}."
+    )
+    return _train(s, "pretrain", s.pretrain_steps, overrides, "Pretraining", "tiny pretraining (NTP + FIM)", text)
 
 
 def _sft_settings(s: DemoSettings) -> dict:
@@ -366,26 +370,13 @@ def _sft_settings(s: DemoSettings) -> dict:
 
 
 def _run_sft(s: DemoSettings) -> StageResult:
-    from dscoder.training.runner import run_recipe
-
-    recipe = repository_root() / "recipes" / "tiny" / "sft.yaml"
-    _fresh(s.model("sft"))
-    result = run_recipe(recipe, {
-        "model.init_from": str(s.model("pretrain")),
-        "data.sources.demo_instructions.path": str(s.data("instructions.jsonl")),
-        "training.output_dir": str(s.model("sft")),
-        "training.max_steps": s.sft_steps,
-        "training.save_steps": s.sft_steps,
-        "training.seed": s.seed,
-    })  # fmt: skip
-    chart = _loss_chart(result["loss_history"], s.model("sft") / "loss.png", "tiny instruction tuning (SFT)")
-    section = _train_section(
-        "Instruction tuning",
+    overrides = {"model.init_from": str(s.model("pretrain")),
+                 "data.sources.demo_instructions.path": str(s.data("instructions.jsonl"))}  # fmt: skip
+    text = (
         "recipes/tiny/sft.yaml: TRL's SFTTrainer with the released instruction format ending in <|EOT|>, loss on "
-        "the responses only, packing and a cosine schedule (§3.5), starting from the pretrained model.",
-        result, chart,
+        "the responses only, packing and a cosine schedule (§3.5), starting from the pretrained model."
     )
-    return StageResult({"steps": result["steps"], "final_loss": round(result["final_loss"], 4)}, [section])
+    return _train(s, "sft", s.sft_steps, overrides, "Instruction tuning", "tiny instruction tuning (SFT)", text)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -457,9 +448,8 @@ def _export_model(source: Path, target: Path, kind: str, s: DemoSettings) -> Non
 
 
 def _export_dataset(s: DemoSettings, target: Path) -> int:
-    from huggingface_hub import DatasetCard, DatasetCardData
-
     from datasets import Dataset
+    from huggingface_hub import DatasetCard, DatasetCardData
 
     from dscoder.data.readers import ReaderConfig, build_reader
 
