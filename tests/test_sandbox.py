@@ -111,3 +111,18 @@ def test_scratch_dirs_are_private(sandbox, zygote):
     r = run_py(sandbox, code, zygote=zygote)
     assert r.ok and r.stdout == "x\n"
     assert not os.path.exists(f"/tmp/{name}") and not os.path.exists(f"/dev/shm/{name}")
+
+
+def test_an_interpreter_installed_under_tmp_stays_visible_to_programs(tmp_path):
+    """The private tmpfs over /tmp must not hide a virtual environment created there (a clone under /tmp)."""
+    import subprocess
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python*/site-packages"))
+    (site / "probe_module_of_the_venv.py").write_text("VALUE = 41 + 1\n")
+    with Sandbox(allow_code_execution=True, workers=1, python=str(venv / "bin" / "python")) as sb:
+        assert sb.python == str(venv / "bin" / "python")  # the sandbox uid can run it (no fallback)
+        r = sb.run({"main.py": "import probe_module_of_the_venv as m\nprint(m.VALUE)\n"},
+                   [Step((sb.python, "main.py"), limits=Limits(timeout_s=30))])
+    assert r.ok and r.stdout.strip() == "42", r.stderr

@@ -104,32 +104,37 @@ def _mount(libc, source, target, fstype, flags, data=None):
         raise OSError(ctypes.get_errno(), f"mount {target}: {os.strerror(ctypes.get_errno())}")
 
 
-SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+def _bind_read_only(libc, fd, path):
+    os.makedirs(path, exist_ok=True)
+    _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+    _mount(libc, None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
+    os.close(fd)
 
 
-def _private_mounts(cwd, expose):
+def _private_mounts(cwd, scratch_dirs, expose, keep):
     """A private mount namespace (root only): fresh, empty tmpfs over the world-writable scratch dirs (so that
     nothing the program writes there outlives it or reaches other programs), with the program's own dir bound
     back in place; and read-only access to paths the sandbox uid could not otherwise reach (e.g. an interpreter
     under root's 0700 home): the dir that blocks them is covered by an empty tmpfs (hiding the rest of it) and
-    the needed paths are bound back at their own place."""
+    the needed paths are bound back at their own place. ``keep``: paths inside a scratch dir that programs need
+    (a virtual environment created under /tmp), bound back read-only over the fresh tmpfs."""
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), f"unshare(CLONE_NEWNS): {os.strerror(ctypes.get_errno())}")
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     cwd_fd = os.open(cwd, os.O_PATH)
     hidden_fds = [(hidden, [(path, os.open(path, os.O_PATH)) for path in paths]) for hidden, paths in expose]
-    for scratch in SCRATCH_DIRS:
+    keep_fds = [(path, os.open(path, os.O_PATH)) for path in keep if os.path.isdir(path)]
+    for scratch in scratch_dirs:
         if os.path.isdir(scratch) and not os.path.islink(scratch):
             _mount(libc, "tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+    for path, fd in keep_fds:
+        _bind_read_only(libc, fd, path)
     for hidden, fds in hidden_fds:
         os.makedirs(hidden, exist_ok=True)
         _mount(libc, "tmpfs", hidden, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k")
         for path, fd in fds:
-            os.makedirs(path, exist_ok=True)
-            _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-            _mount(libc, None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
-            os.close(fd)
+            _bind_read_only(libc, fd, path)
     os.makedirs(cwd, exist_ok=True)
     _mount(libc, f"/proc/self/fd/{cwd_fd}", cwd, None, MS_BIND)
     os.close(cwd_fd)
@@ -170,7 +175,7 @@ def isolate(cfg):
 
     if as_root and cfg.get("private_mounts"):
         try:
-            _private_mounts(cfg["cwd"], cfg.get("expose") or [])
+            _private_mounts(cfg["cwd"], cfg["scratch_dirs"], cfg.get("expose") or [], cfg.get("keep") or [])
         except OSError as exc:
             sys.stderr.write(f"sandbox: cannot set up private mounts: {exc}\n")
             os._exit(EXIT_ISOLATION_FAILED)

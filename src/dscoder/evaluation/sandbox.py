@@ -177,6 +177,17 @@ def _unreachable_paths(paths: Iterable[str]) -> list[list]:
     return [[hidden, sorted(set(ps))] for hidden, ps in groups.items()]
 
 
+#: world-writable scratch dirs the launcher covers with a fresh private tmpfs per program (root only)
+SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def _under_scratch_dirs(paths: Iterable[str]) -> list[str]:
+    """The interpreter folders that lie in a scratch dir (a venv under /tmp): the private tmpfs mounted over it
+    would hide them from programs, so the launcher binds them back read-only."""
+    real = dict.fromkeys(os.path.realpath(p) for p in paths)
+    return [p for p in real if any(p == d or p.startswith(d + "/") for d in SCRATCH_DIRS)]
+
+
 def _read_capped(f, limit: int) -> str:
     f.seek(0)
     data = f.read(limit + 1)
@@ -301,6 +312,10 @@ class Sandbox:
         self._lock = threading.Lock()
         self._tmp_root: Path | None = None
         self._expose = _unreachable_paths([sys.base_prefix, sys.prefix, sys.exec_prefix]) if self.switch_uid else []
+        interpreters = [sys.base_prefix, sys.prefix, sys.exec_prefix]
+        if python:  # a venv's bin/python: the venv folder (its site-packages) must stay visible too
+            interpreters.append(str(Path(python).absolute().parent.parent))
+        self._keep = _under_scratch_dirs(interpreters)
         self.network_isolated = self._probe_network() if network == "isolate" else False
         self.python = self._pick_python(python)
         self.preload = tuple(preload)
@@ -395,6 +410,8 @@ class Sandbox:
             "network": self.network,
             "network_required": network_required,
             "expose": self._expose if uid is not None else [],
+            "keep": self._keep if uid is not None else [],
+            "scratch_dirs": list(SCRATCH_DIRS),
             "private_mounts": uid is not None,
         }
 
