@@ -19,8 +19,8 @@ pytestmark = pytest.mark.slow
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "quick"
     env = {**os.environ, "OMP_NUM_THREADS": "2", "TOKENIZERS_PARALLELISM": "false"}
-    proc = subprocess.run([sys.executable, "-m", "dscoder_cli", "demo", "--quick", "--output", str(out)],
-                          capture_output=True, text=True, env=env, timeout=900, check=False)
+    proc = subprocess.run([sys.executable, "-m", "dscoder_cli", "demo", "--quick", "--output", out.name],
+                          capture_output=True, text=True, env=env, timeout=900, check=False, cwd=out.parent)  # relative, as `make demo`
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out, proc
 

@@ -32,7 +32,8 @@ class DemoSettings:
 
     @classmethod
     def create(cls, output: str | Path, quick: bool = False, workers: int = 2, seed: int = 0) -> DemoSettings:
-        settings = cls(Path(output), quick=quick, workers=workers, seed=seed)
+        # absolute: stages hand these paths to recipes, which resolve relative paths against the recipe's folder
+        settings = cls(Path(output).absolute(), quick=quick, workers=workers, seed=seed)
         if quick:
             settings.corpus_max_repos = 24
             settings.corpus_max_bytes = 2_500_000

@@ -31,6 +31,8 @@ for _c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_":
 _CLASS[0x80:] = _WORD
 for _c in b" \t\n\r\f\v":
     _CLASS[_c] = _SPACE
+_IS_WORD = _CLASS == _WORD
+_IS_KEPT = _CLASS != _SPACE
 
 _BASE = np.uint64(0x100000001B3)  # odd (the FNV-1 64-bit prime)
 _BASE_INV = np.uint64(pow(int(_BASE), -1, 2**64))
@@ -81,33 +83,35 @@ def tokenize(text: str | bytes) -> TokenStream:
     """Split ``text`` into code tokens and build its normalised form (see the module docstring)."""
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     b = np.frombuffer(raw, dtype=np.uint8)
-    if len(b) == 0:
+    n = len(b)
+    if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return TokenStream(np.zeros(0, dtype=np.uint8), empty, empty, empty)
-    cls = _CLASS[b]
-    word = cls == _WORD
-    prev_word = np.empty_like(word)
-    prev_word[0] = False
-    prev_word[1:] = word[:-1]
-    next_word = np.empty_like(word)
-    next_word[-1] = False
-    next_word[:-1] = word[1:]
-    punct = cls == _PUNCT
-    is_start = punct | (word & ~prev_word)
-    is_end = punct | (word & ~next_word)
-    keep = cls != _SPACE
-    kept = b[keep]
-    starts_kept = is_start[keep]
-    # every kept byte moves right by the number of token starts up to and including it (one space each)
-    pos = np.arange(len(kept), dtype=np.int64) + np.cumsum(starts_kept, dtype=np.int64)
-    normalized = np.full(len(kept) + int(starts_kept.sum()) + 1, _SPACE_BYTE, dtype=np.uint8)
-    normalized[pos] = kept
-    return TokenStream(
-        normalized=normalized,
-        norm_starts=pos[starts_kept],
-        norm_ends=pos[is_end[keep]] + 1,
-        orig_starts=np.flatnonzero(is_start),
-    )
+    word = _IS_WORD[b]
+    keep = _IS_KEPT[b]
+    punct = keep ^ word
+    # a token starts at a punctuation byte or where a word run begins, ends at punctuation or where a run ends
+    is_start = np.empty(n, dtype=bool)
+    is_start[0] = keep[0]
+    np.greater(word[1:], word[:-1], out=is_start[1:])
+    is_start[1:] |= punct[1:]
+    is_end = np.empty(n, dtype=bool)
+    is_end[-1] = keep[-1]
+    np.greater(word[:-1], word[1:], out=is_end[:-1])
+    is_end[:-1] |= punct[:-1]
+    orig_starts = np.flatnonzero(is_start)
+    lengths = np.flatnonzero(is_end) + 1 - orig_starts
+    # token i starts after one space per token so far and the bytes of the tokens before it
+    norm_starts = np.empty(len(orig_starts), dtype=np.int64)
+    if len(orig_starts):
+        norm_starts[0] = 1
+        np.cumsum(lengths[:-1] + 1, out=norm_starts[1:])
+        norm_starts[1:] += 1
+    norm_ends = norm_starts + lengths
+    normalized = np.full(int(norm_ends[-1]) + 1 if len(norm_ends) else 1, _SPACE_BYTE, dtype=np.uint8)
+    kept_at = np.flatnonzero(keep)
+    normalized[kept_at + np.repeat(norm_starts - orig_starts, lengths)] = b[kept_at]
+    return TokenStream(normalized=normalized, norm_starts=norm_starts, norm_ends=norm_ends, orig_starts=orig_starts)
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
