@@ -115,3 +115,14 @@ def test_overrides_and_hash(tmp_path):
     assert config_hash(cfg) == config_hash(same)
     assert config_hash(cfg) != config_hash(load_yaml_config(path, Recipe))
     assert config_to_dict(cfg)["optim"] == {"lr": 0.5, "betas": [0.9, 0.95], "schedule": "deepseek"}
+
+
+def test_set_pairs_read_yaml_values_and_report_bad_ones():
+    from dscoder.config import parse_set_pairs
+
+    assert parse_set_pairs(["a.b=1e-4", "c=[1, 2]", "d=", "e=text"]) == {"a.b": "1e-4", "c": [1, 2], "d": None,
+                                                                         "e": "text"}
+    with pytest.raises(ConfigError, match=r"--set: x: value .\[1,. is not YAML"):
+        parse_set_pairs(["x=[1,"])
+    with pytest.raises(ConfigError, match="expected KEY=VALUE, e.g. executor.kind=ray"):
+        parse_set_pairs(["novalue"], "executor.kind=ray")

@@ -81,6 +81,8 @@ def test_failure_names_the_stage_and_the_rerun_command(tmp_path, fake_stages):
     message = str(err.value)
     assert "stage 'b' failed: RuntimeError: boom" in message
     assert f"dscoder demo --output {tmp_path / 'run'} --quick --only b" in message
+    with pytest.raises(DemoStageError, match=r"--quick --seed 3 --workers 1 --only b\)"):
+        run_demo(DemoSettings.create(tmp_path / "run", quick=True, seed=3, workers=1), console=Console())
     assert "RuntimeError: boom" in (tmp_path / "run" / "stages" / "b.error.log").read_text()
     assert (tmp_path / "run" / "stages" / "a.done").exists()
     assert not (tmp_path / "run" / "stages" / "b.done").exists()

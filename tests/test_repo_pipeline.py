@@ -247,3 +247,12 @@ def test_changed_settings_start_over_instead_of_resuming(tmp_path):
     expected = {f"bucket_{bucket_of(f'owner/repo{r}', 3):05d}" for r in range(3)}
     assert {p.name for p in (tmp_path / "out_work" / "buckets").iterdir()} == expected  # no stale 2-bucket shards
     assert sum(_files(_read(tmp_path / "out")).values()) == 3 + sum(r % 3 + 1 for r in range(3)) + 3
+
+
+def test_urls_are_refused_where_the_stage_writes(tmp_path):
+    from dscoder.config import ConfigError, config_from_dict
+    from dscoder.data.repo_level import RepoLevelConfig
+
+    with pytest.raises(ConfigError, match="output: the repository-level stage writes to a local or shared filesystem"):
+        config_from_dict({"input": "s3://bucket/in", "output": "s3://bucket/out", "logs": str(tmp_path)},
+                         RepoLevelConfig, source="t.yaml")

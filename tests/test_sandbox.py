@@ -126,3 +126,12 @@ def test_an_interpreter_installed_under_tmp_stays_visible_to_programs(tmp_path):
         r = sb.run({"main.py": "import probe_module_of_the_venv as m\nprint(m.VALUE)\n"},
                    [Step((sb.python, "main.py"), limits=Limits(timeout_s=30))])
     assert r.ok and r.stdout.strip() == "42", r.stderr
+
+
+def test_only_interpreter_folders_inside_a_scratch_dir_are_bound_back(tmp_path, monkeypatch):
+    from dscoder.evaluation import sandbox as sandbox_module
+
+    assert sandbox_module._under_scratch_dirs(["/tmp", "/tmp/v", "/usr", "/dev/shm/x"]) == ["/tmp/v", "/dev/shm/x"]
+    monkeypatch.chdir(tmp_path)  # a bare interpreter name must not make the cwd's parent visible
+    with Sandbox(allow_code_execution=True, workers=1, python="python3") as sb:
+        assert str(tmp_path.parent) not in sb._keep and "/tmp" not in sb._keep

@@ -71,7 +71,10 @@ def parse_set_pairs(pairs: list[str], example: str = "section.key=value") -> dic
         key, sep, raw = pair.partition("=")
         if not sep or not key:
             raise ConfigError("--set", pair, f"expected KEY=VALUE, e.g. {example}")
-        out[key] = yaml.safe_load(raw) if raw.strip() else ""
+        try:
+            out[key] = yaml.safe_load(raw)  # YAML semantics: "key=" is null
+        except yaml.YAMLError as exc:
+            raise ConfigError("--set", key, f"value {raw!r} is not YAML: {exc}") from None
     return out
 
 

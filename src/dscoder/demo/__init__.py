@@ -77,8 +77,7 @@ def run_demo(
             log.write_text(traceback.format_exc())
             raise DemoStageError(
                 f"stage {stage.name!r} failed: {type(exc).__name__}: {exc} (traceback in {log}; rerun only this "
-                f"stage with: dscoder demo --output {settings.output}{' --quick' if settings.quick else ''} "
-                f"--only {stage.name})"
+                f"stage with: {_command(settings)} --only {stage.name})"
             ) from exc
         seconds = time.perf_counter() - start
         upstream_changed = True
@@ -91,6 +90,16 @@ def run_demo(
         sections += result.sections
     _write_run_report(settings, rows, sections)
     return rows
+
+
+def _command(settings: DemoSettings) -> str:
+    """The ``dscoder demo`` command line of these settings (defaults left out)."""
+    default = DemoSettings.create(settings.output)
+    command = f"dscoder demo --output {settings.output}{' --quick' if settings.quick else ''}"
+    for option in ("seed", "workers"):
+        if getattr(settings, option) != getattr(default, option):
+            command += f" --{option} {getattr(settings, option)}"
+    return command
 
 
 def _write_run_report(settings: DemoSettings, rows: list[dict], sections: list[Section]) -> Path:

@@ -185,7 +185,7 @@ def _under_scratch_dirs(paths: Iterable[str]) -> list[str]:
     """The interpreter folders that lie in a scratch dir (a venv under /tmp): the private tmpfs mounted over it
     would hide them from programs, so the launcher binds them back read-only."""
     real = dict.fromkeys(os.path.realpath(p) for p in paths)
-    return [p for p in real if any(p == d or p.startswith(d + "/") for d in SCRATCH_DIRS)]
+    return [p for p in real if any(p.startswith(d + "/") for d in SCRATCH_DIRS)]  # never a scratch dir itself
 
 
 def _read_capped(f, limit: int) -> str:
@@ -313,8 +313,9 @@ class Sandbox:
         self._tmp_root: Path | None = None
         self._expose = _unreachable_paths([sys.base_prefix, sys.prefix, sys.exec_prefix]) if self.switch_uid else []
         interpreters = [sys.base_prefix, sys.prefix, sys.exec_prefix]
-        if python:  # a venv's bin/python: the venv folder (its site-packages) must stay visible too
-            interpreters.append(str(Path(python).absolute().parent.parent))
+        venv = Path(python).absolute().parent.parent if python and "/" in python else None
+        if venv is not None and (venv / "pyvenv.cfg").is_file():  # a venv's site-packages must stay visible too
+            interpreters.append(str(venv))
         self._keep = _under_scratch_dirs(interpreters)
         self.network_isolated = self._probe_network() if network == "isolate" else False
         self.python = self._pick_python(python)

@@ -81,3 +81,11 @@ class RepoLevelConfig:
     dedup: DedupConfig = field(default_factory=DedupConfig)
     reader: ReaderConfig = field(default_factory=ReaderConfig)
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+
+    def __post_init__(self):
+        # the stage lists, resumes and cleans its own folders on disk: a URL here would land in a local "s3:" dir
+        for name in ("output", "logs", "excluded", "work"):
+            value = getattr(self, name)
+            if value is not None and "://" in str(value):
+                raise ValueError(f"{name}: the repository-level stage writes to a local or shared filesystem path, "
+                                 f"not a URL ({value}); mount the bucket or stage the data locally")
