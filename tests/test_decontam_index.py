@@ -65,6 +65,22 @@ def test_tokenizer_agrees_with_the_reference_regex():
     assert [stream.span_text(i, i).encode() for i in range(stream.n_tokens)] == expected
 
 
+def test_tokenizer_agrees_with_the_regex_on_random_text_at_every_offset():
+    import random
+
+    rng = random.Random(7)
+    alphabet = "ab_9 \t\n\r()=.,é中\x00\x7f"
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        raw = text.encode()
+        stream = tokenize(text)
+        matches = list(REFERENCE_TOKENS.finditer(raw))
+        assert [stream.span_text(i, i).encode() for i in range(stream.n_tokens)] == [m.group() for m in matches]
+        assert stream.orig_starts.tolist() == [m.start() for m in matches]
+        expected = b" " + b" ".join(m.group() for m in matches) + (b" " if matches else b"")
+        assert stream.normalized.tobytes() == (expected if raw else b"")
+
+
 def test_ngram_hashes_ignore_whitespace_and_see_every_token():
     a = ngram_hashes(tokenize("for i in range(10):\n    total += i * 2\n"), 10)
     b = ngram_hashes(tokenize("for i in range( 10 ) :\n\ttotal+=i*2"), 10)

@@ -106,7 +106,8 @@ def print_summary(summary: dict[str, Any], console: Any = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{summary['suite']}: {summary['model']} (paper: DeepSeek-Coder-Base {summary['paper_size']})")
+    table = Table(title=f"{summary['suite']}: {summary['model']} (paper: DeepSeek-Coder {summary['paper_size']}, "
+                        "Base; instruct rows: Instruct)")
     for i, h in enumerate(TABLE_HEADER):
         table.add_column(h, justify="right" if i in (2, 3, 4) else "left", overflow="fold")
     for row in table_rows(summary["rows"]):

@@ -31,8 +31,6 @@ for _c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_":
 _CLASS[0x80:] = _WORD
 for _c in b" \t\n\r\f\v":
     _CLASS[_c] = _SPACE
-_IS_WORD = _CLASS == _WORD
-_IS_KEPT = _CLASS != _SPACE
 
 _BASE = np.uint64(0x100000001B3)  # odd (the FNV-1 64-bit prime)
 _BASE_INV = np.uint64(pow(int(_BASE), -1, 2**64))
@@ -87,8 +85,9 @@ def tokenize(text: str | bytes) -> TokenStream:
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return TokenStream(np.zeros(0, dtype=np.uint8), empty, empty, empty)
-    word = _IS_WORD[b]
-    keep = _IS_KEPT[b]
+    cls = _CLASS[b]
+    word = cls == _WORD
+    keep = cls != _SPACE
     punct = keep ^ word
     # a token starts at a punctuation byte or where a word run begins, ends at punctuation or where a run ends
     is_start = np.empty(n, dtype=bool)
@@ -108,9 +107,12 @@ def tokenize(text: str | bytes) -> TokenStream:
         np.cumsum(lengths[:-1] + 1, out=norm_starts[1:])
         norm_starts[1:] += 1
     norm_ends = norm_starts + lengths
-    normalized = np.full(int(norm_ends[-1]) + 1 if len(norm_ends) else 1, _SPACE_BYTE, dtype=np.uint8)
-    kept_at = np.flatnonzero(keep)
-    normalized[kept_at + np.repeat(norm_starts - orig_starts, lengths)] = b[kept_at]
+    total = int(norm_ends[-1]) + 1 if len(norm_ends) else 1
+    normalized = np.full(total, _SPACE_BYTE, dtype=np.uint8)
+    lands = np.ones(total, dtype=bool)  # where the kept bytes go: everywhere but the separating spaces
+    lands[norm_starts - 1] = False
+    lands[-1] = False
+    normalized[lands] = b[keep]
     return TokenStream(normalized=normalized, norm_starts=norm_starts, norm_ends=norm_ends, orig_starts=orig_starts)
 
 
