@@ -250,7 +250,7 @@ def _run_decontam(s: DemoSettings) -> StageResult:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 6. tokenizer (report §3.1: BPE, byte-level, 32K; special tokens)
+# 6. tokenizer (report §3.2: BPE, byte-level, 32K; special tokens)
 def _tokenizer_settings(s: DemoSettings) -> dict:
     return {"vocab_size": s.vocab_size}
 
@@ -374,7 +374,7 @@ def _run_sft(s: DemoSettings) -> StageResult:
                  "data.sources.demo_instructions.path": str(s.data("instructions.jsonl"))}  # fmt: skip
     text = (
         "recipes/tiny/sft.yaml: TRL's SFTTrainer with the released instruction format ending in <|EOT|>, loss on "
-        "the responses only, packing and a cosine schedule (§3.5), starting from the pretrained model."
+        "the responses only, packing and a cosine schedule (§3.7), starting from the pretrained model."
     )
     return _train(s, "sft", s.sft_steps, overrides, "Instruction tuning", "tiny instruction tuning (SFT)", text)
 
