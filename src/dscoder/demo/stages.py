@@ -66,11 +66,15 @@ def _run_corpus(s: DemoSettings) -> StageResult:
 # ---------------------------------------------------------------------------------------------------------------
 # 2. filter: language identification, rule filters, quality screening (report §2.1, §2.4)
 def _run_filter(s: DemoSettings) -> StageResult:
+    from rich.console import Console
+
     from dscoder.data.filters import run_filter_stage
+    from dscoder.data.funnel import funnel_table, load_funnel
 
     _fresh(s.data("filtered"), s.data("excluded/filter"), s.logs("filter"))
     funnel = run_filter_stage(s.data("corpus"), s.data("filtered"), s.data("excluded/filter"), s.logs("filter"),
                               tasks=s.workers, workers=s.workers)  # fmt: skip
+    Console().print(funnel_table(load_funnel(s.logs("filter")), title="filter funnel of the demo corpus"))
     rows = [["files in", funnel["files_in"], funnel["bytes_in"]]]
     rows += [[f"dropped: {reason}", n, funnel["dropped_bytes"].get(reason, 0)]
              for reason, n in sorted(funnel["dropped"].items(), key=lambda kv: -kv[1])]  # fmt: skip
