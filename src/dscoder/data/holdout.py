@@ -25,15 +25,6 @@ class HoldoutResult:
     bytes_train: int = 0
     bytes_heldout: int = 0
 
-    def to_dict(self) -> dict:
-        return {
-            "heldout_repositories": self.heldout_repositories,
-            "files_train": self.files_train,
-            "files_heldout": self.files_heldout,
-            "bytes_train": self.bytes_train,
-            "bytes_heldout": self.bytes_heldout,
-        }
-
 
 def _rank(repo: str, seed: int) -> str:
     return hashlib.sha1(f"{seed}\0{repo}".encode()).hexdigest()
