@@ -408,7 +408,8 @@ def _run_eval(s: DemoSettings) -> StageResult:
         out = s.eval(f"demo-{kind}")
         _fresh(out)
         result = run_eval_suite(replace(suite, name=f"demo-{kind}", tasks=tasks), model, out, limit=s.eval_limit,
-                                allow_code_execution=True, data_dir=data_dir, workers=s.workers, task_data=heldout)  # fmt: skip
+                                allow_code_execution=True, data_dir=data_dir, workers=s.workers,
+                                task_data=heldout)  # fmt: skip
         scored = [r for r in result["rows"] if r.get("score") is not None]
         summary[f"{kind}_tasks_scored"] = len(scored)
         sections.append(Section(
@@ -444,8 +445,9 @@ def _export_model(source: Path, target: Path, kind: str, s: DemoSettings) -> Non
         model_description=(
             f"A tiny DeepSeek-Coder-architecture {kind} model ({sum(p.numel() for p in model.parameters()):,} "
             f"parameters) trained by `dscoder demo{' --quick' if s.quick else ''}` on the embedded demo corpus. "
-            "It shows the recipe end to end and is not useful for code completion. Load it with "
-            "`import dscoder` then `AutoModelForCausalLM.from_pretrained(path)`."
+            "It shows the recipe end to end and is not useful for code completion. Load it with `import dscoder` "
+            "then `AutoModelForCausalLM.from_pretrained(path)` and `AutoTokenizer.from_pretrained(path)`, or "
+            "without dscoder with `trust_remote_code=True` (the folder carries the model's code)."
         ),
     )
     card.save(target / "README.md")
