@@ -109,8 +109,8 @@ def _write_run_report(settings: DemoSettings, rows: list[dict], sections: list[S
         "Stages of this run",
         "Every stage of the DeepSeek-Coder recipe, run on this machine on the embedded demo corpus.",
         tables=[Table(["stage", "status", "seconds", "headline"],
-                      [[r["stage"], r["status"], round(r["seconds"], 1),
-                        ", ".join(f"{k}={v}" for k, v in list(r["summary"].items())[:4])] for r in rows])],
+                      [[r["stage"], r["status"], round(r["seconds"], 1), _headline(r["summary"], limit=4)]
+                       for r in rows])],
     )
     mode = "quick" if settings.quick else "full"
     html_path, _ = write_report(
@@ -118,6 +118,12 @@ def _write_run_report(settings: DemoSettings, rows: list[dict], sections: list[S
         f"DeepSeek-Coder (arXiv 2401.14196) recipe, {mode} demo run in {settings.output}", [overview, *sections],
     )
     return html_path
+
+
+def _headline(summary: dict, limit: int | None = None) -> str:
+    """``key=value`` pairs of a stage summary, integers with thousands separators."""
+    items = list(summary.items())[:limit]
+    return ", ".join(f"{k}={v:,}" if isinstance(v, int) and not isinstance(v, bool) else f"{k}={v}" for k, v in items)
 
 
 def summary_table(rows: list[dict]):
@@ -130,7 +136,5 @@ def summary_table(rows: list[dict]):
     table.add_column("seconds", justify="right")
     table.add_column("headline")
     for r in rows:
-        headline = ", ".join(f"{k}={v:,}" if isinstance(v, int) and not isinstance(v, bool) else f"{k}={v}"
-                             for k, v in r["summary"].items())  # fmt: skip
-        table.add_row(r["stage"], r["status"], f"{r['seconds']:.1f}", headline)
+        table.add_row(r["stage"], r["status"], f"{r['seconds']:.1f}", _headline(r["summary"]))
     return table

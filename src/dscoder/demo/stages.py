@@ -5,7 +5,6 @@ with demo-sized settings, and returning the numbers and report sections of what 
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -21,6 +20,14 @@ def _fresh(*folders: Path) -> None:
     """Remove a stage's earlier outputs, so a redone stage never mixes old and new shards."""
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _records(folder: Path) -> list[dict]:
+    """Every record of a folder of JSONL shards, flat (``id``, ``text`` and the metadata keys), through the
+    pipeline's checked reader."""
+    from dscoder.data.readers import ReaderConfig, build_reader
+
+    return [{"id": d.id, "text": d.text, **d.metadata} for d in build_reader(ReaderConfig(folder=folder)).run()]
 
 
 def _first_lines(text: str, lines: int) -> str:
@@ -121,12 +128,9 @@ def _run_holdout(s: DemoSettings) -> StageResult:
 def _ordered_sample_excerpt(samples_dir: Path) -> tuple[str, str] | None:
     """The repository sample with the most files: its file order and the first lines after each path header."""
     best = None
-    for shard in sorted(samples_dir.glob("*.jsonl.gz")):
-        with gzip.open(shard, "rt", encoding="utf-8") as f:
-            for line in f:
-                rec = json.loads(line)
-                if rec.get("sample_kind") == "repo" and (best is None or len(rec["files"]) > len(best["files"])):
-                    best = rec
+    for rec in _records(samples_dir):
+        if rec.get("sample_kind") == "repo" and (best is None or len(rec["files"]) > len(best["files"])):
+            best = rec
     if best is None:
         return None
     headers = set(best["files"])
@@ -202,13 +206,8 @@ def benchmark_data_dir() -> Path | None:
 def _planted_sample_dropped(excluded: Path) -> bool:
     from dscoder.data.decontamination.planted import PLANTED_REPO
 
-    for shard in sorted(excluded.glob("*.jsonl.gz")):
-        with gzip.open(shard, "rt", encoding="utf-8") as f:
-            for line in f:
-                rec = json.loads(line)
-                if rec.get("repo") == PLANTED_REPO and "HumanEval/12" in str(rec.get("filter_reason")):
-                    return True
-    return False
+    return any(rec.get("repo") == PLANTED_REPO and "HumanEval/12" in str(rec.get("filter_reason"))
+               for rec in _records(excluded))  # fmt: skip
 
 
 def _decontam_settings(s: DemoSettings) -> dict:
@@ -457,11 +456,8 @@ def _export_dataset(s: DemoSettings, target: Path) -> int:
     from datasets import Dataset
     from huggingface_hub import DatasetCard, DatasetCardData
 
-    from dscoder.data.readers import ReaderConfig, build_reader
-
     # samples carry optional fields (dedup cluster, source): one schema, with None where a sample has no value
-    records = [{"id": d.id, "text": d.text, **d.metadata}
-               for d in build_reader(ReaderConfig(folder=s.data("decontaminated"))).run()]  # fmt: skip
+    records = _records(s.data("decontaminated"))
     columns = list(dict.fromkeys(k for r in records for k in r))
     dataset = Dataset.from_dict({c: [r.get(c) for r in records] for c in columns})
     (target / "data").mkdir(parents=True, exist_ok=True)
