@@ -50,6 +50,8 @@ class SuiteConfig:
     tasks: list[TaskConfig]
     data_dir: Path | None = None  #: benchmark data folder (default: $DSCODER_BENCHMARKS_DIR)
     paper_size: Literal["1.3b", "6.7b", "33b"] = "1.3b"  #: which paper column to show beside the scores
+    #: ``deepseek``: the official harness's protocol (the paper's numbers); ``strict``: dscoder's own (eval/README)
+    protocol: Literal["deepseek", "strict"] = "deepseek"
     limit: int | None = None  #: default per-task limit (a task's own ``limit`` wins)
     max_new_tokens: int | None = None  #: default per-task budget override (smoke runs); None: the paper's
     generation: GenerationSettings = field(default_factory=GenerationSettings)
@@ -93,7 +95,10 @@ def run_eval_suite(
             task_limit = limit if task_limit is None else min(limit, task_limit)
         budget = task_cfg.max_new_tokens if task_cfg.max_new_tokens is not None else cfg.max_new_tokens
         data = Path(task_data[task_cfg.task]) if task_data and task_cfg.task in task_data else task_cfg.data
-        tasks.append(build_task(replace(task_cfg, limit=task_limit, max_new_tokens=budget, data=data), data_dir))
+        protocol = task_cfg.protocol or cfg.protocol
+        tasks.append(
+            build_task(replace(task_cfg, limit=task_limit, max_new_tokens=budget, data=data, protocol=protocol), data_dir)
+        )
 
     sandbox = None
     if allow_code_execution and any(t.needs_execution or hasattr(t, "program") for t in tasks):
@@ -137,6 +142,7 @@ def _row(task, status: str, n: int = 0, scores: dict[str, float] | None = None, 
         "task": task.name,
         "benchmark": task.display,
         "metric": task.metric,
+        "protocol": task.protocol,
         "n": n,
         "score": scores.get(task.metric) if status == "ok" else None,
         "paper": paper_number(task.name, size),

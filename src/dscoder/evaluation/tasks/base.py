@@ -39,6 +39,10 @@ class TaskConfig:
     source: Literal["auto", "local", "package", "hub"] = "auto"  #: where benchmark data comes from
     max_problems_per_repo: int = 4  #: crossfile-demo / fim-files: problems taken from one repository
     seed: int = 0  #: crossfile-demo / fim-files: which lines become problems
+    #: evaluation protocol: ``deepseek`` reproduces the official DeepSeek-Coder harness (prompts, token ids,
+    #: extraction, assembly, grading); ``strict`` is dscoder's own, named where it deliberately differs.
+    #: None: the suite's ``protocol``.
+    protocol: Literal["deepseek", "strict"] | None = None
 
 
 @dataclass
@@ -60,6 +64,7 @@ class Task:
 
     def __init__(self, cfg: TaskConfig, data_dir: str | Path | None = None):
         self.cfg, self.data_dir = cfg, data_dir
+        self.protocol: Literal["deepseek", "strict"] = cfg.protocol or "deepseek"
         if cfg.timeout_s is not None:
             self.timeout_s = cfg.timeout_s
 
