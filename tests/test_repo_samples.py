@@ -88,3 +88,24 @@ def test_fifty_thousand_file_repository_is_handled():
     assert result.counts["edges"] == n - 1 and result.counts["components"] == 1
     assert result.samples[0].metadata["files"][:3] == ["pkg0/m0.py", "pkg0/m1.py", "pkg0/m2.py"]
     assert result.paper.acyclic_share == 1.0
+
+
+def test_split_sample_inverts_render_and_removal_keeps_the_others_in_order():
+    from dscoder.data.repo_level.samples import join_sample, sample_without_files, split_sample
+
+    files = [("a.py", "A = 1"), ("pkg/b.py", "from a import A\n\n# a.py\n"), ("c.py", "import pkg.b\n")]
+    text = render_sample([(p, "python", t) for p, t in files])
+    parts = split_sample(text, [p for p, _ in files], "python")
+    assert parts == [("a.py", "A = 1\n"), ("pkg/b.py", "from a import A\n\n# a.py\n"), ("c.py", "import pkg.b\n")]
+    assert join_sample(parts, "python") == text
+    meta = {"files": [p for p, _ in files], "language": "python", "repo": "o/r"}
+    new_text, new_meta = sample_without_files(text, meta, {"pkg/b.py"})
+    assert new_text == "# a.py\nA = 1\n\n# c.py\nimport pkg.b\n"
+    assert new_meta == {"files": ["a.py", "c.py"], "language": "python", "repo": "o/r"}
+    assert sample_without_files(text, meta, {"a.py", "pkg/b.py", "c.py"}) is None
+    java = render_sample([("A.java", "java", "class A {}\n"), ("B.java", "java", "class B extends A {}\n")])
+    assert split_sample(java, ["A.java", "B.java"], "java")[1] == ("B.java", "class B extends A {}\n")
+    import pytest
+
+    with pytest.raises(ValueError, match="d.py"):
+        split_sample(text, ["a.py", "d.py"], "python")  # no such header
