@@ -102,7 +102,7 @@ def test_fim_single_line_canonical_middles(benchmarks_dir, sandbox):
 
 
 def test_leetcode_prompts_and_extraction(benchmarks_dir):
-    plain, cot = task("leetcode", benchmarks_dir), task("leetcode", benchmarks_dir, cot=True)
+    plain, cot = task("leetcode", benchmarks_dir), task("leetcode", benchmarks_dir, cot=True, protocol="strict")
     problem = plain.problems()[0]
     assert len(plain.problems()) == 180 and plain.uses_chat_template
     assert plain.request(problem).prompt == problem["prompt_sft"] and plain.request(problem).max_new_tokens == 1024

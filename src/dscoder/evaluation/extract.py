@@ -10,10 +10,14 @@ import re
 
 __all__ = [
     "HUMANEVAL_PYTHON_STOPS",
+    "LEETCODE_IMPORT_HELPER",
     "PYTHON_IMPORT_HELPER",
     "first_code_block",
     "first_nonblank_line",
     "leetcode_code",
+    "leetcode_code_official",
+    "leetcode_import_helper",
+    "official_python_exec",
     "pal_solution_code",
     "python_import_helper",
 ]
@@ -33,6 +37,23 @@ def python_import_helper() -> str:
     """The helper block; numpy (also in the script's list) is imported only where installed, so a sandbox
     interpreter without numpy does not fail every program."""
     return "\n".join(PYTHON_IMPORT_HELPER) + "\ntry:\n    import numpy\n    import numpy as np\nexcept ImportError:\n    pass\n"
+
+
+#: ``Evaluation/LeetCode/human_eval/evaluation.py`` adds ``from functools import *`` to the HumanEval list.
+LEETCODE_IMPORT_HELPER = (*PYTHON_IMPORT_HELPER, "from functools import *")
+
+
+def leetcode_import_helper() -> str:
+    """:func:`python_import_helper` with the LeetCode script's ``from functools import *`` (``cache``,
+    ``reduce``, ``lru_cache``, ``cmp_to_key`` without an import)."""
+    return python_import_helper() + "from functools import *\n"
+
+
+def official_python_exec(source: str) -> str:
+    """A Python program that runs ``source`` as the official ``human_eval/execution.py`` does: ``exec`` in a
+    fresh globals dict, so ``__name__`` is ``"builtins"`` and ``if __name__ == "__main__":`` blocks do not run
+    (HumanEval, MBPP and LeetCode scripts of DeepSeek-Coder ``Evaluation/``)."""
+    return f"exec(compile({source!r}, 'main.py', 'exec'), {{}})\n"
 
 
 def first_code_block(text: str, language: str | None = None) -> str | None:
@@ -61,6 +82,31 @@ def leetcode_code(output: str, prompt_sft: str) -> str:
         if block is not None:
             return block
     return re.split(r"\ndef|\nclass|\nif|\n#|\nprint", output)[0]
+
+
+def _leetcode_script_block(generation: str) -> str:
+    """``extract_python_code`` of ``evaluate_leetcode.py``; IndexError when a python tag has no block that
+    the script's pattern finds (as in the script)."""
+    generation = generation.replace("[PYTHON]", "```python").replace("[/PYTHON]", "```")
+    if "```python" in generation:
+        return re.findall(r"```python\n(.*?)\n```", generation, re.DOTALL)[0]
+    return re.split(r"\ndef|\nclass|\nif|\n#|\nprint", generation)[0]
+
+
+def leetcode_code_official(output: str, prompt_sft: str) -> str:
+    """``Evaluation/LeetCode/evaluate_leetcode.py`` to the letter (``protocol: deepseek``).
+
+    An output that continues the method body gets the prompt's class stub in front; else the first python
+    fence, which must have a newline right after the tag and right before the closing fence (a ``python3``
+    tag, an unterminated block or code glued to the closing fence find none); without a python tag, the
+    output up to the first top-level ``def``/``class``/``if``/``#``/``print``. When a python tag has no such
+    block the whole raw output is scored (the script's bare ``except``)."""
+    try:
+        if output.startswith("\n        "):
+            return _leetcode_script_block(prompt_sft).strip() + "\n" + output
+        return _leetcode_script_block(output)
+    except IndexError:
+        return output
 
 
 def pal_solution_code(output: str) -> str:

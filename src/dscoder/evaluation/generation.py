@@ -41,6 +41,12 @@ class Request:
     stop: tuple[str, ...] = ()
     max_new_tokens: int = 500
     chat: bool = False
+    #: chat only: tokenize the rendered template *with* the tokenizer's BOS, so the ids start with two BOS (what
+    #: the official vLLM LeetCode script sends: a template string, which vLLM encodes with special tokens)
+    double_bos: bool = False
+    #: the token that ends generation, as the official scripts' ``eos_token_id`` (instruct: ``<|EOT|>``);
+    #: None: the model's own end-of-sequence token
+    eos_token: str | None = None
 
 
 @dataclass
@@ -116,7 +122,7 @@ def _batches(requests: list[Request], size: int) -> list[list[Request]]:
     """Requests that can share one ``generate`` call (same stops, budget and template), longest first."""
     groups: dict[tuple, list[Request]] = {}
     for r in requests:
-        groups.setdefault((r.stop, r.max_new_tokens, r.chat), []).append(r)
+        groups.setdefault((r.stop, r.max_new_tokens, r.chat, r.eos_token), []).append(r)
     out = []
     for group in groups.values():
         group.sort(key=lambda r: len(r.prompt), reverse=True)
@@ -136,7 +142,7 @@ class _Base:
             text = tok.apply_chat_template(
                 [{"role": "user", "content": request.prompt}], tokenize=False, add_generation_prompt=True
             )
-            ids = tok(text, add_special_tokens=False)["input_ids"]
+            ids = tok(text, add_special_tokens=request.double_bos)["input_ids"]
         else:
             ids = tok(request.prompt)["input_ids"]
         room = self.settings.max_length - request.max_new_tokens
@@ -212,6 +218,9 @@ class HFGenerator(_Base):
         kwargs: dict[str, Any] = {}
         if first.stop:
             kwargs.update(stop_strings=list(first.stop), tokenizer=tok)
+        eos_id = tok.convert_tokens_to_ids(first.eos_token) if first.eos_token is not None else None
+        if eos_id is not None:  # a tokenizer without that token keeps the model's own EOS
+            kwargs["eos_token_id"] = eos_id
         with torch.no_grad():
             out = self.model.generate(
                 input_ids=input_ids.to(device),
@@ -241,7 +250,8 @@ class VLLMGenerator(_Base):
 
         first = batch[0]
         params = SamplingParams(
-            temperature=0.0, max_tokens=first.max_new_tokens, stop=list(first.stop) or None, skip_special_tokens=True
+            temperature=0.0, max_tokens=first.max_new_tokens, stop=list(first.stop) or None, skip_special_tokens=True,
+            stop_token_ids=[self.tokenizer.convert_tokens_to_ids(first.eos_token)] if first.eos_token else None,
         )
         prompts = [{"prompt_token_ids": self.encode(r)} for r in batch]
         return [o.outputs[0].text for o in self.llm.generate(prompts, params, use_tqdm=False)]

@@ -1,25 +1,39 @@
 """LeetCode contest (report §4.1, Table 4; DeepSeek-Coder ``Evaluation/LeetCode``): 180 problems from July 2023
-to January 2024, instruct models only.
+to January 2024, instruct models only. Greedy, 1024 new tokens, the problem's 100 test cases, 10 s per program
+(the script's default); scores also per difficulty (Easy / Medium / Hard), like the repository's table.
 
-The user message is the record's ``prompt_sft`` (plus, for the chain-of-thought variant, the report's
-sentence "You need first to write a step-by-step outline and then write the code."; the released script words
-it "You need first write ..."), rendered with the model's chat template; greedy, 1024 new tokens. The code is
-extracted as ``evaluate_leetcode.py`` does and run with the problem's 100 test cases. Scores are also given
-per difficulty (Easy / Medium / Hard), like the repository's table.
+``protocol: deepseek`` (default) is ``vllm_inference.py`` + ``evaluate_leetcode.py``: the user message is
+``prompt_sft`` (plus, with ``cot``, the script's "You need first write a step-by-step outline and then write the
+code."), the rendered chat template goes to vLLM as a string, so the ids start with two BOS; the code is
+extracted by :func:`~dscoder.evaluation.extract.leetcode_code_official` and run after the script's import list
+(with ``from functools import *``) through ``exec`` in a fresh namespace, so ``if __name__ == "__main__":``
+blocks do not run.
+
+``protocol: strict`` sends one BOS (what the chat template means), the report's wording ("You need first to
+write ..."), extracts with :func:`~dscoder.evaluation.extract.leetcode_code` (any python fence tag, blocks
+without a newline before the closing fence, unterminated blocks) and runs the program as a script.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dscoder.evaluation.extract import leetcode_code, python_import_helper
+from dscoder.evaluation.extract import (
+    leetcode_code,
+    leetcode_code_official,
+    leetcode_import_helper,
+    official_python_exec,
+)
 from dscoder.evaluation.generation import Request
 from dscoder.evaluation.metrics import mean
 from dscoder.evaluation.tasks.base import Program, Task, execute_programs
 
-__all__ = ["COT_SENTENCE", "LeetCodeTask"]
+__all__ = ["COT_SENTENCE", "COT_SENTENCE_OFFICIAL", "LeetCodeTask"]
 
+#: The chain-of-thought sentence as the report words it (``protocol: strict``).
 COT_SENTENCE = "You need first to write a step-by-step outline and then write the code."
+#: As ``vllm_inference.py`` words it (``protocol: deepseek``).
+COT_SENTENCE_OFFICIAL = "You need first write a step-by-step outline and then write the code."
 
 
 class LeetCodeTask(Task):
@@ -38,17 +52,24 @@ class LeetCodeTask(Task):
 
         return load_leetcode_contest(data_dir=self.data_dir, source=self.cfg.source)
 
+    def user_message(self, problem: dict[str, Any]) -> str:
+        """``prompt_sft``, with the protocol's chain-of-thought sentence on a new line when ``cot`` is set."""
+        if not self.cfg.cot:
+            return problem["prompt_sft"]
+        return problem["prompt_sft"] + "\n" + (COT_SENTENCE_OFFICIAL if self.protocol == "deepseek" else COT_SENTENCE)
+
     def request(self, problem: dict[str, Any]) -> Request:
-        prompt = problem["prompt_sft"]
-        if self.cfg.cot:
-            prompt = prompt + "\n" + COT_SENTENCE
-        return Request(problem["task_id"], prompt, (), self.budget(1024), chat=True)
+        return Request(problem["task_id"], self.user_message(problem), (), self.budget(1024), chat=True,
+                       double_bos=self.protocol == "deepseek")
 
     def completion(self, problem: dict[str, Any], output: str) -> str:
+        if self.protocol == "deepseek":
+            return leetcode_code_official(output, self.user_message(problem))
         return leetcode_code(output, problem["prompt_sft"])
 
     def program(self, problem: dict[str, Any], completion: str) -> Program:
-        return Program("python", python_import_helper() + completion + "\n" + problem["test"] + "\n")
+        source = leetcode_import_helper() + completion + "\n" + problem["test"] + "\n"
+        return Program("python", official_python_exec(source) if self.protocol == "deepseek" else source)
 
     def judge(self, problems, completions, sandbox):
         programs = [self.program(p, c) for p, c in zip(problems, completions)]
