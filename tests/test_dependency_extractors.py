@@ -172,3 +172,49 @@ def test_families_and_lexers():
 def test_garbage_text_does_not_crash_extractors(text):
     for family in ("python", "java", "c-sharp", "c", "javascript", "go", "rust", "php", "ruby"):
         make_extractor(family).extract([SourceFile("x/f", text, "python"), SourceFile("x/g", text, "python")])
+
+
+def test_python_importing_a_submodule_also_depends_on_its_package_init():
+    files = {
+        "pkg/__init__.py": "VERSION = 1\n",
+        "pkg/sub/__init__.py": "from pkg.sub.leaf import value\n",
+        "pkg/sub/leaf.py": "value = 1\n",
+        "pkg/inner.py": "from pkg import sub\nfrom . import other\n",  # inside pkg: pkg/__init__ is already running
+        "pkg/other.py": "",
+        "tools/run.py": "from pkg import inner\nimport pkg.sub.leaf\n",
+        "tools/two.py": "from pkg.sub import leaf\n",
+    }
+    deps = make_extractor("python").extract([SourceFile(p, t, "python") for p, t in files.items()])
+    names = list(files)
+    edges = sorted((names[b], names[a]) for b, a in deps.edges)
+    assert len(edges) == len(set(edges))
+    # from pkg import inner / import pkg.sub.leaf from outside pkg run pkg/__init__.py first
+    assert set(edges) == {
+        ("pkg/__init__.py", "tools/run.py"),
+        ("pkg/__init__.py", "tools/two.py"),
+        ("pkg/inner.py", "tools/run.py"),
+        ("pkg/other.py", "pkg/inner.py"),
+        ("pkg/sub/__init__.py", "pkg/inner.py"),
+        ("pkg/sub/__init__.py", "tools/run.py"),
+        ("pkg/sub/__init__.py", "tools/two.py"),
+        ("pkg/sub/leaf.py", "pkg/sub/__init__.py"),
+        ("pkg/sub/leaf.py", "tools/run.py"),
+        ("pkg/sub/leaf.py", "tools/two.py"),
+    }
+
+
+def test_python_absolute_imports_never_start_inside_a_package():
+    files = {
+        "acc/__init__.py": "",
+        "acc/logging.py": "import logging\n",  # the standard library, not itself
+        "acc/state.py": "import logging\nfrom dataclasses import field\nimport rich\n",
+        "acc/utils/__init__.py": "",
+        "acc/utils/dataclasses.py": "",
+        "acc/utils/rich.py": "",
+        "scripts/run.py": "import helper\n",  # a folder without __init__: scripts import their neighbours
+        "scripts/helper.py": "",
+    }
+    deps = make_extractor("python").extract([SourceFile(p, t, "python") for p, t in files.items()])
+    names = list(files)
+    assert [(names[b], names[a]) for b, a in deps.edges] == [("scripts/helper.py", "scripts/run.py")]
+    assert deps.unresolved == 4

@@ -3,8 +3,13 @@
 Resolution: every module file is indexed under all its dotted suffixes (``src/pkg/mod.py`` is ``src.pkg.mod``,
 ``pkg.mod`` and ``mod``) because the import root of a repository is unknown (``src/`` layouts, scripts run from
 their folder). When a name matches several files (a name clash), the one whose import root is the closest
-folder above the importing file wins, then the shallowest root. ``from p import n`` uses ``p/n.py`` (or
+folder above the importing file wins, then the shallowest root. A folder holding an ``__init__.py`` is a
+package, never an import root (Python 3 has no implicit relative imports), so ``import logging`` inside a
+package does not resolve to its own ``logging.py``. ``from p import n`` uses ``p/n.py`` (or
 ``p/n/__init__.py``) when ``n`` is a submodule, else ``p``'s own file (``p.py`` or ``p/__init__.py``).
+Importing ``a.b.c`` (``import a.b.c``, ``from a.b import c``, ``from .b import c``) also runs the
+``__init__.py`` of every package on the way (``a``, ``a.b``), so the file depends on those too, except on the
+packages that contain the importing file itself (they are already being imported when it runs).
 Imports inside functions and ``try`` blocks count; imports inside strings and comments do not.
 """
 
@@ -41,6 +46,7 @@ class _Index:
         # dotted name -> list of (root folder, file index)
         self.names: dict[str, list[tuple[str, int]]] = {}
         self.by_path: dict[str, int] = {}
+        self.paths = [f.path for f in files]
         for i, f in enumerate(files):
             self.by_path[f.path] = i
             mp = _module_parts(f.path)
@@ -49,6 +55,16 @@ class _Index:
             parts = mp[1]
             for k in range(len(parts)):
                 self.names.setdefault(".".join(parts[k:]), []).append(("/".join(parts[:k]), i))
+        # Python 3 never puts a package folder (one with an __init__) on sys.path, so an absolute import cannot
+        # start inside one: ``import logging`` in ``accelerate/state.py`` is the standard library, not
+        # ``accelerate/logging.py`` (Python 2's implicit relative imports are not modelled)
+        packages = {posixpath.dirname(f.path) for f in files if posixpath.basename(f.path) in ("__init__.py", "__init__.pyi")}
+        for name in list(self.names):
+            kept = [c for c in self.names[name] if c[0] == "" or c[0] not in packages]
+            if kept:
+                self.names[name] = kept
+            else:
+                del self.names[name]
         for cands in self.names.values():
             # .pyi stubs and .py modules may share a name: prefer .py (sorted later by root anyway)
             cands.sort(key=lambda c: (c[0].count("/") if c[0] else -1, c[0], files[c[1]].path.endswith(".pyi")))
@@ -66,6 +82,16 @@ class _Index:
                 if depth > best_depth:
                     best, best_depth = i, depth
         return best if best is not None else cands[0][1]
+
+    def files_path(self, i: int) -> str:
+        return self.paths[i]
+
+    def package_init(self, folder: str) -> int | None:
+        """The ``__init__`` file of the package in ``folder`` (``None`` for a namespace package or the root)."""
+        if not folder:
+            return None
+        i = self.by_path.get(folder + "/__init__.py")
+        return i if i is not None else self.by_path.get(folder + "/__init__.pyi")
 
     def module_at(self, folder: str, name_parts: list[str]) -> int | None:
         """File of the module ``folder/name_parts`` (a ``.py`` file or a package ``__init__``)."""
@@ -105,7 +131,10 @@ class PythonExtractor(DependencyExtractor):
             for item in m.group(1).split(","):
                 name = item.strip().split(" ")[0].strip()
                 if name and re.fullmatch(r"[\w.]+", name):
-                    yield index.lookup(name, folder)
+                    target = index.lookup(name, folder)
+                    yield target
+                    if target is not None:
+                        yield from _package_inits(index, target, name.count("."), folder)
         for m in _FROM.finditer(code):
             dots, module, clause = m.group(1), m.group(2), m.group(3)
             names = _names(clause)
@@ -114,23 +143,57 @@ class PythonExtractor(DependencyExtractor):
                 continue
             if not module:
                 continue
+            target = index.lookup(module, folder)
             submodules = [index.lookup(f"{module}.{n}", folder) for n in names if n != "*"]
-            found = [s for s in submodules if s is not None]
-            if len(found) < len(submodules) or not submodules:
-                found.append(index.lookup(module, folder))  # names defined in the module itself
-            yield from found if found else (None,)
+            yield from _from_import(index, target, submodules, module.count(".") + 1, folder)
 
     @staticmethod
     def _relative(file: SourceFile, level: int, module: str, names: list[str], index: _Index) -> Iterable[int | None]:
-        folder = posixpath.dirname(file.path)
+        importer = folder = posixpath.dirname(file.path)
         for _ in range(level - 1):
             if not folder:
                 yield None
                 return
             folder = posixpath.dirname(folder)
         parts = module.split(".") if module else []
-        found = [index.module_at(folder, parts + [n]) for n in names if n != "*"]
-        hits = [f for f in found if f is not None]
-        if len(hits) < len(found) or not found:
-            hits.append(index.module_at(folder, parts))
-        yield from hits if hits else (None,)
+        target = index.module_at(folder, parts)
+        submodules = [index.module_at(folder, parts + [n]) for n in names if n != "*"]
+        yield from _from_import(index, target, submodules, len(parts), importer)
+
+
+def _inside(folder: str, importer_dir: str) -> bool:
+    """Whether the package in ``folder`` contains the importing file (it is then already being imported)."""
+    return importer_dir == folder or importer_dir.startswith(folder + "/")
+
+
+def _package_inits(index: _Index, target: int, levels: int, importer_dir: str) -> Iterable[int]:
+    """The ``__init__`` files of the ``levels`` packages enclosing module file ``target`` (``a`` and ``a.b`` for
+    ``a.b.c``), leaving out the packages that contain the importer."""
+    path = index.files_path(target)
+    folder = posixpath.dirname(path)
+    if posixpath.basename(path).startswith("__init__."):
+        folder = posixpath.dirname(folder)
+    for _ in range(levels):
+        if not folder:
+            return
+        if not _inside(folder, importer_dir):
+            init = index.package_init(folder)
+            if init is not None:
+                yield init
+        folder = posixpath.dirname(folder)
+
+
+def _from_import(
+    index: _Index, target: int | None, submodules: list[int | None], levels: int, importer_dir: str
+) -> Iterable[int | None]:
+    """``from X import n, ...``: the submodules ``X.n``; ``X`` itself when a name is defined there (not a
+    submodule) or when ``X`` is a package the importer is not inside (its ``__init__`` runs first); and the
+    packages above ``X``."""
+    found = [s for s in submodules if s is not None]
+    if target is not None:
+        own_package = index.files_path(target).rsplit("/", 1)[-1].startswith("__init__.")
+        runs_init = own_package and not _inside(posixpath.dirname(index.files_path(target)), importer_dir)
+        if len(found) < len(submodules) or not submodules or runs_init:
+            found.append(target)  # names defined in the module itself, or its package __init__
+        found.extend(_package_inits(index, target, levels - 1 if levels else 0, importer_dir))
+    yield from found if found else (None,)
