@@ -15,12 +15,6 @@ Times are CPU seconds of this process (the machine may be shared), best of ``--r
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# bench/tokenize.py would shadow the standard library's ``tokenize`` (imported by logging via linecache)
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import contextlib
 import io
@@ -29,8 +23,10 @@ import os
 import re
 import resource
 import shutil
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 from datatrove.executor import LocalPipelineExecutor
 from datatrove.utils.logging import logger

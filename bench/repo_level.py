@@ -22,13 +22,6 @@ not given):
 
 from __future__ import annotations
 
-import os
-import sys
-
-# A script's own folder comes first on sys.path; a bench script named like a standard-library module
-# (bench/tokenize.py) would shadow it for everything imported here.
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
-
 import argparse
 import gzip
 import json

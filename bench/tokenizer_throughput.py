@@ -1,6 +1,6 @@
 """Throughput of tokenise + FIM + pack against plain ``tokenizers`` batch encoding, on one core, same text, same run.
 
-    .venv/bin/python bench/tokenize.py [--corpus DIR] [--tokenizer PATH] [--max-bytes N] [--repeats 3]
+    .venv/bin/python bench/tokenizer_throughput.py [--corpus DIR] [--tokenizer PATH] [--max-bytes N] [--repeats 3]
 
 Measures CPU seconds (best of ``--repeats`` interleaved runs, all pinned to one thread with RAYON_NUM_THREADS=1):
 
@@ -19,12 +19,6 @@ from __future__ import annotations
 
 import os
 import sys
-
-# This file is named like the stdlib's ``tokenize`` (the issue names it): keep its folder off the import path.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-if getattr(sys.modules.get("tokenize"), "__file__", None) == os.path.abspath(__file__):
-    del sys.modules["tokenize"]
 
 os.environ["RAYON_NUM_THREADS"] = "1"  # one core: must be set before tokenizers starts its thread pool
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "true")
