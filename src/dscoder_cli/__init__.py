@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "tokenizer": ("tokenizer", "train a DeepSeek-Coder-style BPE tokenizer or build the released one"),
     "train": ("train", "run a training recipe (pretrain, long context, continued pretraining, SFT)"),
     "eval": ("eval", "run an evaluation suite (HumanEval, MBPP, FIM, PAL math, ...)"),
+    "benchmarks": ("benchmarks", "list the benchmark test sets (where each comes from, licence) or download Hub copies"),
     "demo": ("demo", "run the whole recipe end to end on the embedded demo corpus"),
     "convert": ("convert", "convert checkpoints between Llama format and DeepseekCoder format"),
 }

