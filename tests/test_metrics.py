@@ -67,16 +67,57 @@ def test_safe_number_never_evaluates_code():
     assert safe_number("(1+2)*3") == 9.0
 
 
-def test_evaluate_metric_module_loads_offline(monkeypatch):
+def test_evaluate_metric_loads_from_the_package_offline(monkeypatch):
     evaluate = pytest.importorskip("evaluate")
+    from dscoder.evaluation import metric_path
+
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    metric = evaluate.load(str(REPO / "eval" / "metrics" / "code_eval_sandboxed"))
+    monkeypatch.setenv("HF_EVALUATE_OFFLINE", "1")
+    path = Path(metric_path("code_eval_sandboxed"))
+    assert path.parent.parent == REPO / "src" / "dscoder" / "evaluation"  # inside the (editable) package
+    card = (path / "README.md").read_text(encoding="utf-8")
+    assert card.startswith("---\ntitle: code_eval_sandboxed\n") and "## Output Values" in card
+    metric = evaluate.load(metric_path("code_eval_sandboxed"))
     scores, results = metric.compute(
         predictions=[["def f(x):\n    return x + 1\n", "def f(x):\n    return x\n"], ["def g():\n    return 0\n"]],
         references=["assert f(1) == 2", "assert g() == 1"],
         k=[1, 2],
         allow_code_execution=True,
     )
-    assert scores["pass@1"] == pytest.approx((0.5 + 0.0) / 2)
-    assert "pass@2" not in scores  # the second problem has one sample only: pass@2 is undefined there
-    assert [r["passed"] for r in results[0]] == [True, False]
+    assert scores == {"pass@1": pytest.approx((0.5 + 0.0) / 2)}  # pass@2 undefined: problem 1 has one sample
+    assert dict(results) == {
+        0: [(0, {"task_id": 0, "passed": True, "result": "passed", "completion_id": 0}),
+            (1, {"task_id": 0, "passed": False, "result": "failed: AssertionError", "completion_id": 1})],
+        1: [(0, {"task_id": 1, "passed": False, "result": "failed: AssertionError", "completion_id": 0})],
+    }
+    with pytest.raises(ValueError, match="no packaged evaluate metric 'code_eval'; known: code_eval_sandboxed"):
+        metric_path("code_eval")
+
+
+def test_code_eval_result_shape_and_engine_verdicts(monkeypatch):
+    """code_eval's documented shape (defaultdict(list) of (completion_id, {task_id, passed, result,
+    completion_id}) sorted by id, pass@k only where every problem has k samples), and dscoder eval's verdicts:
+    a timeout reads "timed out", sys.exit(0) before the tests fails."""
+    from collections import defaultdict
+
+    from dscoder.evaluation import compute_code_eval
+    from dscoder.evaluation.sandbox import CodeExecutionNotAllowed
+
+    candidates = ["def h():\n    return 3\n", "import sys\nsys.exit(0)\n", "while True:\n    pass\n",
+                  "def h():\n    return undefined_name\n"]
+    scores, results = compute_code_eval([candidates], ["assert h() == 3"], k=[1, 2, 5], timeout=1.0,
+                                        allow_code_execution=True, num_workers=2)
+    assert type(results) is defaultdict and results.default_factory is list
+    assert [cid for cid, _ in results[0]] == [0, 1, 2, 3]
+    assert all(set(r) == {"task_id", "passed", "result", "completion_id"} and r["completion_id"] == cid
+               and r["task_id"] == 0 for cid, r in results[0])
+    assert [r["result"] for _, r in results[0]] == [
+        "passed", "failed: exited_before_end", "timed out", "failed: NameError: name 'undefined_name' is not defined"]
+    assert scores == {"pass@1": pytest.approx(0.25), "pass@2": pytest.approx(0.5)}  # 1 - C(3,2)/C(4,2)
+    monkeypatch.delenv("HF_ALLOW_CODE_EVAL", raising=False)
+    with pytest.raises(CodeExecutionNotAllowed):
+        compute_code_eval([["x = 1"]], ["assert x == 1"], k=[1])
+    monkeypatch.setenv("HF_ALLOW_CODE_EVAL", "1")  # code_eval's opt-in works too
+    assert compute_code_eval([["x = 1"]], ["assert x == 1"], k=[1])[0] == {"pass@1": 1.0}
+    with pytest.raises(ValueError, match="2 prediction lists for 1 references"):
+        compute_code_eval([["x = 1"], ["x = 2"]], ["assert x"], k=[1])

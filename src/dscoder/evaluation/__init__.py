@@ -4,7 +4,8 @@
 * :mod:`.tasks`: HumanEval (8 languages, base and instruct), MBPP, LeetCode, PAL math, FIM, cross-file, DS-1000;
 * :class:`Sandbox` (:mod:`.sandbox`): one isolated process per program, opt-in only;
 * :mod:`.generation`: batched greedy HF ``generate`` with stop strings (optional vLLM), per-sample checkpoints;
-* :mod:`.metrics`, :mod:`.report`: pass@k, exact match, edit similarity; tables beside the paper's numbers.
+* :mod:`.metrics`, :mod:`.report`: pass@k, exact match, edit similarity; tables beside the paper's numbers;
+* :mod:`.code_eval`: ``code_eval``'s API on the same engine, and ``evaluate.load(metric_path("code_eval_sandboxed"))``.
 
 Names load on first use, so ``import dscoder.evaluation`` stays cheap.
 """
@@ -27,6 +28,8 @@ _LAZY = {
     "pass_at_k": "metrics",
     "exact_match": "metrics",
     "edit_similarity": "metrics",
+    "compute_code_eval": "code_eval",
+    "metric_path": "code_eval",
 }
 __all__ = [  # noqa: RUF022 - grouped as in _LAZY
     "run_eval_suite",
@@ -42,6 +45,8 @@ __all__ = [  # noqa: RUF022 - grouped as in _LAZY
     "pass_at_k",
     "exact_match",
     "edit_similarity",
+    "compute_code_eval",
+    "metric_path",
 ]
 
 
