@@ -3,7 +3,7 @@
     .venv/bin/python bench/decontam.py [--corpus DIR] [--data-dir BENCHMARKS] [--repeat 3] [--json OUT.json]
 
 1. Builds the index over every benchmark whose data is available (``--data-dir``, default
-   ``$DSCODER_BENCHMARKS_DIR`` or ``../shared/benchmarks``; HumanEval alone without them) and reports its
+   ``$DSCODER_BENCHMARKS_DIR``, else the copies shipped in the package) and reports its
    size (goal: under 500 MB) and build time.
 2. Scans the corpus in memory with ``DecontaminationIndex.scan`` and, for reference, with the obvious pure-Python
    method (``re.findall`` tokens, a Python ``set`` of 10-gram tuples); MB/s per core.
@@ -46,7 +46,6 @@ from dscoder.data.decontamination.stage import (
 )
 from dscoder.data.readers import FileRecordJsonlReader, file_record_writer
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 _NAIVE_TOKEN = re.compile(r"[A-Za-z0-9_\x80-\U0010ffff]+|[^A-Za-z0-9_\x80-\U0010ffff\s]")
 
 
@@ -75,15 +74,13 @@ def run_pipeline(steps: list, logs: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", help="folder of file records (default: build the demo corpus)")
-    parser.add_argument("--data-dir", help="benchmark data folder (default: $DSCODER_BENCHMARKS_DIR or ../shared)")
+    parser.add_argument("--data-dir", help="benchmark data folder (default: $DSCODER_BENCHMARKS_DIR, else the package's copies)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts (default: 3)")
     parser.add_argument("--naive-mb", type=float, default=4.0, help="MB of the corpus the naive scan reads")
     parser.add_argument("--json", help="also write the numbers here")
     args = parser.parse_args(argv)
     console = Console()
     data_dir = args.data_dir or os.environ.get(ENV_VAR)
-    if data_dir is None and (REPO_ROOT.parent / "shared" / "benchmarks").is_dir():
-        data_dir = str(REPO_ROOT.parent / "shared" / "benchmarks")
     work = Path(tempfile.mkdtemp(prefix="dscoder-bench-decontam-"))
     results: dict = {}
     try:

