@@ -60,9 +60,13 @@ def test_missing_toolchain_is_a_clear_skip(monkeypatch):
 
 
 def test_end_marker_placement():
-    assert with_end_marker("int main() {\n  f();\n}\n", "cpp", "M") == 'int main() {\n  f();\nprintf("%s\\n", "M");\n}\n'
+    """The end statement echoes the run-time token from stdin: no marker is ever written into the source."""
+    cpp = with_end_marker("int main() {\n  f();\n}\n", "cpp")
+    assert cpp.startswith("int main() {\n  f();\n{ char dscoder_end[96]") and cpp.endswith("fflush(stdout); }\n}\n")
     java = "class P {\n  public static void main(String[] a) {\n  }\n}\n"
-    assert with_end_marker(java, "java", "M").endswith('{\n  System.out.println("M");\n}\n}\n')
-    assert with_end_marker("<?php\nf();\n?>", "php", "M") == '<?php\nf();\n\necho "M\\n";\n?>'
-    assert with_end_marker("f()", "sh", "M") == 'f()\necho "M"\n'
+    assert with_end_marker(java, "java").endswith(
+        "{\n  System.out.println(new java.util.Scanner(System.in).nextLine());\n}\n}\n")
+    assert with_end_marker("<?php\nf();\n?>", "php") == "<?php\nf();\n\necho fgets(STDIN);\n?>"
+    assert with_end_marker("f()", "sh") == 'f()\nread -r dscoder_end; echo "$dscoder_end"\n'
+    assert with_end_marker("f()\n", "python") == "f()\n"
     assert set(LANGUAGES) == {"python", "cpp", "java", "php", "ts", "cs", "sh", "js"}

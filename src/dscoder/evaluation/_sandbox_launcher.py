@@ -1,25 +1,34 @@
-"""Child-side half of the sandbox: isolate this process, then ``exec`` the untrusted program.
+"""Child-side half of the sandbox: isolate, then run the untrusted program as PID 1 of its own namespaces.
 
 Run as ``python -I -S _sandbox_launcher.py CONFIG_JSON`` by :mod:`dscoder.evaluation.sandbox` (stdlib only, so it
-starts in a few milliseconds and never imports the harness). Doing this in a launcher instead of a
-``preexec_fn`` keeps ``subprocess`` thread-safe: the harness runs many programs from a thread pool.
+starts in a few milliseconds and never imports the harness), or as its warm Python zygote (``--zygote``) or its
+reaper (``--reaper``). Doing this in a launcher instead of a ``preexec_fn`` keeps ``subprocess`` thread-safe.
 
-Steps, in order (each one needs the privileges the next one drops):
-1. leave the network: a fresh network namespace (``unshare(CLONE_NEWNET)``) holds only a downed loopback;
-   without root, a user namespace with fresh PID and network namespaces (``CLONE_NEWUSER | CLONE_NEWPID |
-   CLONE_NEWNET``; the launcher forks the program into them and relays its exit status), so that the
-   program cannot see or signal the harness either;
-2. resource limits: CPU seconds, address space, file size (also caps captured output), process count, no
-   core dumps;
-3. (root) a private mount namespace: fresh tmpfs over ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (the program's
-   dir bound back), and paths the program must read (the interpreter) that lie under a dir the uid cannot
-   enter bound back, read-only, under an empty tmpfs;
-4. drop to an unprivileged uid/gid that owns nothing but the program's temp dir (root only). This is what
-   makes ``RLIMIT_NPROC`` bind (the kernel ignores it for root), what stops the program from writing or
-   deleting files outside its dir, and what stops it from signalling the harness;
-5. ``chdir`` into the temp dir and ``execve`` the program with a minimal environment.
+Per program, in order (each step needs the privileges the next one drops):
 
-Exit codes of the launcher itself (the program never started): 97 isolation failed, 127 exec failed.
+1. the launcher dies with the harness (``PR_SET_PDEATHSIG``) and leaves the harness's namespaces: fresh PID, mount
+   and (unless allowed) network namespaces, inside a fresh user namespace when not root;
+2. it forks the program's process, PID 1 of the new PID namespace, and stays outside as its *relay*: it waits for
+   it, exits as it did, and (Python) holds the private verdict channel (below). When PID 1 dies every process of
+   the program dies with it, and PID 1 itself dies with the relay (``PR_SET_PDEATHSIG``);
+3. in PID 1: join the program's memory cgroup (one cap for all its processes), make every inherited mount
+   read-only, cover the world-writable scratch dirs (``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run``) with fresh
+   size-capped tmpfs, bind the program's dir back read-write, bind back what the sandbox uid must read, and mount
+   a ``/proc`` of its own PID namespace (Python programs get an empty one: no ``/proc/self/mem``);
+4. resource limits (CPU, address space, file size, processes, no core), close every fd above 2;
+5. (root) drop to a throw-away uid/gid that owns nothing but the program's dir;
+6. ``chdir`` and ``execve`` the program with a minimal environment (or, in the zygote, run the Python program).
+
+**Verdicts of Python programs** come from outside the program's reach: the relay listens on a unix socket; after
+the program's code returned normally (no exception, no ``SystemExit``, no ``os._exit``) the runner (trusted
+code around the program, :data:`RUNNER_SOURCE`) connects to it from its own frame and the relay accepts the
+connection only from PID 1 itself (``SO_PEERCRED``). An audit hook (PEP 578, irremovable), installed before the
+program runs, refuses to the program's code: connecting to a unix socket from any other frame, tracing and
+profiling (so no ``f_lineno`` jump over the asserts), ``exec*`` of the process, ctypes calls and raw memory
+access. The program exits 0 without that confirmation: the relay reports :data:`EXIT_NO_VERDICT`.
+
+Exit codes of the launcher itself: 97 isolation failed, 98 the Python program exited 0 before its runner
+confirmed its end, 127 exec failed.
 """
 
 import ctypes
@@ -27,24 +36,53 @@ import json
 import os
 import resource
 import select
+import shutil
 import signal
+import socket
+import struct
 import sys
-import traceback
+import time
+import traceback  # noqa: F401 - preloaded for the Python runner (forked from the zygote)
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNS = 0x00020000
 CLONE_NEWPID = 0x20000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+_PER_MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": 1024,
+                    "nodiratime": 2048, "relatime": 1 << 21}
 EXIT_ISOLATION_FAILED = 97
+EXIT_NO_VERDICT = 98
 EXIT_EXEC_FAILED = 127
+VERDICT_MESSAGE = b"dscoder: the program returned normally\n"
+
+_LIBC = None
+
+
+def _libc():
+    global _LIBC
+    if _LIBC is None:
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+    return _LIBC
 
 
 def _unshare(flags):
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(flags) != 0:
+    if _libc().unshare(flags) != 0:
         return os.strerror(ctypes.get_errno())
     return None
+
+
+def _prctl(option, value):
+    _libc().prctl(option, ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+def _die_with_parent(parent_pid):
+    """SIGKILL this process when its parent dies (and now, if it already has)."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() not in (parent_pid, 0):  # 0: PID 1 of a fresh namespace (its parent is outside it)
+        os._exit(EXIT_ISOLATION_FAILED)
 
 
 def _map_own_ids(uid, gid):
@@ -60,84 +98,188 @@ def _map_own_ids(uid, gid):
         pass
 
 
-def _relay_child_status():
-    """In a fresh PID namespace only a forked child lives inside: fork it, wait for it, exit as it did (same
-    status or same signal). Returns in the child."""
-    pid = os.fork()
-    if pid == 0:
-        return
+def _leave_namespaces(cfg):
+    """Unshare what this machine allows; return (flags obtained, why the network could not be isolated or None)."""
+    as_root = os.geteuid() == 0
+    network = cfg.get("network") == "isolate"
+    base = CLONE_NEWPID | CLONE_NEWNS | (0 if as_root else CLONE_NEWUSER)
+    uid, gid = os.getuid(), os.getgid()
+    attempts = [base | CLONE_NEWNET, base] if network else [base]
+    if not as_root:
+        attempts.append(0)  # no user namespaces: only rlimits and the account's own permissions
+    error = None
+    for flags in attempts:
+        failed = _unshare(flags) if flags else None
+        if failed is None:
+            if flags & CLONE_NEWUSER:
+                _map_own_ids(uid, gid)
+            return flags, (error if network and not flags & CLONE_NEWNET else None)
+        error = error or failed
+    sys.stderr.write(f"sandbox: cannot create namespaces: {error}\n")
+    os._exit(EXIT_ISOLATION_FAILED)
+
+
+def _listen_for_verdict():
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    address = "dscoder-verdict-" + os.urandom(12).hex()  # not a secret (see the module docstring)
+    sock.bind("\0" + address)  # abstract: nothing on disk
+    sock.listen(4)
+    return sock, address
+
+
+def _accept_verdict(listener, program_pid):
+    """One connection on the verdict channel: True when it comes from the program's own process (PID 1 of its
+    namespace, seen from here as ``program_pid``) and says the runner's message."""
+    try:
+        conn, _ = listener.accept()
+    except OSError:
+        return False
+    with conn:
+        conn.settimeout(2)
+        pid, _uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+        if pid != program_pid:
+            return False
+        data = b""
+        try:
+            while len(data) < len(VERDICT_MESSAGE):
+                chunk = conn.recv(len(VERDICT_MESSAGE) - len(data))
+                if not chunk:
+                    break
+                data += chunk
+            if data == VERDICT_MESSAGE:
+                conn.sendall(b"k")
+                return True
+        except OSError:
+            pass
+    return False
+
+
+def _relay(pid, listener):
+    """Wait for the program (``pid``), accepting its verdict connection if it has one; exit as it did."""
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda signum, _frame: os.kill(pid, signal.SIGKILL))
+    passed = False
+    watched = [wake_r] + ([listener] if listener is not None else [])
     while True:
-        try:
-            _, status = os.waitpid(pid, 0)
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
             break
+        try:
+            readable, _, _ = select.select(watched, [], [])
         except InterruptedError:
             continue
+        if listener is not None and listener in readable:
+            passed = _accept_verdict(listener, pid) or passed
+        if wake_r in readable:
+            try:
+                os.read(wake_r, 4096)
+            except BlockingIOError:
+                pass
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         signal.signal(sig, signal.SIG_DFL)
         os.kill(os.getpid(), sig)
         os._exit(128 + sig)
-    os._exit(os.WEXITSTATUS(status))
+    code = os.WEXITSTATUS(status)
+    if code == 0 and listener is not None and not passed:
+        code = EXIT_NO_VERDICT
+    os._exit(code)
 
 
-def _leave_namespaces(as_root, network):
-    """Return None when isolated, else the reason.
+def enter_sandbox(cfg):
+    """Steps 1-2 of the module docstring. Returns in the program's process (PID 1) with the verdict address (or
+    None) and the namespaces obtained; the calling process becomes its relay and never returns."""
+    parent = os.getpid()
+    flags, network_error = _leave_namespaces(cfg)
+    if network_error is not None and cfg.get("network_required", True):
+        sys.stderr.write(f"sandbox: cannot create a network namespace: {network_error}\n")
+        os._exit(EXIT_ISOLATION_FAILED)
+    listener, address = _listen_for_verdict() if cfg.get("verdict") else (None, None)
+    pid = os.fork()
+    if pid == 0:
+        if listener is not None:
+            listener.close()
+        _die_with_parent(parent)
+        return address, flags
+    _relay(pid, listener)
 
-    Root: a fresh network namespace (the throw-away uid does the rest). Without root: a user namespace holding
-    a fresh PID namespace (the program cannot see or signal the harness, and every process it starts dies with
-    it) and, unless the network is allowed, a fresh network namespace."""
-    if as_root:
-        return _unshare(CLONE_NEWNET) if network else None
-    uid, gid = os.getuid(), os.getgid()
-    error = _unshare(CLONE_NEWUSER | CLONE_NEWPID | (CLONE_NEWNET if network else 0))
-    if error is None:
-        _map_own_ids(uid, gid)
-        _relay_child_status()
-    return error
 
-
-def _mount(libc, source, target, fstype, flags, data=None):
+def _mount(source, target, fstype, flags, data=None):
     enc = [None if v is None else v.encode() for v in (source, target, fstype, data)]
-    if libc.mount(enc[0], enc[1], enc[2], ctypes.c_ulong(flags), enc[3]) != 0:
-        raise OSError(ctypes.get_errno(), f"mount {target}: {os.strerror(ctypes.get_errno())}")
+    if _libc().mount(enc[0], enc[1], enc[2], ctypes.c_ulong(flags), enc[3]) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"mount {target}: {os.strerror(errno)}")
 
 
-def _bind_read_only(libc, fd, path):
+def _bind_read_only(fd, path):
     os.makedirs(path, exist_ok=True)
-    _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-    _mount(libc, None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
+    _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+    _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
     os.close(fd)
 
 
-def _private_mounts(cwd, scratch_dirs, expose, keep):
-    """A private mount namespace (root only): fresh, empty tmpfs over the world-writable scratch dirs (so that
-    nothing the program writes there outlives it or reaches other programs), with the program's own dir bound
-    back in place; and read-only access to paths the sandbox uid could not otherwise reach (e.g. an interpreter
-    under root's 0700 home): the dir that blocks them is covered by an empty tmpfs (hiding the rest of it) and
-    the needed paths are bound back at their own place. ``keep``: paths inside a scratch dir that programs need
-    (a virtual environment created under /tmp), bound back read-only over the fresh tmpfs."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(CLONE_NEWNS) != 0:
-        raise OSError(ctypes.get_errno(), f"unshare(CLONE_NEWNS): {os.strerror(ctypes.get_errno())}")
-    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+def _mount_points():
+    """(mount point, per-mount flags) of every mount of this mount namespace, from /proc/self/mountinfo."""
+    points = []
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
+        for line in f:
+            fields = line.split()
+            point = fields[4].encode("utf-8", "surrogateescape").decode("unicode_escape", "surrogateescape")
+            flags = 0
+            for option in fields[5].split(","):
+                flags |= _PER_MOUNT_FLAGS.get(option, 0)
+            points.append((point, flags))
+    return points
+
+
+def _private_mounts(cfg, strict):
+    """Step 3's mounts (we are in a fresh mount namespace). ``strict`` (root): any failure stops the program."""
+    cwd = cfg["cwd"]
     cwd_fd = os.open(cwd, os.O_PATH)
-    hidden_fds = [(hidden, [(path, os.open(path, os.O_PATH)) for path in paths]) for hidden, paths in expose]
-    keep_fds = [(path, os.open(path, os.O_PATH)) for path in keep if os.path.isdir(path)]
-    for scratch in scratch_dirs:
+    hidden_fds = [(hidden, [(p, os.open(p, os.O_PATH)) for p in paths]) for hidden, paths in cfg.get("expose") or []]
+    keep_fds = [(p, os.open(p, os.O_PATH)) for p in cfg.get("keep") or [] if os.path.isdir(p)]
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    for point, flags in _mount_points():  # every inherited mount read-only: no host path stays writable
+        if point == "/proc" or point.startswith("/proc/"):
+            continue
+        try:
+            _mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | flags)
+        except OSError:
+            if strict and point == "/":
+                raise
+    size = int(cfg.get("scratch_bytes") or 64 << 20)
+    for scratch in cfg["scratch_dirs"]:
         if os.path.isdir(scratch) and not os.path.islink(scratch):
-            _mount(libc, "tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+            _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}")
     for path, fd in keep_fds:
-        _bind_read_only(libc, fd, path)
+        _bind_read_only(fd, path)
     for hidden, fds in hidden_fds:
         os.makedirs(hidden, exist_ok=True)
-        _mount(libc, "tmpfs", hidden, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k")
+        _mount("tmpfs", hidden, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k")
         for path, fd in fds:
-            _bind_read_only(libc, fd, path)
+            _bind_read_only(fd, path)
     os.makedirs(cwd, exist_ok=True)
-    _mount(libc, f"/proc/self/fd/{cwd_fd}", cwd, None, MS_BIND)
+    _mount(f"/proc/self/fd/{cwd_fd}", cwd, None, MS_BIND)
+    inherited = next((flags for point, flags in reversed(_mount_points()) if point == cwd), 0)
+    _mount(None, cwd, None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | inherited)  # writable again (this dir only)
     os.close(cwd_fd)
+    try:
+        if cfg.get("verdict"):  # Python: no /proc at all (no /proc/self/mem to rewrite the runner with)
+            _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k")
+        else:  # this PID namespace's own processes only
+            _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError:
+        if strict:
+            raise
+
+
+def _join_cgroup(path):
+    with open(os.path.join(path, "cgroup.procs"), "w") as f:
+        f.write("0")
 
 
 def _processes_of(uid):
@@ -161,24 +303,28 @@ def _set_limit(which, value):
     resource.setrlimit(which, (value, value))
 
 
-def isolate(cfg):
-    """Steps 1-5 of the module docstring for the calling process (exits 97 when isolation fails)."""
+def isolate(cfg, flags):
+    """Steps 3-5 of the module docstring, in the program's process (exits 97 when isolation fails)."""
     as_root = os.geteuid() == 0
     limits = cfg["limits"]
-
-    network = cfg.get("network") == "isolate"
-    if network or not as_root:
-        error = _leave_namespaces(as_root, network)
-        if error is not None and network and cfg.get("network_required", True):
-            sys.stderr.write(f"sandbox: cannot create a network namespace: {error}\n")
-            os._exit(EXIT_ISOLATION_FAILED)
-
-    if as_root and cfg.get("private_mounts"):
+    uid = cfg.get("uid")
+    nproc = limits.get("max_processes")
+    if nproc is not None and not (as_root and uid is not None):
+        # RLIMIT_NPROC counts every process of the real uid: leave room for the ones the user already has.
+        nproc = _processes_of(os.getuid()) + int(nproc)
+    if cfg.get("cgroup"):
         try:
-            _private_mounts(cfg["cwd"], cfg["scratch_dirs"], cfg.get("expose") or [], cfg.get("keep") or [])
+            _join_cgroup(cfg["cgroup"])
         except OSError as exc:
-            sys.stderr.write(f"sandbox: cannot set up private mounts: {exc}\n")
+            sys.stderr.write(f"sandbox: cannot join the program's cgroup: {exc}\n")
             os._exit(EXIT_ISOLATION_FAILED)
+    if flags & CLONE_NEWNS:
+        try:
+            _private_mounts(cfg, strict=as_root)
+        except OSError as exc:
+            if as_root:
+                sys.stderr.write(f"sandbox: cannot set up private mounts: {exc}\n")
+                os._exit(EXIT_ISOLATION_FAILED)
 
     cpu = limits.get("cpu_s")
     if cpu is not None:
@@ -186,13 +332,7 @@ def isolate(cfg):
     _set_limit(resource.RLIMIT_AS, limits.get("memory_bytes"))
     _set_limit(resource.RLIMIT_FSIZE, limits.get("file_size_bytes"))
     _set_limit(resource.RLIMIT_CORE, 0)
-    nproc = limits.get("max_processes")
-    uid = cfg.get("uid")
-    if nproc is not None:
-        if not (as_root and uid is not None):
-            # RLIMIT_NPROC counts every process of the real uid: leave room for the ones the user already has.
-            nproc = _processes_of(os.getuid()) + int(nproc)
-        _set_limit(resource.RLIMIT_NPROC, nproc)
+    _set_limit(resource.RLIMIT_NPROC, nproc)
 
     if as_root and uid is not None:
         try:
@@ -202,15 +342,21 @@ def isolate(cfg):
         except OSError as exc:
             sys.stderr.write(f"sandbox: cannot drop privileges to uid {uid}: {exc}\n")
             os._exit(EXIT_ISOLATION_FAILED)
-
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a uid change clears it
+    os.closerange(3, 1 << 20)  # nothing of the harness (pipes, sockets) reaches the program
     os.chdir(cfg["cwd"])
     os.umask(0o077)
 
 
 def main():
     cfg = json.loads(sys.argv[1])
-    isolate(cfg)
+    _die_with_parent(os.getppid())
+    address, flags = enter_sandbox(cfg)
+    isolate(cfg, flags)
     argv = cfg["argv"]
+    if cfg.get("verdict"):  # a Python program: its interpreter runs it through the runner
+        source = f"VERDICT_MESSAGE = {VERDICT_MESSAGE!r}\n{RUNNER_SOURCE}\nimport sys\nrun_python_program(*sys.argv[1:])\n"
+        argv = [argv[0], "-I", "-c", source, cfg["python_script"], address]
     try:
         os.execvpe(argv[0], argv, cfg["env"])
     except OSError as exc:
@@ -219,51 +365,120 @@ def main():
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# The Python runner: trusted code around an untrusted Python program, in the program's own process. Kept as source
+# text so that the per-program interpreter (``python -I -c RUNNER_SOURCE main.py ADDRESS``) and the zygote run the
+# very same code. Everything it uses after the program ran is captured in its own frame's locals first: the
+# program can read a frame, never rebind another frame's locals (tracing is refused).
+
+RUNNER_SOURCE = r'''
+def run_python_program(script, verdict_address):
+    import builtins, os, sys, traceback, _socket
+    _exit, _getframe, _print_exc, _write = os._exit, sys._getframe, traceback.print_exc, os.write
+    _unix, _stream, _socket_type = _socket.AF_UNIX, _socket.SOCK_STREAM, _socket.socket
+    _tuple, _isinstance, _message = tuple, isinstance, VERDICT_MESSAGE
+    runner = _getframe()
+    refused = frozenset((
+        "sys.settrace", "sys.setprofile", "os.exec", "ctypes.call_function", "ctypes.cdata", "ctypes.string_at",
+        "ctypes.wstring_at", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+    ))
+    try:  # the program's process only: no ptrace or /proc/PID/mem from its other processes
+        import ctypes
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
+    except Exception:
+        pass
+
+    def refuse(event, args):
+        if event in refused:
+            raise RuntimeError(f"sandbox: {event} is not allowed in evaluated programs")
+        if event == "socket.connect" and not _isinstance(args[1], _tuple) and _getframe(1) is not runner:
+            raise RuntimeError("sandbox: unix sockets are not allowed in evaluated programs")
+
+    sys.addaudithook(refuse)  # PEP 578: cannot be removed by the program
+    del refuse
+    sys.argv = [script]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    code = 1
+    returned = False
+    try:
+        with open(script, encoding="utf-8") as f:
+            program = compile(f.read(), script, "exec")
+        exec(program, {"__name__": "__main__", "__file__": script, "__builtins__": builtins})  # noqa: S102
+        returned, code = True, 0
+    except SystemExit as exc:
+        code = exc.code if _isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if not _isinstance(exc.code, int) and exc.code is not None:
+            try:
+                _write(2, f"{exc.code}\n".encode())
+            except Exception:
+                pass
+    except BaseException:
+        try:
+            _print_exc()
+        except BaseException:
+            pass
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:
+        returned, code = False, code or 1
+    if returned:
+        try:
+            channel = _socket_type(_unix, _stream)
+            channel.settimeout(5)
+            channel.connect("\0" + verdict_address)
+            channel.sendall(_message)
+            if channel.recv(1) != b"k":
+                code = 1
+        except BaseException:
+            code = 1
+    _exit(code & 0xFF)
+'''
+_RUNNER_NAMESPACE = {"VERDICT_MESSAGE": VERDICT_MESSAGE}
+exec(RUNNER_SOURCE, _RUNNER_NAMESPACE)  # noqa: S102 - the zygote runs the same runner as a fresh interpreter
+run_python_program = _RUNNER_NAMESPACE["run_python_program"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Zygote: a warm interpreter that forks one isolated child per Python program (no interpreter start-up, helper
-# modules such as numpy imported once). Protocol on stdin/stdout, one JSON object per line:
+# modules such as numpy imported once). Started with a minimal environment (no secret of the harness in its
+# memory), in its own session. Protocol on stdin/stdout, one JSON object per line:
 #   in:  {"id", "cfg", "script", "stdout", "stderr"}
-#   out: {"id", "pid"} once forked, then {"id", "status"} (waitpid status) when the child ended.
-# Single-threaded (SIGCHLD wakes the select loop), so forking never copies a lock held by another thread.
+#   out: {"id", "pid"} once forked, then {"id", "status"} (waitpid status of the relay) when it ended.
+# Single-threaded (SIGCHLD wakes the select loop), so forking never copies a lock held by another thread. When its
+# stdin closes (the harness ended or died) it kills every running program and exits.
 
 
-def _run_python_child(request):
+def _run_python_child(request, close_fds, zygote_pid):
     os.setsid()
+    _die_with_parent(zygote_pid)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.set_wakeup_fd(-1)
+    for fd in close_fds:
+        os.close(fd)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(os.open(request["stdout"], os.O_WRONLY | os.O_APPEND), 1)
     os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_APPEND), 2)
     cfg = request["cfg"]
-    isolate(cfg)
+    address, flags = enter_sandbox(cfg)
+    isolate(cfg, flags)
     os.environ.clear()
     os.environ.update(cfg["env"])
-    script = request["script"]
-    sys.argv = [script]
-    sys.path[0:0] = [os.path.dirname(script)]
-    code = 0
-    try:
-        with open(script, encoding="utf-8") as f:
-            source = f.read()
-        # running the untrusted program is this process's purpose: it is isolated above
-        code_object = compile(source, script, "exec")
-        exec(code_object, {"__name__": "__main__", "__file__": script, "__builtins__": __builtins__})  # noqa: S102
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if not isinstance(exc.code, int) and exc.code is not None:
-            sys.stderr.write(f"{exc.code}\n")
-    except BaseException:  # noqa: BLE001 - report like the interpreter would
-        traceback.print_exc()
-        code = 1
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except Exception:  # noqa: BLE001 - e.g. output over RLIMIT_FSIZE
-        code = code or 1
-    os._exit(code & 0xFF)
+    run_python_program(request["script"], address)
+
+
+def _kill_all(children):
+    for pid in children:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def zygote(preload):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the harness decides; a Ctrl-C never kills running programs
     for name in preload:
         try:
             __import__(name)
@@ -274,7 +489,7 @@ def zygote(preload):
     os.set_blocking(wake_w, False)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.set_wakeup_fd(wake_w)
-    children, buffer = {}, b""
+    children, buffer, zygote_pid = {}, b"", os.getpid()
     os.write(out, b'{"ready": true}\n')
     while True:
         try:
@@ -299,6 +514,7 @@ def zygote(preload):
         if 0 in readable:
             chunk = os.read(0, 1 << 16)
             if not chunk:
+                _kill_all(children)
                 return
             buffer += chunk
             while b"\n" in buffer:
@@ -307,15 +523,90 @@ def zygote(preload):
                 pid = os.fork()
                 if pid == 0:
                     try:
-                        _run_python_child(request)
+                        _run_python_child(request, (wake_r, wake_w), zygote_pid)
                     finally:
                         os._exit(EXIT_ISOLATION_FAILED)
                 children[pid] = request["id"]
                 os.write(out, (json.dumps({"id": request["id"], "pid": pid}) + "\n").encode())
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Reaper: started by the harness in its own session with a pipe on stdin. When the pipe closes (the harness closed
+# the sandbox, or died, even by SIGKILL) it kills whatever is left of the harness's programs, unmounts and removes
+# its temp dirs and cgroups. Config: {"tmp_root", "uids": [first, count] or null, "cgroups": [dirs]}.
+
+
+def _kill_uids(first, count, rounds=50):
+    for _ in range(rounds):
+        found = False
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    if first <= os.stat(f"/proc/{name}").st_uid < first + count:
+                        found = True
+                        os.kill(int(name), signal.SIGKILL)
+                except OSError:
+                    pass
+        if not found:
+            return
+        time.sleep(0.02)
+
+
+def _kill_cgroup(path, rounds=50):
+    for _ in range(rounds):
+        try:
+            with open(os.path.join(path, "cgroup.procs")) as f:
+                pids = [int(p) for p in f.read().split()]
+        except OSError:
+            pids = []
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.02)
+
+
+def _unmount_under(root):
+    prefix = root.rstrip("/") + "/"
+    for point, _ in reversed(_mount_points()):
+        if point.startswith(prefix):
+            _libc().umount2(point.encode(), MNT_DETACH)
+
+
+def clean_up(cfg):
+    if cfg.get("uids"):
+        _kill_uids(*cfg["uids"])
+    for path in cfg.get("cgroups") or []:
+        if os.path.isdir(path):
+            for name in os.listdir(path):
+                sub = os.path.join(path, name)
+                if os.path.isdir(sub):
+                    _kill_cgroup(sub)
+            _kill_cgroup(path)
+    root = cfg.get("tmp_root")
+    if root and os.path.isdir(root):
+        _unmount_under(root)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def reaper(cfg):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while os.read(0, 4096):
+        pass
+    clean_up(cfg)
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--zygote":
         zygote(json.loads(sys.argv[2]))
+    elif len(sys.argv) > 2 and sys.argv[1] == "--reaper":
+        reaper(json.loads(sys.argv[2]))
     else:
         main()

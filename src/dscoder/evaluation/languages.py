@@ -8,9 +8,11 @@ change mono's exit status: with ``MONO_TRACE_LISTENER=Console.Error`` it prints 
 trace, which fails the run (MultiPL-E's rule). A language whose tools are missing is reported by :func:`missing_toolchain` so its task can be skipped
 with a clear message; ``make toolchains`` installs them from Debian and npm.
 
-Every program ends by printing a per-run random marker (:func:`with_end_marker`): a program that exits with
-status 0 before its assertions ran (``sys.exit(0)``, ``exit(0)``, ``process.exit(0)``) never prints it and
-is scored as a failure.
+A program passes only if it provably reached the end of its tests, so one that exits with status 0 before its
+assertions ran (``sys.exit(0)``, ``exit(0)``, ``process.exit(0)``) fails. Python: the sandbox's runner confirms it
+out of the program's reach. Other languages: :func:`with_end_marker` appends a statement that copies one line from
+stdin to stdout, and the harness feeds a per-program random token on stdin at run time (never in a file the
+program can read); the residual risk of each language is in the sandbox's docstring.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class LanguageSpec:
     tools: tuple[str, ...]
     run: tuple[str, ...]
     compile: tuple[str, ...] | None = None
-    marker_statement: str = ""  #: ``{marker}`` is replaced by the run's marker
+    marker_statement: str = ""  #: copies the end token from stdin to stdout (none for Python: the runner confirms)
     marker_before_braces: int = 0  #: insert the statement before this many closing braces from the end
     runtime_reserves_memory: bool = False  #: JVM / mono / node reserve large address space: no RLIMIT_AS
     max_processes: int = 32
@@ -80,31 +82,34 @@ class LanguageSpec:
 LANGUAGES: dict[str, LanguageSpec] = {
     spec.name: spec
     for spec in (
-        LanguageSpec("python", "Python", "main.py", ("python",), ("{python}", "main.py"),
-                     marker_statement='print("{marker}")'),
+        LanguageSpec("python", "Python", "main.py", ("python",), ("{python}", "main.py")),
         LanguageSpec("cpp", "C++", "main.cpp", ("g++",), ("./main",),
                      compile=("g++", "-std=c++17", "-O0", "-o", "main", "main.cpp"),
-                     marker_statement='printf("%s\\n", "{marker}");', marker_before_braces=1),
+                     marker_statement='{ char dscoder_end[96] = {0}; if (fgets(dscoder_end, sizeof dscoder_end, stdin)) '
+                                      'fputs(dscoder_end, stdout); fflush(stdout); }', marker_before_braces=1),
         LanguageSpec("java", "Java", "Problem.java", ("javac", "java"),
                      ("java", "-ea", "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", "{classpath}",
                       "Problem"),
                      compile=("javac", "-J-Xmx1g", "-J-XX:+UseSerialGC", "-cp", "{classpath}", "Problem.java"),
-                     marker_statement='System.out.println("{marker}");', marker_before_braces=2,
-                     runtime_reserves_memory=True, max_processes=128),
+                     marker_statement='System.out.println(new java.util.Scanner(System.in).nextLine());',
+                     marker_before_braces=2, runtime_reserves_memory=True, max_processes=128),
         LanguageSpec("php", "PHP", "main.php", ("php",), ("php", "-f", "main.php"),
-                     marker_statement='echo "{marker}\\n";'),
+                     marker_statement='echo fgets(STDIN);'),
         LanguageSpec("ts", "TypeScript", "main.ts", ("tsc", "node"), ("node", "main.js"),
                      compile=("tsc", "--target", "es2020", "--lib", "es2020,dom", "--module", "commonjs",
                               "--noEmitOnError", "main.ts"),
-                     marker_statement='console.log("{marker}");', runtime_reserves_memory=True, max_processes=64),
+                     marker_statement='console.log(eval("require")("fs").readFileSync(0, "utf8").trim());',
+                     runtime_reserves_memory=True, max_processes=64),
         LanguageSpec("cs", "C#", "main.cs", ("mcs", "mono"), ("mono", "main.exe"),
                      compile=("mcs", "-d:DEBUG", "-r:System.Numerics.dll", "-out:main.exe", "main.cs"),
-                     marker_statement='System.Console.WriteLine("{marker}");', marker_before_braces=2,
+                     marker_statement='System.Console.WriteLine(System.Console.In.ReadLine());', marker_before_braces=2,
                      runtime_reserves_memory=True, max_processes=64,
                      env=(("MONO_TRACE_LISTENER", "Console.Error"),), failure_text="DefaultTraceListener.Fail"),
-        LanguageSpec("sh", "Bash", "main.sh", ("bash",), ("bash", "main.sh"), marker_statement='echo "{marker}"'),
+        LanguageSpec("sh", "Bash", "main.sh", ("bash",), ("bash", "main.sh"),
+                     marker_statement='read -r dscoder_end; echo "$dscoder_end"'),
         LanguageSpec("js", "JavaScript", "main.js", ("node",), ("node", "main.js"),
-                     marker_statement='console.log("{marker}");', runtime_reserves_memory=True, max_processes=64),
+                     marker_statement='console.log(require("fs").readFileSync(0, "utf8").trim());',
+                     runtime_reserves_memory=True, max_processes=64),
     )
 }
 
@@ -125,10 +130,12 @@ def missing_toolchain(name: str) -> list[str]:
     return missing
 
 
-def with_end_marker(program: str, language: str, marker: str) -> str:
-    """``program`` with a statement printing ``marker`` where its test driver ends (see the module docstring)."""
+def with_end_marker(program: str, language: str) -> str:
+    """``program`` with the statement that echoes the end token where its test driver ends (module docstring)."""
     spec = get_language(language)
-    statement = spec.marker_statement.replace("{marker}", marker)
+    statement = spec.marker_statement
+    if not statement:
+        return program
     if spec.marker_before_braces == 0:
         if language == "php" and program.rstrip().endswith("?>"):
             body = program.rstrip()[:-2]

@@ -27,6 +27,7 @@ Nothing here runs unless the caller opts in (``allow_code_execution=True``, the 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import logging
 import os
@@ -55,7 +56,18 @@ __all__ = [
 ]
 
 _LAUNCHER = Path(__file__).with_name("_sandbox_launcher.py")
-_EXIT_ISOLATION_FAILED = 97
+
+
+def _load_launcher():
+    """The launcher module (stdlib only; loaded by path so that this file also works outside the package)."""
+    spec = importlib.util.spec_from_file_location("_dscoder_sandbox_launcher", _LAUNCHER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_launcher = _load_launcher()
+_EXIT_ISOLATION_FAILED = _launcher.EXIT_ISOLATION_FAILED
 #: Modules the warm Python zygote imports once (the HumanEval scripts' import helper).
 DEFAULT_PRELOAD = (
     "math", "re", "copy", "datetime", "itertools", "collections", "heapq", "functools", "hashlib", "string",
@@ -66,6 +78,18 @@ EXECUTION_WARNING = (
     "resource limits, no network, throw-away uid when root). Pass allow_code_execution=True "
     "(CLI: --allow-code-execution) to opt in."
 )
+#: The only environment of the zygote, the launchers and the reaper (nothing of the harness's, e.g. HF_TOKEN)
+_BASE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONIOENCODING": "utf-8",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 
 
 class CodeExecutionNotAllowed(RuntimeError):
@@ -86,6 +110,12 @@ class Limits:
     max_processes: int = 32  #: RLIMIT_NPROC (threads count too)
     keep_output_bytes: int = 16 << 10  #: how much of stdout/stderr is kept in the result
 
+    def __post_init__(self):
+        for name in ("timeout_s", "cpu_s", "memory_bytes", "file_size_bytes", "max_processes"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f"Limits.{name} must be positive, got {value!r}")
+
     def as_launcher_dict(self) -> dict[str, Any]:
         cpu = self.cpu_s if self.cpu_s is not None else int(self.timeout_s + 0.999) + 1
         return {
@@ -104,16 +134,21 @@ class Step:
     name: str = "run"
     limits: Limits = field(default_factory=Limits)
     stdin: str | None = None
-    python_script: str | None = None  #: run this file of the program's dir in the warm Python zygote instead
+    #: a Python program: run this file of the program's dir through the runner (warm zygote, else ``argv[0]``);
+    #: it is ``ok`` only when its code returned normally, which the runner confirms on a private channel
+    python_script: str | None = None
     env: tuple[tuple[str, str], ...] = ()  #: extra environment variables
 
 
 @dataclass
 class ExecResult:
-    """Outcome of running one program. ``ok`` means every step exited with status 0 in time."""
+    """Outcome of running one program. ``ok`` means every step exited with status 0 in time (a Python program:
+    and its runner confirmed that the program's code returned normally)."""
 
     ok: bool
-    status: str  #: "ok", "failed", "timeout", "killed:SIGNAME", "sandbox_error"
+    #: "ok", "failed", "timeout", "killed:SIGNAME", "exited_before_end" (a Python program that exited with
+    #: status 0 without returning normally: ``sys.exit(0)``, ``os._exit(0)``), "sandbox_error"
+    status: str
     step: str  #: name of the last step that ran
     returncode: int | None
     stdout: str
@@ -125,16 +160,24 @@ class ExecResult:
         return dataclasses.asdict(self)
 
 
+#: Throw-away uids start here; each harness owns the block of ``_UID_BLOCK`` uids at ``pid * _UID_BLOCK``.
+_UID_BASE = 1 << 30
+_UID_BLOCK = 760  # (2**22 possible pids) * 760 + 2**30 < 2**32 - 2: every pid's block is a valid, disjoint range
+
+
 class _UidPool:
-    """Throw-away uids for concurrently running programs (root only). Derived from the harness's pid so that two
-    harnesses on one machine do not share a uid (RLIMIT_NPROC counts per uid)."""
+    """Throw-away uids for concurrently running programs (root only). The block is derived from the harness's pid,
+    so two live harnesses on one machine never share a uid (RLIMIT_NPROC counts per uid), whatever their worker
+    counts."""
 
     def __init__(self, size: int, base: int | None = None):
-        if base is None:
-            base = 200_000 + (os.getpid() % 100_000) * 64
+        if size > _UID_BLOCK:
+            raise ValueError(f"at most {_UID_BLOCK - 4} sandbox workers as root, got {size - 4}")
+        self.base = _UID_BASE + (os.getpid() % (1 << 22)) * _UID_BLOCK if base is None else base
+        self.size = size
         self._free: queue.Queue[int] = queue.Queue()
         for i in range(size):
-            self._free.put(base + i)
+            self._free.put(self.base + i)
 
     def acquire(self) -> int:
         return self._free.get()
@@ -143,22 +186,74 @@ class _UidPool:
         self._free.put(uid)
 
 
-def _kill_uid(uid: int, rounds: int = 20) -> None:
-    """SIGKILL every process owned by ``uid`` (a fork bomb's children may have left the process group)."""
-    for _ in range(rounds):
-        found = False
-        for name in os.listdir("/proc"):
-            if not name.isdigit():
-                continue
-            try:
-                if os.stat(f"/proc/{name}").st_uid == uid:
-                    found = True
-                    os.kill(int(name), signal.SIGKILL)
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
-                pass
-        if not found:
-            return
-        time.sleep(0.01)
+class _MemoryCgroups:
+    """One memory cgroup per program, so that one cap covers all its processes (RLIMIT_AS is per process).
+
+    cgroup v2: a dir next to the harness's own cgroup, under a parent that delegates the memory controller; v1: a
+    child of the harness's memory cgroup. :meth:`detect` returns None where neither is writable (then the memory
+    of a program is bounded by RLIMIT_AS times RLIMIT_NPROC only)."""
+
+    def __init__(self, top: Path, version: int):
+        self.top, self.version = top, version
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def detect(cls) -> _MemoryCgroups | None:
+        try:
+            lines = Path("/proc/self/cgroup").read_text().splitlines()
+        except OSError:
+            return None
+        own = {fields[1]: fields[2] for fields in (line.split(":", 2) for line in lines) if len(fields) == 3}
+        name = f"dscoder-sandbox-{os.getpid()}"
+        v1 = next((path for controllers, path in own.items() if "memory" in controllers.split(",")), None)
+        if v1 is not None:
+            for parent in (Path("/sys/fs/cgroup/memory") / v1.lstrip("/"), Path("/sys/fs/cgroup/memory")):
+                if (parent / "memory.limit_in_bytes").is_file() and os.access(parent, os.W_OK):
+                    return cls._create(parent / name, 1)
+        if "" in own:
+            for mount in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):
+                parent = (mount / own[""].lstrip("/")).parent
+                try:
+                    delegated = "memory" in (parent / "cgroup.subtree_control").read_text().split()
+                except OSError:
+                    continue
+                if delegated and os.access(parent, os.W_OK):
+                    return cls._create(parent / name, 2)
+        return None
+
+    @classmethod
+    def _create(cls, top: Path, version: int) -> _MemoryCgroups | None:
+        try:
+            top.mkdir(exist_ok=True)
+            if version == 2:
+                (top / "cgroup.subtree_control").write_text("+memory")
+        except OSError:
+            return None
+        return cls(top, version)
+
+    def create(self, limit_bytes: int) -> str | None:
+        with self._lock:
+            self._count += 1
+            path = self.top / f"p{self._count}"
+        try:
+            path.mkdir()
+            if self.version == 1:
+                (path / "memory.limit_in_bytes").write_text(str(limit_bytes))
+                if (path / "memory.memsw.limit_in_bytes").exists():
+                    (path / "memory.memsw.limit_in_bytes").write_text(str(limit_bytes))
+            else:
+                (path / "memory.max").write_text(str(limit_bytes))
+                if (path / "memory.swap.max").exists():
+                    (path / "memory.swap.max").write_text("0")
+        except OSError as exc:
+            logger.warning("sandbox: cannot create a memory cgroup (%s); RLIMIT_AS only", exc)
+            _launcher._kill_cgroup(str(path))
+            return None
+        return str(path)
+
+    def close(self) -> None:
+        _launcher._kill_cgroup(str(self.top))
 
 
 def _unreachable_paths(paths: Iterable[str]) -> list[list]:
@@ -177,8 +272,9 @@ def _unreachable_paths(paths: Iterable[str]) -> list[list]:
     return [[hidden, sorted(set(ps))] for hidden, ps in groups.items()]
 
 
-#: world-writable scratch dirs the launcher covers with a fresh private tmpfs per program (root only)
-SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+#: world-writable scratch dirs the launcher covers with a fresh private tmpfs per program (everything else the
+#: program sees is read-only)
+SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run")
 
 
 def _under_scratch_dirs(paths: Iterable[str]) -> list[str]:
@@ -195,17 +291,20 @@ def _read_capped(f, limit: int) -> str:
     return text + ("\n[output truncated]" if len(data) > limit else "")
 
 
+class _ZygoteDied(RuntimeError):
+    """The zygote stopped while a program ran in it (that program is reported, never run again)."""
+
+
 class _Zygote:
     """Parent side of the launcher's zygote (see :mod:`._sandbox_launcher`): one warm interpreter that forks an
-    isolated child per Python program. Any failure to start or talk to it makes the sandbox fall back to a
-    fresh interpreter per program."""
+    isolated child per Python program. If it cannot start, the sandbox runs one fresh interpreter per program;
+    if it dies, the program it was running is a ``sandbox_error`` and later programs get fresh interpreters."""
 
     def __init__(self, python: str, preload: Sequence[str]):
-        env = dict(os.environ, PYTHONIOENCODING="utf-8", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-                   MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
         self.proc = subprocess.Popen(
             [python, "-I", str(_LAUNCHER), "--zygote", json.dumps(list(preload))],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=dict(_BASE_ENV),
+            close_fds=True, start_new_session=True,  # a Ctrl-C reaches the harness only
         )
         ready = self.proc.stdout.readline()
         if not ready.startswith(b'{"ready"'):
@@ -238,8 +337,11 @@ class _Zygote:
             rid = self._next
             self._next += 1
             line = json.dumps({"id": rid, "cfg": cfg, "script": script, "stdout": stdout, "stderr": stderr})
-            self.proc.stdin.write(line.encode() + b"\n")
-            self.proc.stdin.flush()
+            try:
+                self.proc.stdin.write(line.encode() + b"\n")
+                self.proc.stdin.flush()
+            except (OSError, ValueError) as exc:
+                raise _ZygoteDied("sandbox zygote is gone") from exc
         deadline = time.monotonic() + timeout_s
         timed_out = killed = False
         with self._cond:
@@ -249,32 +351,34 @@ class _Zygote:
                     timed_out = True
                     pid = self._pids.get(rid)
                     if pid is not None and not killed:  # the pid may come after the deadline: kill it then
-                        try:
-                            os.killpg(pid, signal.SIGKILL)
-                        except (ProcessLookupError, PermissionError):
-                            pass
+                        _killpg(pid)
                         killed = True
                 self._cond.wait(timeout=left if left > 0 else 0.05)
             if rid not in self._status:
-                raise RuntimeError("sandbox zygote died")
+                raise _ZygoteDied("sandbox zygote died")
             status = self._status.pop(rid)
             pid = self._pids.pop(rid, None)
         if pid is not None:
-            try:  # background children of a finished program
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            _killpg(pid)  # background children of a finished program
         return os.waitstatus_to_exitcode(status), timed_out
 
     def close(self) -> None:
         try:
-            self.proc.stdin.close()
+            self.proc.stdin.close()  # the zygote kills whatever still runs and exits
         except OSError:
             pass
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
+
+
+def _killpg(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 class Sandbox:
@@ -284,6 +388,8 @@ class Sandbox:
     ``workers``: how many programs run at once in :meth:`run_many`.
     ``python``: interpreter for Python programs; default: this one when the sandbox uid can run it, else the
     system ``python3`` (an interpreter under a private home such as root's pyenv is out of the uid's reach).
+    ``memory_bytes``: RLIMIT_AS of each process, and (with a writable cgroup) the cap of all a program's processes.
+    ``disk_bytes``: (root) size of the tmpfs that is the program's dir, and of each private scratch dir.
     """
 
     def __init__(
@@ -297,20 +403,32 @@ class Sandbox:
         use_zygote: bool = True,
         preload: Sequence[str] = DEFAULT_PRELOAD,
         memory_bytes: int | None = 4 << 30,
+        disk_bytes: int = 256 << 20,
     ):
         if not allow_code_execution:
             raise CodeExecutionNotAllowed()
         if network not in ("isolate", "allow"):
             raise ValueError(f"Sandbox(network=...) must be 'isolate' or 'allow', got {network!r}")
+        if workers is not None and workers < 1:
+            raise ValueError(f"Sandbox(workers=...) must be at least 1, got {workers}")
+        if memory_bytes is not None and memory_bytes <= 0:
+            raise ValueError(f"Sandbox(memory_bytes=...) must be positive (or None for no limit), got {memory_bytes}")
+        if disk_bytes <= 0:
+            raise ValueError(f"Sandbox(disk_bytes=...) must be positive, got {disk_bytes}")
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.memory_bytes = memory_bytes  #: RLIMIT_AS for programs of languages that allow one
+        self.disk_bytes = disk_bytes
         self.network = network
         self._root_dir = Path(root_dir) if root_dir else None
         self.as_root = os.geteuid() == 0
         self.switch_uid = self.as_root and drop_privileges
         self._uids = _UidPool(self.workers + 4) if self.switch_uid else None
+        self._cgroups = _MemoryCgroups.detect() if self.as_root else None
         self._lock = threading.Lock()
         self._tmp_root: Path | None = None
+        self._reaper: subprocess.Popen | None = None
+        self._closed = threading.Event()
+        self._running: set[subprocess.Popen] = set()
         self._expose = _unreachable_paths([sys.base_prefix, sys.prefix, sys.exec_prefix]) if self.switch_uid else []
         interpreters = [sys.base_prefix, sys.prefix, sys.exec_prefix]
         venv = Path(python).absolute().parent.parent if python and "/" in python else None
@@ -326,12 +444,17 @@ class Sandbox:
     # -- setup --------------------------------------------------------------------------------------------
     def _probe_network(self) -> bool:
         """Can this machine give a program its own network namespace? Decided once, said once."""
+        workdir = tempfile.mkdtemp(prefix="probe", dir=self._tmp())
         cfg = self._launcher_config(
-            argv=["true"], cwd="/", limits=Limits(timeout_s=5), uid=None, gid=None, network_required=True
+            argv=["true"], cwd=workdir, limits=Limits(timeout_s=5), uid=None, gid=None, network_required=True
         )
-        proc = subprocess.run(
-            [sys.executable, "-I", "-S", str(_LAUNCHER), json.dumps(cfg)], capture_output=True, text=True, check=False
-        )
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-I", "-S", str(_LAUNCHER), json.dumps(cfg)], capture_output=True, text=True,
+                check=False, env=dict(_BASE_ENV),
+            )
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
         if proc.returncode == 0:
             return True
         logger.warning(
@@ -362,7 +485,22 @@ class Sandbox:
             if self._tmp_root is None:
                 self._tmp_root = Path(tempfile.mkdtemp(prefix="dscoder-sandbox-", dir=self._root_dir))
                 self._tmp_root.chmod(0o711)  # other uids may enter their own dir, not list the others
+                self._start_reaper()
             return self._tmp_root
+
+    def _start_reaper(self) -> None:
+        """A process that outlives the harness: when the harness closes the sandbox or dies (even SIGKILL), it kills
+        what is left of its programs and removes its temp dirs, mounts and cgroups (see the launcher)."""
+        cfg = {
+            "tmp_root": str(self._tmp_root),
+            "uids": [self._uids.base, self._uids.size] if self._uids else None,
+            "cgroups": [str(self._cgroups.top)] if self._cgroups else [],
+        }
+        self._reaper = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(_LAUNCHER), "--reaper", json.dumps(cfg)], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(_BASE_ENV), close_fds=True,
+            start_new_session=True,
+        )
 
     def _get_zygote(self) -> _Zygote | None:
         with self._lock:
@@ -374,12 +512,28 @@ class Sandbox:
                     self._zygote_failed = True
             return self._zygote
 
+    def abort(self) -> None:
+        """Stop: kill every running program now; later :meth:`run` calls raise. For an interrupted harness."""
+        self._closed.set()
+        with self._lock:
+            running = list(self._running)
+            zygote = self._zygote
+        for proc in running:
+            _killpg(proc.pid)
+        if zygote is not None:
+            zygote.close()
+
     def close(self) -> None:
+        self.abort()
         if self._zygote is not None:
             self._zygote.close()
             self._zygote = None
+        if self._reaper is not None:  # it cleans up (the same clean-up as after a crash)
+            self._reaper.stdin.close()
+            self._reaper.wait()
+            self._reaper = None
         if self._tmp_root is not None:
-            shutil.rmtree(self._tmp_root, ignore_errors=True)
+            _launcher.clean_up({"tmp_root": str(self._tmp_root)})
             self._tmp_root = None
 
     def __enter__(self) -> Sandbox:  # noqa: PYI034
@@ -389,18 +543,8 @@ class Sandbox:
         self.close()
 
     def _launcher_config(self, argv, cwd, limits: Limits, uid, gid, network_required) -> dict[str, Any]:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "HOME": str(cwd),
-            "TMPDIR": str(cwd),
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "OMP_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
+        env = dict(_BASE_ENV, PATH=os.environ.get("PATH", _BASE_ENV["PATH"]), HOME=str(cwd), TMPDIR=str(cwd))
+        del env["PYTHONIOENCODING"]
         return {
             "argv": list(argv),
             "cwd": str(cwd),
@@ -411,17 +555,26 @@ class Sandbox:
             "network": self.network,
             "network_required": network_required,
             "expose": self._expose if uid is not None else [],
-            "keep": self._keep if uid is not None else [],
+            "keep": self._keep,
             "scratch_dirs": list(SCRATCH_DIRS),
-            "private_mounts": uid is not None,
+            "scratch_bytes": min(self.disk_bytes, 64 << 20),
         }
 
     # -- running ------------------------------------------------------------------------------------------
     def run(self, files: dict[str, str | bytes], steps: Sequence[Step]) -> ExecResult:
         """Write ``files`` into a fresh dir and run ``steps`` there in order; stop at the first failing step."""
+        if self._closed.is_set():
+            raise RuntimeError("sandbox: closed (interrupted); no more programs run")
+        if not steps:
+            raise ValueError("Sandbox.run needs at least one step")
         uid = self._uids.acquire() if self._uids else None
         workdir = Path(tempfile.mkdtemp(prefix="p", dir=self._tmp()))
+        mounted = cgroup = None
         try:
+            if self.as_root:  # the program's dir is a tmpfs of its own: a disk quota, gone with it
+                _launcher._mount("tmpfs", str(workdir), "tmpfs", _launcher.MS_NOSUID | _launcher.MS_NODEV,
+                                 f"size={self.disk_bytes},mode=0700")
+                mounted = workdir
             for name, content in files.items():
                 target = workdir / name
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -435,24 +588,33 @@ class Sandbox:
                         os.chown(entry, uid, uid)
             result = None
             for step in steps:
-                result = self._run_step(workdir, step, uid)
+                cap = step.limits.memory_bytes or self.memory_bytes
+                cgroup = self._cgroups.create(cap) if self._cgroups is not None and cap else None
+                try:
+                    result = self._run_step(workdir, step, uid, cgroup)
+                finally:
+                    if cgroup is not None:
+                        _launcher._kill_cgroup(cgroup)
                 if not result.ok:
                     break
-            if result is None:
-                raise ValueError("Sandbox.run needs at least one step")
             return result
         finally:
             if uid is not None:
-                _kill_uid(uid)
+                _launcher._kill_uids(uid, 1)
                 self._uids.release(uid)
+            if mounted is not None:
+                _launcher._libc().umount2(str(mounted).encode(), _launcher.MNT_DETACH)
             shutil.rmtree(workdir, ignore_errors=True)
 
-    def _run_step(self, workdir: Path, step: Step, uid: int | None) -> ExecResult:
+    def _run_step(self, workdir: Path, step: Step, uid: int | None, cgroup: str | None) -> ExecResult:
         limits = step.limits
         cfg = self._launcher_config(
             step.argv, workdir, limits, uid, uid, network_required=self.network_isolated
         )
         cfg["env"].update(step.env)
+        cfg["cgroup"] = cgroup
+        if step.python_script:
+            cfg["verdict"], cfg["python_script"] = True, step.python_script
         zygote = self._get_zygote() if step.python_script and step.stdin is None else None
         start = time.perf_counter()
         if zygote is not None:
@@ -464,10 +626,15 @@ class Sandbox:
                     rc, timed_out = zygote.run(
                         cfg, str(workdir / step.python_script), out_name, err_name, limits.timeout_s
                     )
-                except RuntimeError:
-                    self._zygote_failed, self._zygote = True, None
-                    logger.warning("sandbox: the Python zygote stopped; one interpreter per program from now on")
-                    return self._run_step(workdir, step, uid)
+                except _ZygoteDied:
+                    with self._lock:
+                        self._zygote_failed, self._zygote = True, None
+                    if not self._closed.is_set():
+                        logger.warning("sandbox: the Python zygote stopped; one interpreter per program from now on")
+                    os.close(out_fd)
+                    os.close(err_fd)
+                    return ExecResult(False, "sandbox_error", step.name, None, "", "sandbox: the zygote stopped",
+                                      round(time.perf_counter() - start, 4), self.network_isolated)
                 wall = time.perf_counter() - start
                 with os.fdopen(out_fd, "rb") as out, os.fdopen(err_fd, "rb") as err:
                     stdout = _read_capped(out, limits.keep_output_bytes)
@@ -476,13 +643,15 @@ class Sandbox:
                 for name in (out_name, err_name):
                     os.unlink(name)
         else:
-            rc, timed_out, wall, stdout, stderr = self._run_process(workdir, step, cfg, start)
+            rc, timed_out, wall, stdout, stderr = self._run_process(step, cfg, start)
         if timed_out:
             status = "timeout"
         elif rc == 0:
             status = "ok"
         elif rc == _EXIT_ISOLATION_FAILED and stderr.startswith("sandbox:"):
             status = "sandbox_error"
+        elif rc == _launcher.EXIT_NO_VERDICT and step.python_script:
+            status = "exited_before_end"
         elif rc < 0:
             status = "timeout" if -rc in (signal.SIGXCPU,) else f"killed:{signal.Signals(-rc).name}"
         else:
@@ -498,18 +667,23 @@ class Sandbox:
             network_isolated=self.network_isolated,
         )
 
-    def _run_process(self, workdir: Path, step: Step, cfg: dict, start: float):
+    def _run_process(self, step: Step, cfg: dict, start: float):
         limits = step.limits
         # Unnamed files outside the program's dir: the program can neither swap them for a link nor read them.
         with tempfile.TemporaryFile(dir=self._tmp()) as out, tempfile.TemporaryFile(dir=self._tmp()) as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", str(_LAUNCHER), json.dumps(cfg)],
-                stdin=subprocess.PIPE if step.stdin is not None else subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,  # its own process group, killed as a whole
-                close_fds=True,
-            )
+            with self._lock:
+                if self._closed.is_set():
+                    raise RuntimeError("sandbox: closed (interrupted); no more programs run")
+                proc = subprocess.Popen(
+                    [sys.executable, "-I", "-S", str(_LAUNCHER), json.dumps(cfg)],
+                    stdin=subprocess.PIPE if step.stdin is not None else subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    start_new_session=True,  # its own process group, killed as a whole; no Ctrl-C from the terminal
+                    close_fds=True,
+                    env=dict(_BASE_ENV),
+                )
+                self._running.add(proc)
             timed_out = False
             try:
                 if step.stdin is not None:
@@ -522,11 +696,10 @@ class Sandbox:
             except subprocess.TimeoutExpired:
                 timed_out = True
             finally:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)  # also reaps background children of a finished program
-                except (ProcessLookupError, PermissionError):
-                    pass
+                _killpg(proc.pid)  # also reaps background children of a finished program
                 proc.wait()
+                with self._lock:
+                    self._running.discard(proc)
             wall = time.perf_counter() - start
             stdout = _read_capped(out, limits.keep_output_bytes)
             stderr = _read_capped(err, limits.keep_output_bytes)
@@ -538,7 +711,8 @@ class Sandbox:
         progress: str | None = None,
         on_result: Callable[[int, ExecResult], None] | None = None,
     ) -> list[ExecResult]:
-        """Run ``(files, steps)`` jobs, ``workers`` at a time; results come back in job order."""
+        """Run ``(files, steps)`` jobs, ``workers`` at a time; results come back in job order. An interruption
+        (Ctrl-C) kills the running programs, starts no other, and closes the sandbox."""
         jobs = list(jobs)
         results: list[ExecResult | None] = [None] * len(jobs)
         bar = None
@@ -554,11 +728,16 @@ class Sandbox:
             if bar is not None:
                 bar.update(1)
 
+        pool = ThreadPoolExecutor(self.workers)
         try:
-            with ThreadPoolExecutor(self.workers) as pool:
-                for future in [pool.submit(work, i) for i in range(len(jobs))]:
-                    future.result()
+            for future in [pool.submit(work, i) for i in range(len(jobs))]:
+                future.result()
+        except BaseException:
+            self.abort()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
         finally:
+            pool.shutdown(wait=True)
             if bar is not None:
                 bar.close()
         return results  # type: ignore[return-value]

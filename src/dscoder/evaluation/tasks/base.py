@@ -8,6 +8,7 @@ comparing strings. Data comes from :mod:`dscoder.benchmarks` (issue 5's loaders)
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,16 +121,23 @@ def execute_programs(
     timeout_s: float,
     progress: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Run each program in the sandbox; a program passes when every step exits 0 in time *and* it reaches its
-    end marker (so ``sys.exit(0)`` before the asserts fails). ``None`` (nothing extractable) fails unrun."""
-    marker = f"DSCODER-END-{secrets.token_hex(12)}"
-    jobs, index, failure_texts = [], [], {}
+    """Run each program in the sandbox; a program passes when every step exits 0 in time *and* it provably reached
+    the end of its tests (so ``sys.exit(0)`` / ``exit(0)`` before the asserts fails). ``None`` (nothing
+    extractable) fails unrun.
+
+    Proof of the end: a Python program's runner confirms that its code returned normally on a channel out of the
+    program's reach (see :mod:`dscoder.evaluation.sandbox`); any other language echoes, as its last statement, a
+    token that exists only on its stdin at run time (one per program; in no file, argument or environment)."""
+    jobs, index, tokens, failure_texts = [], [], {}, {}
     for i, program in enumerate(programs):
         if program is None:
             continue
         spec = get_language(program.language)
-        source = with_end_marker(program.source, program.language, marker)
-        jobs.append(({spec.filename: source}, spec.steps(sandbox.python, timeout_s, sandbox.memory_bytes)))
+        steps = spec.steps(sandbox.python, timeout_s, sandbox.memory_bytes)
+        if steps[-1].python_script is None:
+            tokens[i] = f"DSCODER-END-{secrets.token_hex(16)}"
+            steps[-1] = dataclasses.replace(steps[-1], stdin=tokens[i] + "\n")
+        jobs.append(({spec.filename: with_end_marker(program.source, program.language)}, steps))
         index.append(i)
         failure_texts[i] = spec.failure_text
     verdicts: list[dict[str, Any]] = [
@@ -137,16 +145,18 @@ def execute_programs(
         for _ in programs
     ]
     for i, result in zip(index, sandbox.run_many(jobs, progress=progress)):
-        reached_end = any(line.strip() == marker for line in result.stdout.splitlines())
+        token = tokens.get(i)
+        lines = result.stdout.splitlines()
+        reached_end = result.ok and (token is None or any(line.strip() == token for line in lines))
         status = result.status
         if result.ok and not reached_end:
             status = "exited_before_end"
-        elif result.ok and failure_texts[i] and failure_texts[i] in result.stderr:
+        elif reached_end and failure_texts[i] and failure_texts[i] in result.stderr:
             status, reached_end = "assertion_failed", False
-        stdout = "\n".join(line for line in result.stdout.splitlines() if line.strip() != marker)
+        stdout = "\n".join(line for line in lines if token is None or line.strip() != token)
         verdicts[i] = {
-            "passed": result.ok and reached_end,
-            "status": "passed" if result.ok and reached_end else status,
+            "passed": reached_end,
+            "status": "passed" if reached_end else status,
             "step": result.step,
             "stdout": stdout[-2000:],
             "stderr": result.stderr[-2000:],
