@@ -69,11 +69,14 @@ def test_data_dir_comes_from_the_environment(monkeypatch, tmp_path):
 def test_missing_file_error_names_the_file(tmp_path):
     with pytest.raises(BenchmarkDataError, match=r"mbpp/mbpp_test\.jsonl"):
         load_mbpp("test", data_dir=tmp_path, source="local")
-    with pytest.raises(BenchmarkDataError, match=r"no --data-dir given.*not shipped in the package \(LeetCode.*"
-                                                 r"TechxGenus/LeetCode-Contest is not in the HF cache and "
-                                                 r"HF_HUB_OFFLINE is set: run `dscoder benchmarks download leetcode`"):
+    with pytest.raises(BenchmarkDataError, match=r"^leetcode: not shipped \(LeetCode's problem statements .*\); its "
+                                                 r"Hub copy TechxGenus/LeetCode-Contest is not in the HF cache and "
+                                                 r"HF_HUB_OFFLINE is set: run `dscoder benchmarks download leetcode` "
+                                                 r"online, or put leetcode/20240121-Jul\.jsonl in a data folder: "
+                                                 r"--data-dir / \$DSCODER_BENCHMARKS_DIR \(neither is set\)$"):
         load_leetcode_contest()
-    with pytest.raises(BenchmarkDataError, match=r"pal-math/asdiv/test\.json.*CC BY-NC 4\.0.*no Hub copy"):
+    with pytest.raises(BenchmarkDataError, match=r"^asdiv: not shipped \(ASDiv is CC BY-NC 4\.0 .* and no Hub copy .*"
+                                                 r"put pal-math/asdiv/test\.json .* data folder: .* \(no pal-math/asdiv"):
         load_pal_math("asdiv", data_dir=tmp_path)
     with pytest.raises(BenchmarkDataError, match=r"humaneval/HumanEval\.jsonl\.gz"):
         load_humaneval(data_dir=tmp_path, source="local")

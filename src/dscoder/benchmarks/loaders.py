@@ -215,24 +215,24 @@ NOT_SHIPPED = {
 
 def _missing(kind: str, data_dir, source: str, benchmark: str, hub_id: str | None = None, **fmt: str
              ) -> BenchmarkDataError:
+    """One line: what is missing, why (licence, offline) and how to get it."""
     root = resolve_data_dir(data_dir)
     wanted = LOCAL_FILES[kind][0].format(**fmt)
-    where = f"{root / wanted}" if root is not None else f"<data dir>/{wanted} (no --data-dir given and ${ENV_VAR} unset)"
+    folder = f"{root} (no {wanted} there)" if root is not None else f"--data-dir / ${ENV_VAR} (neither is set)"
     if source == "package":
         return BenchmarkDataError(f"{benchmark}: not shipped in the package ({NOT_SHIPPED.get(benchmark, '')})")
-    parts = [f"benchmark file not found: {where}"]
-    if source == "auto" and benchmark in NOT_SHIPPED:
-        parts.append(f"not shipped in the package ({NOT_SHIPPED[benchmark]})")
+    if source != "auto":
+        hint = "; or pass source='auto' or 'hub'" if hub_id else ""
+        where = root / wanted if root is not None else f"<data dir>/{wanted} (no --data-dir given and ${ENV_VAR} unset)"
+        return BenchmarkDataError(f"benchmark file not found: {where}{hint}")
+    head = f"{benchmark}: not shipped ({NOT_SHIPPED[benchmark]})" if benchmark in NOT_SHIPPED else (
+        f"{benchmark}: not found")
     if hub_id is None:
-        parts.append("no Hub copy of these records is known: get the file from the DeepSeek-Coder repository "
-                     "(Evaluation/) and pass --data-dir")
-    elif source == "auto":
-        why = "HF_HUB_OFFLINE is set" if hub_offline() else "the Hub is unreachable"
-        parts.append(f"its Hub copy {hub_id} is not in the HF cache and {why}: run `dscoder benchmarks download "
-                     f"{benchmark}` online, or pass --data-dir")
-    else:
-        parts.append("or pass source='auto' or 'hub'")
-    return BenchmarkDataError("; ".join(parts))
+        return BenchmarkDataError(f"{head} and no Hub copy of these records is known: put {wanted} (DeepSeek-Coder "
+                                  f"repository, Evaluation/) in a data folder: {folder}")
+    why = "HF_HUB_OFFLINE is set" if hub_offline() else "the Hub is unreachable"
+    return BenchmarkDataError(f"{head}; its Hub copy {hub_id} is not in the HF cache and {why}: run `dscoder "
+                              f"benchmarks download {benchmark}` online, or put {wanted} in a data folder: {folder}")
 
 
 def _hub_allowed(source: str, hub_id: str | None, hub_file: HubFile | None = None) -> bool:
