@@ -150,7 +150,9 @@ def test_funnel_merges_tasks_and_orders_reasons(tmp_path):
             tmp_path,
             rank,
             [
-                _step("📖 - READER: x", **{"dropped_reader:malformed_json": 1, "bytes_dropped_reader:malformed_json": 7}),
+                _step("📖 - READER: x", input_files=2,
+                      **{"dropped_reader:malformed_json": 1, "bytes_dropped_reader:malformed_json": 7,
+                         "dropped_reader:unreadable_file": 1, "bytes_dropped_reader:unreadable_file": 0}),
                 _step("🔻 - FILTER: lang", total=10, bytes_in={"total": 1000}, forwarded=8, bytes_kept={"total": 900},
                       **{"dropped_language:unsupported": 2, "bytes_dropped_language:unsupported": {"total": 100}}),
                 _step("🔻 - FILTER: rules", total=8, bytes_in={"total": 900}, forwarded=7, bytes_kept={"total": 850},
@@ -166,9 +168,11 @@ def test_funnel_merges_tasks_and_orders_reasons(tmp_path):
         "bytes_kept": 1700,
         "dropped": {"reader:malformed_json": 2, "language:unsupported": 4, "rules:alpha_fraction": 2},
         "dropped_bytes": {"reader:malformed_json": 14, "language:unsupported": 200, "rules:alpha_fraction": 100},
+        "input_files": 4,
+        "unreadable_files": {"reader:unreadable_file": 2},  # files, never mixed into the record counts
     }
     assert funnel.tasks == 2 and funnel.files_in == funnel.files_kept + funnel.files_dropped
-    assert funnel_table(funnel).row_count == 5
+    assert funnel_table(funnel).row_count == 6
     png = plot_funnel(funnel, tmp_path / "f.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -79,7 +79,7 @@ def test_stage_errors(tokenizer_dir, corpus, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "a.jsonl").write_text('{"id": "x", "text": ""}\n')
-    with pytest.raises(ValueError, match="no jsonl document"):
+    with pytest.raises(ValueError, match=r"empty: no usable record in 1 input file \(reader:empty_text: 1 line\)$"):
         run_tokenize_stage(empty, tmp_path / "o", tokenizer_dir, seq_len=32, progress=False)
     assert not (tmp_path / "o").exists() and not (tmp_path / ".o.tmp").exists()
     with pytest.raises(ValueError, match="fewer than one row"):

@@ -39,6 +39,9 @@ def _add_tokenize(sub) -> None:
     p.add_argument("--num-proc", type=int, default=2, help="tokenising processes (default: 2)")
     p.add_argument("--no-bos", action="store_true", help="do not start each document with BOS")
     p.add_argument("--format", dest="input_format", choices=["jsonl", "parquet"], default="jsonl")
+    p.add_argument("--max-document-bytes", type=int, default=None,
+                   help="skip (and count as reader:too_large) a record over this many bytes; a memory guard, not a "
+                   "quality filter (default: 128 MiB, above the repo-level stage's largest sample)")
     p.set_defaults(handler=_run_tokenize, parser=p)
 
 
@@ -51,15 +54,18 @@ def _run_tokenize(args) -> int:
     counts = run_tokenize_stage(
         args.input, args.output, args.tokenizer, seq_len=args.seq_len, fim_rate=args.fim_rate, seed=args.seed,
         num_proc=args.num_proc, fim_mode=args.fim_mode, add_bos=not args.no_bos, input_format=args.input_format,
+        max_document_bytes=args.max_document_bytes,
     )  # fmt: skip
     table = Table(title=f"tokenised -> {args.output}")
     table.add_column("what")
     table.add_column("count", justify="right")
-    for key in ("documents", "documents_fim", "documents_split", "rows", "tokens_in", "tokens_kept",
+    for key in ("records_in", "documents", "documents_fim", "documents_split", "rows", "tokens_in", "tokens_kept",
                 "tokens_dropped", "empty_documents", "tokens_per_second"):  # fmt: skip
         table.add_row(key, f"{counts[key]:,}")
     for reason, n in sorted(counts["reader_dropped"].items()):
         table.add_row(f"dropped: {reason}", f"{n:,}")
+    for reason, n in sorted(counts["unreadable_files"].items()):
+        table.add_row(f"input files {reason} (records unknown)", f"{n:,}", style="bold red")
     Console().print(table)
     return 0
 

@@ -15,6 +15,9 @@ A rerun with the same logging folder skips finished tasks (datatrove's ``skip_co
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -69,6 +72,19 @@ class ExecutorConfig:
             raise ValueError(f"workers: must be >= 1 or -1 (all tasks at once), got {self.workers}")
         if self.kind == "slurm" and not self.slurm.partition:
             raise ValueError("slurm.partition: required when kind is 'slurm'")
+
+
+def die_with_parent(parent: int) -> None:
+    """Have Linux kill this (child) process when its parent dies (``prctl(PR_SET_PDEATHSIG, SIGKILL)``), so a
+    SIGKILLed stage leaves no worker or manager process running; ``parent`` is the pid the caller expects as
+    parent (a parent already gone ends this process at once). A no-op off Linux."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def ensure_ray(config: RayConfig) -> None:

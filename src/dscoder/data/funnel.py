@@ -3,7 +3,9 @@
 Every dscoder block counts what it drops as ``dropped_<family:reason>`` (files) and ``bytes_dropped_<reason>``
 (UTF-8 bytes); filters also count ``bytes_in``/``bytes_kept`` (see :mod:`dscoder.data.filters.base`). The funnel
 is: what the reader saw (records it turned into documents plus the lines it rejected), then each drop reason in
-pipeline order, then what the last filter kept. Per-rank stats (``stats/*.json``) are merged, so a run whose
+pipeline order, then what the last filter kept, so files in = kept + dropped. Input files the reader could not
+read to the end (``reader:truncated_file``, ``reader:unreadable_file``) hold an unknown number of records: they
+are listed apart, as files, never mixed into the record counts. Per-rank stats (``stats/*.json``) are merged, so a run whose
 tasks have not all finished yet still gives a (partial) funnel.
 """
 
@@ -14,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datatrove.utils.stats import PipelineStats
+
+from dscoder.data.readers import FILE_REASONS
 
 
 @dataclass
@@ -36,6 +40,8 @@ class Funnel:
     files_kept: int = 0
     bytes_kept: int = 0
     tasks: int = 0
+    input_files: int = 0  # input shards the reader opened
+    unreadable_files: dict[str, int] = field(default_factory=dict)  # reason -> shards, records unknown
 
     @property
     def files_dropped(self) -> int:
@@ -54,6 +60,8 @@ class Funnel:
             "bytes_kept": self.bytes_kept,
             "dropped": {r.reason: r.files for r in self.drops},
             "dropped_bytes": {r.reason: r.bytes for r in self.drops},
+            "input_files": self.input_files,
+            "unreadable_files": dict(self.unreadable_files),
         }
 
 
@@ -91,23 +99,32 @@ def load_funnel(logs_dir: str | Path) -> Funnel:
     funnel = Funnel(tasks=tasks)
     first_filter = True
     last_kept = None
+    read = False
     for step in stats.stats:
         counts = step.stats
+        if "input_files" in counts:  # a reader
+            read = True
+            funnel.input_files += _total(step, "input_files")
         reasons = [k[len("dropped_") :] for k in counts if k.startswith("dropped_")]
         if "bytes_in" in counts and first_filter:  # the first dscoder filter sees every document the reader made
             funnel.files_in += _total(step, "total")
             funnel.bytes_in += _total(step, "bytes_in")
             first_filter = False
         for reason in reasons:
+            if reason in FILE_REASONS:
+                funnel.unreadable_files[reason] = funnel.unreadable_files.get(reason, 0) + _total(step, f"dropped_{reason}")
+                continue
             row = FunnelRow(step.name, reason, _total(step, f"dropped_{reason}"), _total(step, f"bytes_dropped_{reason}"))
             funnel.drops.append(row)
             if reason.startswith("reader:"):  # rejected lines never reached a filter: they count as input too
-                funnel.files_in += row.files if reason != "reader:truncated_file" else 0
+                funnel.files_in += row.files
                 funnel.bytes_in += row.bytes
         if "bytes_in" in counts:
             last_kept = (_total(step, "forwarded"), _total(step, "bytes_kept"))
     if last_kept is None:
-        raise ValueError(f"{logs_dir}: no dscoder filter stats found (was this logged by a dscoder filter pipeline?)")
+        if not read:
+            raise ValueError(f"{logs_dir}: no dscoder filter stats found (was this logged by a dscoder filter pipeline?)")
+        last_kept = (0, 0)  # no document reached a filter: blank or unreadable input, every line counted above
     funnel.files_kept, funnel.bytes_kept = last_kept
     return funnel
 
@@ -130,6 +147,9 @@ def funnel_table(funnel: Funnel, title: str = "filter funnel"):
                       _pct(r.bytes, funnel.bytes_in))  # fmt: skip
     table.add_row("kept", f"{funnel.files_kept:,}", _pct(funnel.files_kept, funnel.files_in),
                   f"{funnel.bytes_kept:,}", _pct(funnel.bytes_kept, funnel.bytes_in), style="bold green")  # fmt: skip
+    for reason, n in funnel.unreadable_files.items():
+        table.add_row(f"input files {reason} (records unknown)", f"{n:,} of {funnel.input_files:,} input files", "",
+                      "", "", style="bold red")  # fmt: skip
     return table
 
 

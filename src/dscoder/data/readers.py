@@ -10,15 +10,22 @@ reason, counted in the reader's stats as ``dropped_reader:<reason>`` and ``bytes
 * ``reader:not_an_object``: JSON but not an object;
 * ``reader:missing_text``: no ``text`` field, or one that is not a string;
 * ``reader:empty_text``: an empty ``text``;
-* ``reader:truncated_file``: the (compressed) file ends in the middle (counted once per file; the lines read
-  until then are kept).
+* ``reader:too_large``: a record over ``max_record_bytes`` (a JSONL line is skipped while it is read, so one
+  huge line never sits in memory whole).
+
+Two reasons count *files* whose record count is unknown (:data:`FILE_REASONS`; summaries list them apart, so
+records in = kept + dropped still adds up):
+
+* ``reader:truncated_file``: the (compressed) file ends in the middle (the lines read until then are kept);
+* ``reader:unreadable_file``: not one record could be read: a ``.gz`` that is not gzip, a ``.parquet`` that is
+  not Parquet, ... (logged with the file name and the cause).
 
 With ``rejects_folder`` set, every rejected line is kept there (``<rank>.jsonl``: source file, line number,
 reason and the raw line, base64 when it is not UTF-8), so nothing is lost. Parquet files and Hub datasets go
 through datatrove's ``ParquetReader`` / ``HuggingFaceDatasetReader`` with the same record checks.
 
 :func:`file_record_writer` writes the DESIGN layout back: one flat JSON object per file (``id``, ``text`` and
-the metadata keys as columns), gzip by default.
+the metadata keys as columns), gzip by default. :func:`reader_drops` reads a reader's drops back from its stats.
 """
 
 from __future__ import annotations
@@ -43,38 +50,64 @@ from datatrove.utils.logging import logger
 
 #: default input file patterns per format (a stats.json or README beside the shards is not input)
 DEFAULT_GLOBS = {"jsonl": "**/*.jsonl*", "parquet": "**/*.parquet"}
+#: default ``max_record_bytes``: a memory guard above the repo-level stage's largest sample (``max_repo_bytes``,
+#: 100 MB), not a quality filter (the rule filters drop any line over 1000 characters long before this)
+DEFAULT_MAX_RECORD_BYTES = 128 * 2**20
+#: reasons that count files with an unknown number of records, not records
+FILE_REASONS = frozenset({"reader:truncated_file", "reader:unreadable_file"})
 
 
 class _RecordChecks:
     """Checks a raw record before datatrove builds a ``Document``; counts and keeps what it rejects."""
 
     rejects_folder = None
+    max_record_bytes = DEFAULT_MAX_RECORD_BYTES
     _rejects_file = None
     _rank = 0
 
-    def reject(self, reason: str, raw: bytes | str | dict, source: str, line: int | str) -> None:
+    def reject(self, reason: str, raw: bytes | str | dict, source: str, line: int | str, size: int | None = None,
+               detail: str | None = None) -> None:
+        """Count (and keep, with ``rejects_folder``) one rejected record, or one file for :data:`FILE_REASONS`.
+        ``size``: its byte count when ``raw`` is not the whole record (a skipped huge line)."""
         if isinstance(raw, dict):
             raw = orjson.dumps(raw, default=str)
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogatepass")
         self.stat_update(f"dropped_reader:{reason}")
-        self.stat_update(f"bytes_dropped_reader:{reason}", value=len(raw), unit="doc")
+        self.stat_update(f"bytes_dropped_reader:{reason}", value=len(raw) if size is None else size, unit="doc")
         if self.rejects_folder is None:
             return
         if self._rejects_file is None:
             self._rejects_file = get_datafolder(self.rejects_folder).open(f"{self._rank:05d}.jsonl", "wb")
         record = {"source_file": source, "line": line, "reason": f"reader:{reason}"}
+        if detail is not None:
+            record["detail"] = detail
+        if f"reader:{reason}" in FILE_REASONS:
+            record["records_after_line"] = "unknown"
         try:
             record["raw"] = raw.decode("utf-8")
         except UnicodeDecodeError:
             record["raw_base64"] = base64.b64encode(raw).decode("ascii")
         self._rejects_file.write(orjson.dumps(record) + b"\n")
 
+    def reject_file(self, filepath: str, records_read: int, exc: BaseException) -> None:
+        """A file that ends early (``truncated_file``) or gives no record at all (``unreadable_file``)."""
+        reason = "truncated_file" if records_read else "unreadable_file"
+        cause = f"{type(exc).__name__}: {exc}"
+        if records_read:
+            logger.warning(f"{filepath}: input ends early after line {records_read} ({cause}); kept what was read, "
+                           "the number of records after it is unknown")  # fmt: skip
+        else:
+            logger.warning(f"{filepath}: unreadable, dropped with an unknown number of records ({cause})")
+        self.reject(reason, b"", filepath, records_read, detail=cause)
+
     def text_problem(self, data: dict) -> str | None:
-        """Why the record's text is unusable (``missing_text``, ``empty_text``), or ``None``."""
+        """Why the record's text is unusable (``missing_text``, ``empty_text``, ``too_large``), or ``None``."""
         text = data.get(self.text_key)
         if not isinstance(text, str):
             return "missing_text"
+        if len(text) * 4 > self.max_record_bytes and len(text.encode("utf-8", "surrogatepass")) > self.max_record_bytes:
+            return "too_large"
         return None if text else "empty_text"
 
     def checked_document(self, data, source: str, line: int | str) -> Document | None:
@@ -102,16 +135,28 @@ class FileRecordJsonlReader(_RecordChecks, JsonlReader):
 
     name = "🐿 Jsonl (checked)"
 
-    def __init__(self, data_folder, *, rejects_folder=None, glob_pattern: str | None = DEFAULT_GLOBS["jsonl"], **kwargs):
+    def __init__(self, data_folder, *, rejects_folder=None, glob_pattern: str | None = DEFAULT_GLOBS["jsonl"],
+                 max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES, **kwargs):  # fmt: skip
         kwargs.setdefault("add_file_path", False)
         super().__init__(data_folder, glob_pattern=glob_pattern, **kwargs)
         self.rejects_folder = rejects_folder
+        self.max_record_bytes = max_record_bytes
 
     def read_file(self, filepath: str):
+        limit = self.max_record_bytes
         with self.data_folder.open(filepath, "rb", compression=self.compression) as f:
             line_no = -1
             try:
-                for line_no, raw in enumerate(f):
+                while raw := f.readline(limit + 1):  # a line never grows past the cap in memory
+                    line_no += 1
+                    if len(raw) > limit and not raw.endswith(b"\n"):
+                        head, size = raw[:200], len(raw)
+                        del raw
+                        size += _skip_line(f)
+                        logger.warning(f"{filepath}: line {line_no} is {size:,} bytes, over max_record_bytes "
+                                       f"{limit:,}; dropped as reader:too_large")  # fmt: skip
+                        self.reject("too_large", head, filepath, line_no, size=size)
+                        continue
                     if not raw.strip():
                         continue
                     with self.track_time():
@@ -119,8 +164,7 @@ class FileRecordJsonlReader(_RecordChecks, JsonlReader):
                     if document is not None:
                         yield document
             except (EOFError, zlib.error, OSError) as exc:  # gzip.BadGzipFile is an OSError
-                logger.warning(f"{filepath}: input ends early after line {line_no + 1} ({exc}); kept what was read")
-                self.reject("truncated_file", b"", filepath, line_no + 1)
+                self.reject_file(filepath, line_no + 1, exc)
 
     def _parse(self, raw: bytes, filepath: str, line_no: int) -> Document | None:
         try:
@@ -138,14 +182,37 @@ class FileRecordJsonlReader(_RecordChecks, JsonlReader):
         return self.checked_document(data, filepath, line_no)
 
 
+def _skip_line(f, block: int = 1 << 20) -> int:
+    """Read ``f`` to the end of the current line in bounded blocks; returns the bytes skipped."""
+    skipped = 0
+    while chunk := f.readline(block):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
+
+
 class FileRecordParquetReader(_RecordChecks, ParquetReader):
     """datatrove's ``ParquetReader``; rows without a string ``text`` are counted and kept in the rejects."""
 
     name = "📒 Parquet (checked)"
 
-    def __init__(self, data_folder, *, rejects_folder=None, glob_pattern: str | None = DEFAULT_GLOBS["parquet"], **kwargs):
+    def __init__(self, data_folder, *, rejects_folder=None, glob_pattern: str | None = DEFAULT_GLOBS["parquet"],
+                 max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES, **kwargs):  # fmt: skip
         super().__init__(data_folder, glob_pattern=glob_pattern, **kwargs)
         self.rejects_folder = rejects_folder
+        self.max_record_bytes = max_record_bytes
+
+    def read_file(self, filepath: str):
+        import pyarrow as pa
+
+        rows = 0
+        try:
+            for document in super().read_file(filepath):
+                rows += 1
+                yield document
+        except (pa.ArrowException, OSError, EOFError) as exc:  # not Parquet, or cut short
+            self.reject_file(filepath, rows, exc)
 
     def get_document_from_dict(self, data: dict, source_file: str, id_in_file: int | str):
         problem = self.text_problem(data)
@@ -163,9 +230,10 @@ class FileRecordHubReader(_RecordChecks, HuggingFaceDatasetReader):
 
     name = "🤗 Hub dataset (checked)"
 
-    def __init__(self, dataset: str, *, rejects_folder=None, **kwargs):
+    def __init__(self, dataset: str, *, rejects_folder=None, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES, **kwargs):
         super().__init__(dataset, **kwargs)
         self.rejects_folder = rejects_folder
+        self.max_record_bytes = max_record_bytes
 
     def get_document_from_dict(self, data: dict, source_file: str, id_in_file: int | str):
         problem = self.text_problem(data)
@@ -191,15 +259,21 @@ class ReaderConfig:
     text_key: str = "text"
     id_key: str = "id"
     limit: int = -1
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 
     def __post_init__(self):
         if self.format == "hub" and not self.dataset:
             raise ValueError("format 'hub' needs 'dataset' (a Hub id or a save_to_disk folder)")
+        if self.limit == 0 or self.limit < -1:
+            raise ValueError(f"limit: must be >= 1 or -1 (all records), got {self.limit}")
+        if self.max_record_bytes < 1:
+            raise ValueError(f"max_record_bytes: must be >= 1, got {self.max_record_bytes}")
 
 
 def build_reader(config: ReaderConfig, folder: str | Path | None = None, rejects_folder: str | Path | None = None):
     """The checked reader for ``config``; ``folder`` overrides ``config.folder`` (JSONL/Parquet)."""
-    common = {"text_key": config.text_key, "id_key": config.id_key, "limit": config.limit}
+    common = {"text_key": config.text_key, "id_key": config.id_key, "limit": config.limit,
+              "max_record_bytes": config.max_record_bytes}  # fmt: skip
     rejects = str(rejects_folder) if rejects_folder is not None else None
     if config.format == "hub":
         options = {"split": config.split}
@@ -212,11 +286,36 @@ def build_reader(config: ReaderConfig, folder: str | Path | None = None, rejects
     folder = folder if folder is not None else config.folder
     if folder is None:
         raise ValueError(f"reader: format {config.format!r} needs an input folder")
-    if not ("://" in str(folder) or Path(folder).is_dir()):
-        raise FileNotFoundError(f"input folder not found: {folder}")
     glob = config.glob_pattern or DEFAULT_GLOBS[config.format]
+    if "://" not in str(folder):  # a remote folder is listed by datatrove itself
+        if not Path(folder).is_dir():
+            raise FileNotFoundError(f"input folder not found: {folder}")
+        if next(Path(folder).glob(glob), None) is None:
+            raise FileNotFoundError(f"{folder}: no input file matches {glob!r} (reader format {config.format!r})")
     cls = FileRecordJsonlReader if config.format == "jsonl" else FileRecordParquetReader
     return cls(str(folder), rejects_folder=rejects, glob_pattern=glob, **common)
+
+
+def reader_drops(stats) -> tuple[dict[str, int], dict[str, int]]:
+    """What a checked reader dropped: ``(records per reason, files per reason)``, reasons as ``reader:<reason>``;
+    the files (:data:`FILE_REASONS`) hold an unknown number of records. ``stats``: the reader's datatrove
+    ``Stats``, or its stats as a mapping (key -> total, a stats.json entry, or a ``MetricStats``)."""
+    records: dict[str, int] = {}
+    files: dict[str, int] = {}
+    for key, value in getattr(stats, "stats", stats).items():
+        if key.startswith("dropped_reader:"):
+            reason = key[len("dropped_") :]
+            total = value.get("total", 0) if isinstance(value, dict) else getattr(value, "total", value)
+            (files if reason in FILE_REASONS else records)[reason] = int(total)
+    return records, files
+
+
+def no_records_message(folder, input_files: int, records: dict[str, int], files: dict[str, int]) -> str:
+    """The one-line error of a stage that read no usable record from ``folder`` (counts from :func:`reader_drops`)."""
+    why = [f"{reason}: {n:,} file{'s' * (n != 1)}, records unknown (logged with its name)" for reason, n in files.items()]
+    why += [f"{reason}: {n:,} line{'s' * (n != 1)}" for reason, n in records.items()]
+    return (f"{folder}: no usable record in {input_files:,} input file{'s' * (input_files != 1)} "
+            f"({'; '.join(why) if why else 'blank'})")  # fmt: skip
 
 
 def file_record_adapter(self, document: Document) -> dict:

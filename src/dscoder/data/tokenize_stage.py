@@ -9,6 +9,12 @@ stays flat in the corpus size; the result is written with ``save_to_disk`` toget
 
 The output is the same for every ``num_proc`` and batch size: FIM draws are seeded per document and packing
 follows the input order.
+
+Memory is bounded per document: a record over ``max_document_bytes`` (default 128 MiB, above the repo-level
+stage's largest sample) is skipped while it is read and counted as ``reader:too_large``; a long document is
+tokenised in chunks (:class:`~dscoder.training.fim.DocumentEncoder`), and batches are cut at
+``_BATCH_CHARS`` characters as well as ``batch_size`` documents. A worker that dies (killed by the kernel's
+out-of-memory killer, say) is an error naming the documents it held, never a hang, and nothing is written.
 """
 
 from __future__ import annotations
@@ -16,9 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
 import shutil
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +41,8 @@ __all__ = ["METADATA_FILE", "run_tokenize_stage"]
 #: the JSON written inside the output folder (read by ``dscoder.training.data.tokenized_metadata``)
 METADATA_FILE = "tokenization.json"
 _ROWS_PER_BATCH = 64
+#: characters of text in one batch (a larger document is a batch of its own)
+_BATCH_CHARS = 1 << 22
 
 
 def run_tokenize_stage(
@@ -48,18 +60,21 @@ def run_tokenize_stage(
     text_key: str = "text",
     batch_size: int = 256,
     progress: bool = True,
+    max_document_bytes: int | None = None,
 ) -> dict:
     """Tokenise the documents under ``input_dir`` into packed rows saved at ``output_dir``; returns the counts.
 
-    Returned dict (also in ``output_dir/tokenization.json`` under ``counts``): ``documents``,
-    ``documents_fim``, ``empty_documents``, ``reader_dropped`` (reason -> lines), ``tokens_in``, ``tokens_kept``,
-    ``tokens_dropped``, ``rows``, ``documents_split``, ``seconds``, ``tokens_per_second``.
+    Returned dict (also in ``output_dir/tokenization.json`` under ``counts``): ``records_in`` (= ``documents`` +
+    ``empty_documents`` + the ``reader_dropped`` lines), ``documents``, ``documents_fim``, ``empty_documents``,
+    ``reader_dropped`` (reason -> lines), ``unreadable_files`` (reason -> input files whose record count is
+    unknown), ``tokens_in``, ``tokens_kept``, ``tokens_dropped``, ``rows``, ``documents_split``, ``seconds``,
+    ``tokens_per_second``. ``max_document_bytes``: the reader's record cap (``None``: its default).
     An existing ``output_dir`` is replaced only when it holds an earlier output of this stage, and only once the
     new one is complete. A corpus too small for one row is an error (nothing is written).
     """
     from datasets import Dataset
 
-    from dscoder.data.readers import ReaderConfig, build_reader
+    from dscoder.data.readers import ReaderConfig, build_reader, no_records_message, reader_drops
     from dscoder.tokenization.loading import load_backend_tokenizer
 
     input_dir, output_dir = Path(input_dir), Path(output_dir)
@@ -69,7 +84,8 @@ def run_tokenize_stage(
     tokenizer = load_backend_tokenizer(tokenizer_path)
     fim = FIMConfig(rate=fim_rate, mode=fim_mode, seed=seed)
     encoder = DocumentEncoder(tokenizer, fim, add_bos=add_bos)
-    reader = build_reader(ReaderConfig(format=input_format, text_key=text_key), folder=input_dir)
+    cap = {} if max_document_bytes is None else {"max_record_bytes": max_document_bytes}
+    reader = build_reader(ReaderConfig(format=input_format, text_key=text_key, **cap), folder=input_dir)
     packer = Packer(seq_len)
     tmp = output_dir.with_name(f".{output_dir.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -91,8 +107,10 @@ def run_tokenize_stage(
         if bar is not None:
             bar.close()
         stats = packer.finish()
+        reader_dropped, unreadable_files = reader_drops(reader.stats)
         if stats.documents == 0:
-            raise ValueError(f"{input_dir}: no {input_format} document with a non-empty {text_key!r} field")
+            input_files = int(reader.stats.stats["input_files"].total) if "input_files" in reader.stats.stats else 0
+            raise ValueError(no_records_message(input_dir, input_files, reader_dropped, unreadable_files))
         if stats.rows == 0:
             raise ValueError(
                 f"{input_dir}: all {stats.tokens_in:,} tokens are fewer than one row of seq_len {seq_len}; "
@@ -108,13 +126,11 @@ def run_tokenize_stage(
         shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.perf_counter() - start
     counts = {
+        "records_in": stats.documents + stats.empty_documents + sum(reader_dropped.values()),
         **stats.as_dict(),
         "documents_fim": documents_fim,
-        "reader_dropped": {  # lines the reader skipped, by reason (reader:malformed_json, reader:non_utf8, ...)
-            f"reader:{k.split(':', 1)[1]}": int(v.total)
-            for k, v in reader.stats.stats.items()
-            if k.startswith("dropped_reader:")
-        },
+        "reader_dropped": reader_dropped,  # lines the reader skipped, by reason (reader:malformed_json, ...)
+        "unreadable_files": unreadable_files,  # input files cut short or unreadable: their records are unknown
         "seconds": round(seconds, 3),
         "tokens_per_second": round(stats.tokens_in / seconds) if seconds > 0 else None,
     }
@@ -173,12 +189,17 @@ def _progress(enabled: bool):
 
 def _document_batches(reader, batch_size: int) -> Iterator[tuple[list[str], list[str]]]:
     texts, keys = [], []
+    chars = 0
     for document in reader.run(None, rank=0, world_size=1):
+        if texts and chars + len(document.text) > _BATCH_CHARS:
+            yield texts, keys
+            texts, keys, chars = [], [], 0
         texts.append(document.text)
         keys.append(document.id)
+        chars += len(document.text)
         if len(texts) == batch_size:
             yield texts, keys
-            texts, keys = [], []
+            texts, keys, chars = [], [], 0
     if texts:
         yield texts, keys
 
@@ -187,8 +208,11 @@ def _document_batches(reader, batch_size: int) -> Iterator[tuple[list[str], list
 _WORKER_ENCODER: DocumentEncoder | None = None
 
 
-def _init_worker(encoder: DocumentEncoder) -> None:
+def _init_worker(encoder: DocumentEncoder, parent: int) -> None:
+    from dscoder.data.executors import die_with_parent
+
     global _WORKER_ENCODER
+    die_with_parent(parent)  # a killed stage leaves no worker behind
     _WORKER_ENCODER = encoder
 
 
@@ -200,16 +224,37 @@ def _encode_in_worker(batch: tuple[list[str], list[str]]):
 
 
 def _encoded_batches(reader, encoder: DocumentEncoder, batch_size: int, num_proc: int):
-    """``(list of id arrays, fim flags)`` per input batch, in input order."""
+    """``(list of id arrays, fim flags)`` per input batch, in input order; at most ``2 * num_proc`` batches in
+    flight. A worker death (``BrokenProcessPool``; ``Pool.imap`` would wait for it forever) is a ``RuntimeError``."""
     batches = _document_batches(reader, batch_size)
     if num_proc == 1:
         for batch in batches:
             yield encoder.encode(*batch)
         return
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ctx.Pool(num_proc, initializer=_init_worker, initargs=(encoder,)) as pool:
-        for flat, lengths, flags in pool.imap(_encode_in_worker, batches, chunksize=1):
-            yield np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else [], flags
+    pool = ProcessPoolExecutor(num_proc, mp_context=ctx, initializer=_init_worker, initargs=(encoder, os.getpid()))
+    pending: deque = deque()  # (future, (first key, last key)) in input order
+
+    def oldest():
+        flat, lengths, flags = pending[0][0].result()
+        pending.popleft()
+        return np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else [], flags
+
+    try:
+        for batch in batches:
+            pending.append((pool.submit(_encode_in_worker, batch), (batch[1][0], batch[1][-1])))
+            if len(pending) >= 2 * num_proc:
+                yield oldest()
+        while pending:
+            yield oldest()
+    except BrokenProcessPool:
+        first, last = pending[0][1] if pending else ("?", "?")
+        raise RuntimeError(
+            f"a tokenising worker process died (killed by the system, most often out of memory) while documents "
+            f"{first!r}..{last!r} were being encoded; nothing was written. Lower --num-proc or --max-document-bytes"
+        ) from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _ArrowRowWriter:

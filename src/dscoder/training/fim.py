@@ -18,6 +18,9 @@ Decisions (documented, tested):
   ``blake2b(seed, document key)``, the key being the record's ``id`` (or its index when there is none).
 * **Whole documents:** FIM sees the whole document, also one longer than the context; the packer then spreads
   it over rows. Empty documents give no tokens (the caller counts them); one-character documents are valid.
+* **Bounded tokeniser memory:** ``tokenizers`` holds ~200 bytes per input character while it encodes one string,
+  so a part longer than ``max_piece_chars`` is encoded in chunks cut at pre-token boundaries
+  (:func:`chunk_bounds`); the ids are the same as encoding it whole (BPE never merges across pre-tokens).
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ import numpy as np
 
 from dscoder.tokenization.special_tokens import BOS, EOS, FIM_BEGIN, FIM_END, FIM_HOLE
 
-__all__ = ["DocumentEncoder", "FIMConfig", "document_rng", "fim_split", "fim_text"]
+__all__ = ["DocumentEncoder", "FIMConfig", "chunk_bounds", "document_rng", "fim_split", "fim_text"]
+
+#: characters of one tokeniser call (~60 MB of tokenizers' working memory); longer parts are chunked
+MAX_PIECE_CHARS = 1 << 18
 
 
 @dataclass
@@ -63,6 +69,28 @@ def fim_split(text: str, rng: random.Random, rate: float) -> tuple[str, str, str
         return None
     a, b = sorted((rng.randint(0, len(text)), rng.randint(0, len(text))))
     return text[:a], text[a:b], text[b:]
+
+
+def chunk_bounds(pre_tokenizer, text: str, max_chars: int, margin: int = 4096) -> list[tuple[int, int]]:
+    """``(start, end)`` chunks of ``text`` of at most ``max_chars`` characters, each cut at the start of a pre-token
+    that begins at least ``margin`` characters before the window's end (so a pre-token regex never sees the cut).
+
+    Without a pre-tokenizer, or inside one pre-token longer than the window (junk such as a 1 MB base64 run), the
+    cut falls at ``max_chars``: only then can the ids around the cut differ from encoding the text whole.
+    """
+    margin = min(margin, max_chars // 4)
+    bounds, start, n = [], 0, len(text)
+    while n - start > max_chars:
+        cut = max_chars
+        if pre_tokenizer is not None:
+            starts = [s for _, (s, _) in pre_tokenizer.pre_tokenize_str(text[start : start + max_chars])]
+            safe = [s for s in starts if 0 < s <= max_chars - margin]
+            if safe:
+                cut = safe[-1]
+        bounds.append((start, start + cut))
+        start += cut
+    bounds.append((start, n))
+    return bounds
 
 
 def fim_text(text: str, key: object, config: FIMConfig | None = None, add_bos: bool = True) -> str:
@@ -96,9 +124,10 @@ class DocumentEncoder:
     """
 
     def __init__(self, tokenizer, fim: FIMConfig | None = None, add_bos: bool = True, text_column: str = "text",
-                 id_column: str | None = "id"):
+                 id_column: str | None = "id", max_piece_chars: int = MAX_PIECE_CHARS):
         self.fim = fim or FIMConfig()
         self.add_bos = add_bos
+        self.max_piece_chars = max_piece_chars
         self.text_column, self.id_column = text_column, id_column
         self.tokenizer = _backend(tokenizer)
         needed = [EOS] + ([BOS] if add_bos else []) + ([FIM_BEGIN, FIM_HOLE, FIM_END] if self.fim.rate > 0 else [])
@@ -106,10 +135,10 @@ class DocumentEncoder:
         missing = [t for t, i in ids.items() if i is None]
         if missing:
             raise ValueError(f"the tokenizer lacks the special token(s) {missing} needed for this FIM/BOS setting")
-        self._eos = [ids[EOS]]
-        self._head = [ids[BOS]] if add_bos else []
+        self._eos = np.array([ids[EOS]], dtype=np.int32)
+        self._head = np.array([ids[BOS]] if add_bos else [], dtype=np.int32)
         if self.fim.rate > 0:
-            self._begin, self._hole, self._end = ids[FIM_BEGIN], ids[FIM_HOLE], ids[FIM_END]
+            self._begin, self._hole, self._end = (np.array([ids[t]], dtype=np.int32) for t in (FIM_BEGIN, FIM_HOLE, FIM_END))
         encode = getattr(self.tokenizer, "encode_batch_fast", None)  # tokenizers >= 0.20: no offsets, faster
         self._encode_batch = encode or self.tokenizer.encode_batch
 
@@ -132,25 +161,57 @@ class DocumentEncoder:
             else:
                 pieces.extend(parts)
                 plan.append((3, True))
-        encodings = self._encode_batch(pieces, add_special_tokens=False) if pieces else []
+        encodings = self._piece_ids(pieces)
+        del pieces
         out: list[np.ndarray] = []
         flags: list[bool] = []
         i = 0
         for n, is_fim in plan:
             if n == 0:
-                ids: list[int] = []
+                ids = np.empty(0, dtype=np.int32)
             elif not is_fim:
-                ids = self._head + encodings[i].ids + self._eos
+                ids = np.concatenate([self._head, encodings[i], self._eos])
             else:
-                prefix, middle, suffix = (e.ids for e in encodings[i : i + 3])
+                prefix, middle, suffix = encodings[i : i + 3]
                 if self.fim.mode == "psm":
-                    ids = [*self._head, self._begin, *prefix, self._hole, *suffix, self._end, *middle, *self._eos]
+                    parts = [self._head, self._begin, prefix, self._hole, suffix, self._end, middle, self._eos]
                 else:
-                    ids = [*self._head, self._begin, self._hole, *suffix, self._end, *prefix, *middle, *self._eos]
+                    parts = [self._head, self._begin, self._hole, suffix, self._end, prefix, middle, self._eos]
+                ids = np.concatenate(parts)
+            encodings[i : i + n] = [None] * n  # free each part once it is laid out
             i += n
-            out.append(np.asarray(ids, dtype=np.int32))
+            out.append(ids)
             flags.append(is_fim)
         return out, flags
+
+    def _piece_ids(self, pieces: list[str]) -> list[np.ndarray]:
+        """int32 ids of each piece: short pieces in batch calls of at most ``4 * max_piece_chars`` characters, longer
+        ones chunk by chunk (module docstring)."""
+        out: list[np.ndarray | None] = [None] * len(pieces)
+        group: list[int] = []
+        size = 0
+
+        def flush():
+            for j, encoding in zip(group, self._encode_batch([pieces[j] for j in group], add_special_tokens=False)):
+                out[j] = np.asarray(encoding.ids, dtype=np.int32)
+            group.clear()
+
+        for j, piece in enumerate(pieces):
+            if len(piece) > self.max_piece_chars:
+                chunks = chunk_bounds(self.tokenizer.pre_tokenizer, piece, self.max_piece_chars)
+                out[j] = np.concatenate([
+                    np.asarray(self._encode_batch([piece[a:b]], add_special_tokens=False)[0].ids, dtype=np.int32)
+                    for a, b in chunks
+                ])  # fmt: skip
+                continue
+            if size + len(piece) > 4 * self.max_piece_chars and group:
+                flush()
+                size = 0
+            group.append(j)
+            size += len(piece)
+        if group:
+            flush()
+        return out
 
     def __call__(self, batch: dict[str, list], indices: list[int] | None = None) -> dict[str, list]:
         """``datasets.map(batched=True[, with_indices=True])``: adds ``input_ids`` and ``fim`` columns."""

@@ -140,7 +140,7 @@ def run_decontamination_stage(
     from datatrove.executor import LocalPipelineExecutor
     from rich.console import Console
 
-    from dscoder.data.readers import file_record_writer
+    from dscoder.data.readers import file_record_writer, reader_drops
 
     input_dir, logs_dir = Path(input_dir), Path(logs_dir)
     names, skipped = resolve_benchmarks(benchmarks, data_dir)
@@ -153,14 +153,17 @@ def run_decontamination_stage(
 
     stats = _block_stats(logs_dir, block.name)
     scanned = int(stats.get("total", 0))
+    reader_dropped, unreadable_files = reader_drops(_block_stats(logs_dir, reader.name))
     report = build_report(excluded_dir, index, documents_scanned=scanned or None)
     report_path = write_report(report, report_dir or logs_dir)
     plot_path = plot_report(report, report_path.with_suffix(".png"))
     if show_progress:
         Console().print(report_table(report))
     return {
-        "documents_in": scanned,
+        "documents_in": scanned + sum(reader_dropped.values()),  # = kept + dropped + reader_dropped
         "documents_kept": int(stats.get("forwarded", 0)),
+        "reader_dropped": reader_dropped,  # input lines the reader rejected, by reason
+        "unreadable_files": unreadable_files,  # input files cut short or unreadable: records unknown
         "documents_dropped": report["documents_dropped"],
         "hits": {b: r["documents_dropped"] for b, r in report["benchmarks"].items()},
         "tasks_hit": {b: r["tasks_hit"] for b, r in report["benchmarks"].items()},

@@ -187,6 +187,8 @@ def _stats(logs: Path) -> dict[str, float]:
 
 def collect_counts(config: RepoLevelConfig) -> dict[str, Any]:
     """The stage's summary counts, read back from the logging folders' stats."""
+    from dscoder.data.readers import reader_drops
+
     logs = Path(config.logs)
     group, order = _stats(logs / "group"), _stats(logs / "order")
     counts: dict[str, Any] = {
@@ -195,6 +197,9 @@ def collect_counts(config: RepoLevelConfig) -> dict[str, Any]:
         "files_routed": int(group.get("routed", 0)),
     }
     counts.update({k: int(v) for k, v in sorted(group.items()) if k.startswith("repo_level:")})
+    records_dropped, files_dropped = reader_drops(group)  # input lines rejected before files_in, by reason
+    counts.update(records_dropped)
+    counts.update({f"{reason} (input files, records unknown)": n for reason, n in files_dropped.items()})
     keys = (
         "repositories", "one_file_repositories", "repositories_split", "repository_parts", "files_repo_level",
         "components", "samples_repo", "samples_file", "references", "resolved_references", "unresolved_references",
@@ -248,8 +253,14 @@ def run_repo_level(config: RepoLevelConfig) -> dict[str, Any]:
     """Run (or resume) the stage described by ``config`` and return its counts (local executor).
 
     A rerun with the same settings resumes (finished tasks are skipped); with other settings it starts over."""
+    from dscoder.data.readers import no_records_message, reader_drops
+
     _reset_if_config_changed(config)
     executors = build_executors(config)
+    executors[0].run()  # group (after its exact-dedup passes): with no record read there is nothing to order
+    group = _stats(Path(config.logs) / "group")
+    if not group.get("documents", 0):
+        raise ValueError(no_records_message(config.input, int(group.get("input_files", 0)), *reader_drops(group)))
     executors[-1].run()
     return collect_counts(config)
 
