@@ -147,6 +147,9 @@ def test_trust_remote_code_without_dscoder(tmp_path):
         model = AutoModelForCausalLM.from_pretrained({str(tmp_path / "ckpt")!r}, trust_remote_code=True).eval()
         assert type(model).__module__.startswith("transformers_modules"), type(model).__module__
         assert not [m for m in sys.modules if m.startswith("dscoder")]
+        from transformers import AutoModel  # the decoder alone, through the saved auto_map too
+        base = AutoModel.from_pretrained({str(tmp_path / "ckpt")!r}, trust_remote_code=True).eval()
+        assert type(base).__name__ == "DeepseekCoderModel", type(base)
         with torch.no_grad():
             print(model(torch.tensor({IDS.tolist()!r})).logits[0, -1, :5].tolist())
     """)

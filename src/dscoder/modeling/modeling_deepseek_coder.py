@@ -271,6 +271,16 @@ class DeepseekCoderPreTrainedModel(PreTrainedModel):
         "attentions": DeepseekCoderAttention,
     }
 
+    def save_pretrained(self, save_directory, *args, **kwargs):
+        """transformers writes only the saving class's own Auto class into ``auto_map``; list both model classes
+        so that ``AutoModel`` and ``AutoModelForCausalLM`` load the folder with ``trust_remote_code=True``."""
+        if self._auto_class is not None:
+            module = type(self).__module__.rsplit(".", 1)[-1]
+            self.config.auto_map = {**(getattr(self.config, "auto_map", None) or {}),
+                                    "AutoModel": f"{module}.DeepseekCoderModel",
+                                    "AutoModelForCausalLM": f"{module}.DeepseekCoderForCausalLM"}  # fmt: skip
+        return super().save_pretrained(save_directory, *args, **kwargs)
+
 
 class DeepseekCoderModel(DeepseekCoderPreTrainedModel):
     """The decoder stack without the LM head (``AutoModel``)."""
