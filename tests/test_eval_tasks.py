@@ -37,7 +37,8 @@ def task(name, data_dir=None, **kw):
 
 
 def test_registry_names():
-    assert len(TASKS) == 21 and {"humaneval-sh", "pal-mawps", "crossfile-demo", "ds1000"} <= set(TASKS)
+    assert len(TASKS) == 30 and {"humaneval-sh", "pal-mawps", "crossfile-demo", "ds1000"} <= set(TASKS)
+    assert {"humaneval-cs-instruct", "mbpp-instruct"} <= set(TASKS)
     with pytest.raises(ValueError, match="unknown task 'humaneval-go'"):
         task("humaneval-go")
 
@@ -57,19 +58,19 @@ def test_humaneval_python_protocol_and_canonical_164(sandbox):
 
 
 def test_humaneval_instruct_prompt_and_extraction():
-    t = task("humaneval-python", mode="instruct")
+    t = task("humaneval-python", mode="instruct")  # eval_instruct.py (tests/test_eval_official_humaneval.py)
     problem = t.problems()[2]
     req = t.request(problem)
-    assert req.chat and req.max_new_tokens == 512 and req.stop == ()
-    assert req.prompt.startswith("Please help me to complete the function.")
-    assert req.prompt.endswith(f"```python\n{problem['prompt']}\n```")
-    assert t.completion(problem, "Sure:\n```python\ndef f():\n    pass\n```\nDone") == "def f():\n    pass\n"
-    with pytest.raises(ValueError, match="Python only"):
-        task("humaneval-cpp", mode="instruct")
+    assert req.chat and req.max_new_tokens == 1024 and req.stop == () and req.eos_token == "<|EOT|>"
+    assert req.prompt.startswith("Please continue to complete the function.")
+    assert req.prompt.endswith(f"```python\n{problem['prompt'].strip()}\n```")
+    code = t.completion(problem, "Sure:\n```python\ndef truncate_number(x):\n    return x % 1.0\n```\nDone")
+    assert code == "\ndef truncate_number(x):\n    return x % 1.0\n\n"  # the prompt's lines before def (none), the block
+    assert task("humaneval-cpp", mode="instruct").name == "humaneval-cpp-instruct"
 
 
 def test_mbpp_prompt_and_reference_solutions(benchmarks_dir, sandbox):
-    t = task("mbpp", benchmarks_dir)
+    t = task("mbpp", benchmarks_dir, protocol="strict")  # deepseek: tests/test_eval_official_mbpp.py
     problems = t.problems()
     assert len(problems) == 500 and problems[0]["task_id"] == 11 and problems[-1]["task_id"] == 510
     prompt = t.request(problems[0]).prompt

@@ -1,6 +1,7 @@
 """Registry of the evaluation tasks (report §4): ``build_task(TaskConfig(task=NAME, ...))``.
 
-Names: ``humaneval-{python,cpp,java,php,ts,cs,sh,js}`` (``mode: instruct`` for Python), ``mbpp``, ``leetcode``
+Names: ``humaneval-{python,cpp,java,php,ts,cs,sh,js}`` and their ``-instruct`` variants (also reached with
+``mode: instruct``), ``mbpp``, ``mbpp-instruct``, ``leetcode``
 (``cot: true`` for the chain-of-thought variant), ``pal-{gsm8k,math,gsm-hard,svamp,asdiv,mawps}``,
 ``fim-single-line``, ``fim-files``, ``crosscodeeval``, ``crossfile-demo``, ``ds1000``.
 """
@@ -8,6 +9,7 @@ Names: ``humaneval-{python,cpp,java,php,ts,cs,sh,js}`` (``mode: instruct`` for P
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -23,11 +25,19 @@ from dscoder.evaluation.tasks.pal_math import PALMathTask
 __all__ = ["TASKS", "Task", "TaskConfig", "build_task"]
 
 HUMANEVAL_LANGUAGES = ("python", "cpp", "java", "php", "ts", "cs", "sh", "js")
+
+
+def _instruct(factory: Callable[..., Task], cfg: TaskConfig, data_dir: str | Path | None = None, **kw) -> Task:
+    """An ``-instruct`` registry name: the task in ``mode: instruct``."""
+    return factory(replace(cfg, mode="instruct"), data_dir, **kw)
+
 PAL_SETS = ("gsm8k", "math", "gsm-hard", "svamp", "asdiv", "mawps")
 
 TASKS: dict[str, Callable[..., Task]] = {
     **{f"humaneval-{lang}": partial(HumanEvalTask, language=lang) for lang in HUMANEVAL_LANGUAGES},
+    **{f"humaneval-{lang}-instruct": partial(_instruct, HumanEvalTask, language=lang) for lang in HUMANEVAL_LANGUAGES},
     "mbpp": MBPPTask,
+    "mbpp-instruct": partial(_instruct, MBPPTask),
     "leetcode": LeetCodeTask,
     **{f"pal-{name}": partial(PALMathTask, dataset=name) for name in PAL_SETS},
     "fim-single-line": SingleLineInfillingTask,
