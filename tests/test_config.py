@@ -126,3 +126,69 @@ def test_set_pairs_read_yaml_values_and_report_bad_ones():
         parse_set_pairs(["x=[1,"])
     with pytest.raises(ConfigError, match="expected KEY=VALUE, e.g. executor.kind=ray"):
         parse_set_pairs(["novalue"], "executor.kind=ray")
+
+
+def test_bounded_fields_are_checked_at_load_time_with_file_and_key(tmp_path):
+    from dscoder.config import bounded, check_bounds
+
+    @dataclass
+    class Knobs:
+        limit: int | None = bounded(None, ge=1)
+        workers: int = bounded(-1, ge=1, special={-1: "all"})
+        share: float = bounded(0.5, ge=0, le=1)
+
+        def __post_init__(self):
+            check_bounds(self)
+
+    path = tmp_path / "k.yaml"
+    for text, message in (
+        ("limit: -3", "k.yaml: limit: must be >= 1, got -3"),
+        ("workers: 0", "k.yaml: workers: must be >= 1 or -1 (all), got 0"),
+        ("share: 1.5", "k.yaml: share: must be >= 0 and <= 1, got 1.5"),
+        ("share: .nan", "k.yaml: share: must be >= 0 and <= 1, got nan"),
+    ):
+        path.write_text(text + "\n")
+        with pytest.raises(ConfigError) as info:
+            load_yaml_config(path, Knobs)
+        assert str(info.value) == f"{tmp_path}/{message}"
+    path.write_text("limit: null\nworkers: -1\nshare: 0\n")
+    assert load_yaml_config(path, Knobs) == Knobs(None, -1, 0.0)
+    with pytest.raises(ValueError, match=r"^limit: must be >= 1, got 0$"):
+        Knobs(limit=0)  # built in Python: same check through __post_init__
+
+
+@pytest.mark.parametrize(
+    ("cls_path", "data", "key", "message"),
+    [
+        ("dscoder.evaluation.suite:SuiteConfig", {"name": "s", "tasks": [{"task": "humaneval", "limit": -3}]},
+         "tasks[0].limit", "must be >= 1, got -3"),
+        ("dscoder.evaluation.suite:SuiteConfig", {"name": "s", "tasks": [{"task": "humaneval", "timeout_s": 0}]},
+         "tasks[0].timeout_s", "must be > 0, got 0.0"),
+        ("dscoder.evaluation.suite:SuiteConfig", {"name": "s", "tasks": [], "sandbox": {"memory_mb": -1}},
+         "sandbox.memory_mb", "must be >= 1, got -1"),
+        ("dscoder.evaluation.suite:SuiteConfig", {"name": "s", "tasks": [], "sandbox": {"workers": 0}},
+         "sandbox.workers", "must be >= 1, got 0"),
+        ("dscoder.evaluation.suite:SuiteConfig", {"name": "s", "tasks": [], "limit": 0}, "limit", "must be >= 1, got 0"),
+        ("dscoder.evaluation.suite:SuiteConfig", {"name": "s", "tasks": [], "generation": {"batch_size": 0}},
+         "generation.batch_size", "must be >= 1, got 0"),
+        ("dscoder.data.filters.pipeline:FilterPipelineConfig", {"executor": {"workers": 0}}, "executor.workers",
+         "must be >= 1 or -1 (all tasks at once), got 0"),
+        ("dscoder.data.filters.pipeline:FilterPipelineConfig", {"reader": {"limit": -3}}, "reader.limit",
+         "must be >= 1 or -1 (all records), got -3"),
+        ("dscoder.data.filters.pipeline:FilterPipelineConfig", {"rules": {"min_alpha_fraction": 2}},
+         "rules.min_alpha_fraction", "must be >= 0 and <= 1, got 2.0"),
+        ("dscoder.data.repo_level:RepoLevelConfig", {"input": "i", "output": "o", "logs": "l",
+                                                      "grouping": {"buckets": 0}}, "grouping.buckets",
+         "must be >= 1, got 0"),
+        ("dscoder.data.repo_level:RepoLevelConfig", {"input": "i", "output": "o", "logs": "l",
+                                                      "dedup": {"bands": -2}}, "dedup.bands", "must be >= 1, got -2"),
+    ],
+)  # fmt: skip
+def test_project_configs_refuse_nonsense_numbers(cls_path, data, key, message):
+    import importlib
+
+    module, name = cls_path.split(":")
+    cls = getattr(importlib.import_module(module), name)
+    with pytest.raises(ConfigError) as info:
+        config_from_dict(data, cls, source="x.yaml")
+    assert str(info.value) == f"x.yaml: {key}: {message}"

@@ -6,7 +6,9 @@ Every YAML of the project (datatrove pipelines, training recipes, evaluation sui
 * a key the dataclass does not declare is an error (typos never pass silently);
 * a value of the wrong type is an error (``int`` accepts no bool, ``float`` accepts an int);
 * a field without a default that the YAML leaves out is an error;
-* fields typed ``Path`` are resolved relative to the YAML file's folder.
+* fields typed ``Path`` are resolved relative to the YAML file's folder;
+* a number outside the range its field declares with :func:`bounded` (``limit: -3``, ``timeout_s: 0``) is an
+  error; :func:`check_bounds` applies the same ranges in ``__post_init__`` for objects built in Python.
 
 Supported annotations: ``str``, ``int``, ``float``, ``bool``, ``Path``, ``Any``, ``Literal[...]``,
 ``Enum`` subclasses, ``Optional[X]`` / ``X | None``, ``Union`` of those, ``list[X]``, ``tuple[X, ...]``,
@@ -20,6 +22,7 @@ import dataclasses
 import enum
 import hashlib
 import json
+import math
 import types
 import typing
 from pathlib import Path
@@ -27,7 +30,10 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 
-__all__ = ["ConfigError", "config_from_dict", "config_hash", "config_to_dict", "load_yaml_config", "parse_set_pairs"]
+__all__ = [
+    "Bounds", "ConfigError", "bounded", "check_bounds", "config_from_dict", "config_hash", "config_to_dict",
+    "load_yaml_config", "parse_set_pairs",
+]  # fmt: skip
 
 T = TypeVar("T")
 
@@ -39,6 +45,46 @@ class ConfigError(ValueError):
         self.source, self.key, self.reason = source, key, message
         where = f"{source}: " if source else ""
         super().__init__(f"{where}{key or '<root>'}: {message}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Bounds:
+    """The range of a numeric config field: ``ge`` / ``gt`` / ``le`` limits, plus ``special`` values that mean
+    something of their own (``((-1, "all"),)``). ``None`` (an optional field left unset) always passes."""
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    special: tuple[tuple[Any, str], ...] = ()
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is out of range, or ``None``."""
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        if any(value == v for v, _ in self.special):
+            return None
+        if not math.isnan(value) and all((
+            self.ge is None or value >= self.ge, self.gt is None or value > self.gt, self.le is None or value <= self.le
+        )):  # fmt: skip
+            return None
+        limits = [f"{op} {x:g}" for op, x in ((">=", self.ge), (">", self.gt), ("<=", self.le)) if x is not None]
+        extra = "".join(f" or {v!r} ({meaning})" for v, meaning in self.special)
+        return f"must be {' and '.join(limits)}{extra}, got {value!r}"
+
+
+def bounded(default: Any = dataclasses.MISSING, *, ge: float | None = None, gt: float | None = None,
+            le: float | None = None, special: dict[Any, str] | None = None) -> Any:
+    """A dataclass field with a numeric range the typed loader checks (``limit: int | None = bounded(None, ge=1)``);
+    ``special`` maps allowed out-of-range values to their meaning (``{-1: "all tasks at once"}``)."""
+    return dataclasses.field(default=default, metadata={"bounds": Bounds(ge, gt, le, tuple((special or {}).items()))})
+
+
+def check_bounds(obj: Any) -> None:
+    """``ValueError("<field>: must be ...")`` for the first field of the dataclass ``obj`` outside its bounds."""
+    for f in dataclasses.fields(obj):
+        bounds = f.metadata.get("bounds")
+        if bounds is not None and (problem := bounds.problem(getattr(obj, f.name))) is not None:
+            raise ValueError(f"{f.name}: {problem}")
 
 
 def load_yaml_config(path: str | Path, cls: type[T], overrides: dict[str, Any] | None = None) -> T:
@@ -248,6 +294,9 @@ def _convert_dataclass(value: Any, cls: Any, key: str, source: str, base_dir: Pa
         sub = _join(key, name)
         if name in value:
             kwargs[name] = _convert(value[name], hints[name], sub, source, base_dir)
+            bounds = field.metadata.get("bounds")
+            if bounds is not None and (problem := bounds.problem(kwargs[name])) is not None:
+                raise ConfigError(source, sub, problem)
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise ConfigError(source, sub, f"required key is missing ({cls.__name__}.{name}: {_type_name(hints[name])})")
     try:

@@ -24,6 +24,8 @@ from typing import Literal
 
 from datatrove.executor.base import PipelineExecutor
 
+from dscoder.config import bounded, check_bounds
+
 
 @dataclass
 class SlurmConfig:
@@ -31,15 +33,18 @@ class SlurmConfig:
 
     partition: str | None = None
     time: str = "24:00:00"
-    cpus_per_task: int = 1
-    mem_per_cpu_gb: int = 2
+    cpus_per_task: int = bounded(1, ge=1)
+    mem_per_cpu_gb: int = bounded(2, ge=1)
     job_name: str = "dscoder"
     qos: str = "normal"
     venv_path: str | None = None
     condaenv: str | None = None
     env_command: str | None = None
     sbatch_args: dict[str, str] = field(default_factory=dict)
-    max_array_size: int = 1001
+    max_array_size: int = bounded(1001, ge=1)
+
+    def __post_init__(self):
+        check_bounds(self)
 
 
 @dataclass
@@ -48,9 +53,12 @@ class RayConfig:
     ``ray://host:port``); ``null`` starts a local one with ``num_cpus`` CPUs when none is running."""
 
     address: str | None = None
-    num_cpus: int | None = None
-    cpus_per_task: int = 1
-    mem_per_cpu_gb: float = 1.0
+    num_cpus: int | None = bounded(None, ge=1)
+    cpus_per_task: int = bounded(1, ge=1)
+    mem_per_cpu_gb: float = bounded(1.0, gt=0)
+
+    def __post_init__(self):
+        check_bounds(self)
 
 
 @dataclass
@@ -58,18 +66,15 @@ class ExecutorConfig:
     """Where and how wide a datatrove pipeline runs."""
 
     kind: Literal["local", "slurm", "ray"] = "local"
-    tasks: int = 1
-    workers: int = -1
+    tasks: int = bounded(1, ge=1)
+    workers: int = bounded(-1, ge=1, special={-1: "all tasks at once"})
     skip_completed: bool = True
     start_method: str = "forkserver"
     slurm: SlurmConfig = field(default_factory=SlurmConfig)
     ray: RayConfig = field(default_factory=RayConfig)
 
     def __post_init__(self):
-        if self.tasks < 1:
-            raise ValueError(f"tasks: must be >= 1, got {self.tasks}")
-        if self.workers == 0 or self.workers < -1:
-            raise ValueError(f"workers: must be >= 1 or -1 (all tasks at once), got {self.workers}")
+        check_bounds(self)
         if self.kind == "slurm" and not self.slurm.partition:
             raise ValueError("slurm.partition: required when kind is 'slurm'")
 

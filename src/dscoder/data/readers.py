@@ -48,6 +48,8 @@ from datatrove.pipeline.readers import (
 from datatrove.pipeline.writers import JsonlWriter
 from datatrove.utils.logging import logger
 
+from dscoder.config import bounded, check_bounds
+
 #: default input file patterns per format (a stats.json or README beside the shards is not input)
 DEFAULT_GLOBS = {"jsonl": "**/*.jsonl*", "parquet": "**/*.parquet"}
 #: default ``max_record_bytes``: a memory guard above the repo-level stage's largest sample (``max_repo_bytes``,
@@ -258,16 +260,13 @@ class ReaderConfig:
     load_from_disk: bool = False
     text_key: str = "text"
     id_key: str = "id"
-    limit: int = -1
-    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+    limit: int = bounded(-1, ge=1, special={-1: "all records"})
+    max_record_bytes: int = bounded(DEFAULT_MAX_RECORD_BYTES, ge=1)
 
     def __post_init__(self):
         if self.format == "hub" and not self.dataset:
             raise ValueError("format 'hub' needs 'dataset' (a Hub id or a save_to_disk folder)")
-        if self.limit == 0 or self.limit < -1:
-            raise ValueError(f"limit: must be >= 1 or -1 (all records), got {self.limit}")
-        if self.max_record_bytes < 1:
-            raise ValueError(f"max_record_bytes: must be >= 1, got {self.max_record_bytes}")
+        check_bounds(self)
 
 
 def build_reader(config: ReaderConfig, folder: str | Path | None = None, rejects_folder: str | Path | None = None):

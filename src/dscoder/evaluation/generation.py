@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from dscoder.config import bounded
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -51,8 +53,8 @@ class Request:
 
 @dataclass
 class GenerationSettings:
-    batch_size: int = 8
-    max_length: int = 4096  #: prompt + new tokens; longer prompts lose their beginning
+    batch_size: int = bounded(8, ge=1)
+    max_length: int = bounded(4096, ge=2)  #: prompt + new tokens; longer prompts lose their beginning
     backend: Literal["hf", "vllm", "auto"] = "hf"  #: auto: vLLM when installed and a GPU is present
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     device: str = "auto"  #: auto | cpu | cuda | cuda:N

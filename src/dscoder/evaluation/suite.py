@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from dscoder.config import config_to_dict, load_yaml_config
+from dscoder.config import bounded, check_bounds, config_to_dict, load_yaml_config
 from dscoder.evaluation.generation import (
     GenerationSettings,
     GenerationStore,
@@ -38,10 +38,13 @@ __all__ = ["SandboxConfig", "SuiteConfig", "load_suite", "run_eval_suite"]
 
 @dataclass
 class SandboxConfig:
-    workers: int | None = None  #: programs run at once (default: CPU count)
+    workers: int | None = bounded(None, ge=1)  #: programs run at once (default: CPU count)
     network: Literal["isolate", "allow"] = "isolate"
     python: str | None = None  #: interpreter for Python programs (default: this one, if the sandbox can run it)
-    memory_mb: int = 4096  #: RLIMIT_AS per program (languages whose runtime reserves memory are exempt)
+    memory_mb: int = bounded(4096, ge=1)  #: RLIMIT_AS per program (languages whose runtime reserves memory are exempt)
+
+    def __post_init__(self):
+        check_bounds(self)
 
 
 @dataclass
@@ -52,10 +55,13 @@ class SuiteConfig:
     paper_size: Literal["1.3b", "6.7b", "33b"] = "1.3b"  #: which paper column to show beside the scores
     #: ``deepseek``: the official harness's protocol (the paper's numbers); ``strict``: dscoder's own (eval/README)
     protocol: Literal["deepseek", "strict"] = "deepseek"
-    limit: int | None = None  #: default per-task limit (a task's own ``limit`` wins)
-    max_new_tokens: int | None = None  #: default per-task budget override (smoke runs); None: the paper's
+    limit: int | None = bounded(None, ge=1)  #: default per-task limit (a task's own ``limit`` wins)
+    max_new_tokens: int | None = bounded(None, ge=1)  #: default per-task budget override (smoke runs); None: the paper's
     generation: GenerationSettings = field(default_factory=GenerationSettings)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+
+    def __post_init__(self):
+        check_bounds(self)
 
 
 def load_suite(path: str | Path, overrides: dict[str, Any] | None = None) -> SuiteConfig:

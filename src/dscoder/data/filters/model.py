@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from datatrove.data import Document
 
+from dscoder.config import bounded
 from dscoder.data.filters.base import CodeFilter
 
 Scorer = Callable[[list[str]], Sequence[float]]
@@ -32,9 +33,9 @@ class QualityModelConfig:
     scorer: str | None = None  # "package.module:function"
     model: str | None = None  # HF model id or local path (AutoModelForSequenceClassification)
     label: str | None = None
-    threshold: float = 0.5
-    batch_size: int = 32
-    max_length: int = 512
+    threshold: float = bounded(0.5, ge=0, le=1)
+    batch_size: int = bounded(32, ge=1)
+    max_length: int = bounded(512, ge=1)
     device: str = "cpu"
 
     def __post_init__(self):

@@ -24,6 +24,7 @@ import numpy as np
 from datatrove.data import Document
 from selectolax.lexbor import LexborHTMLParser
 
+from dscoder.config import bounded
 from dscoder.data.filters.base import CodeFilter
 
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -36,16 +37,16 @@ INVISIBLE_TAGS = ("script", "style", "noscript", "template", "head", "svg", "mat
 class RuleConfig:
     """Thresholds of the rule filters (report §2.1). A rule whose threshold is ``null`` is switched off."""
 
-    max_avg_line_length: float | None = 100.0
-    max_line_length: int | None = 1000
-    min_alpha_fraction: float | None = 0.25
+    max_avg_line_length: float | None = bounded(100.0, gt=0)
+    max_line_length: int | None = bounded(1000, ge=1)
+    min_alpha_fraction: float | None = bounded(0.25, ge=0, le=1)
     xml_header: str | None = "<?xml version="
-    xml_header_window: int = 100
+    xml_header_window: int = bounded(100, ge=1)
     xml_allowed_languages: list[str] = field(default_factory=lambda: ["xslt"])
-    html_min_visible_fraction: float | None = 0.20
-    html_min_visible_chars: int | None = 100
-    json_yaml_min_chars: int | None = 50
-    json_yaml_max_chars: int | None = 5000
+    html_min_visible_fraction: float | None = bounded(0.20, ge=0, le=1)
+    html_min_visible_chars: int | None = bounded(100, ge=0)
+    json_yaml_min_chars: int | None = bounded(50, ge=0)
+    json_yaml_max_chars: int | None = bounded(5000, ge=1)
     json_yaml_languages: list[str] = field(default_factory=lambda: ["json", "yaml"])
     html_languages: list[str] = field(default_factory=lambda: ["html"])
 

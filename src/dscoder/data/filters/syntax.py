@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from datatrove.data import Document
 
+from dscoder.config import bounded
 from dscoder.data.filters.base import CodeFilter
 
 #: the paper's language name -> tree-sitter grammar name (tree-sitter-language-pack)
@@ -91,12 +92,12 @@ class SyntaxConfig:
     """Thresholds of the parser-based quality signals (this project's choices; see the module docstring)."""
 
     languages: list[str] = field(default_factory=lambda: list(TREE_SITTER_LANGUAGES))
-    max_error_line_share: float | None = 0.05
+    max_error_line_share: float | None = bounded(0.05, ge=0, le=1)
     error_share_by_language: dict[str, float] = field(default_factory=lambda: {"c": 0.2, "cpp": 0.2, "cuda": 0.2})
-    long_function_lines: int = 200
-    max_long_function_share: float | None = 0.5
-    max_comment_fraction: float | None = 0.8
-    min_chars_for_ratios: int = 200
+    long_function_lines: int = bounded(200, ge=1)
+    max_long_function_share: float | None = bounded(0.5, ge=0, le=1)
+    max_comment_fraction: float | None = bounded(0.8, ge=0, le=1)
+    min_chars_for_ratios: int = bounded(200, ge=0)
 
     def __post_init__(self):
         unknown = sorted(set(self.languages) - set(TREE_SITTER_LANGUAGES))

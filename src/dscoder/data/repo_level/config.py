@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from dscoder.config import bounded, check_bounds
 from dscoder.data.executors import ExecutorConfig
 from dscoder.data.readers import ReaderConfig
 
@@ -26,13 +27,12 @@ class GroupingConfig:
     than ``max_repo_files`` files or ``max_repo_bytes`` bytes is cut, in path order, into parts within both
     limits (folders stay together up to the cut); each part is ordered on its own."""
 
-    buckets: int = 8
-    max_repo_files: int = 10_000
-    max_repo_bytes: int = 100_000_000
+    buckets: int = bounded(8, ge=1)
+    max_repo_files: int = bounded(10_000, ge=1)
+    max_repo_bytes: int = bounded(100_000_000, ge=1)
 
     def __post_init__(self):
-        if self.buckets < 1 or self.max_repo_files < 1 or self.max_repo_bytes < 1:
-            raise ValueError("buckets, max_repo_files and max_repo_bytes must be positive")
+        check_bounds(self)
 
 
 @dataclass
@@ -53,16 +53,15 @@ class DedupConfig:
 
     enabled: bool = True
     exact_file_dedup: bool = False  # datatrove's exact dedup of identical file texts before grouping
-    n_grams: int = 5
-    bands: int = 14
-    rows: int = 8
+    n_grams: int = bounded(5, ge=1)
+    bands: int = bounded(14, ge=1)
+    rows: int = bounded(8, ge=1)
     seed: int = 1
-    signature_tasks: int = 4  # stage 1 and stage 4 (they must match)
-    bucket_tasks_per_band: int = 1  # stage 2 runs bands * this many tasks
+    signature_tasks: int = bounded(4, ge=1)  # stage 1 and stage 4 (they must match)
+    bucket_tasks_per_band: int = bounded(1, ge=1)  # stage 2 runs bands * this many tasks
 
     def __post_init__(self):
-        if min(self.n_grams, self.bands, self.rows, self.signature_tasks, self.bucket_tasks_per_band) < 1:
-            raise ValueError("n_grams, bands, rows and task counts must be positive")
+        check_bounds(self)
 
 
 @dataclass

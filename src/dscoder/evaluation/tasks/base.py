@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from dscoder.config import bounded, check_bounds
 from dscoder.evaluation.generation import Request
 from dscoder.evaluation.languages import (
     get_language,
@@ -32,18 +33,21 @@ class TaskConfig:
 
     task: str  #: registry name, e.g. humaneval-python, mbpp, pal-gsm8k, fim-single-line, crossfile-demo
     mode: Literal["base", "instruct"] = "base"
-    limit: int | None = None  #: first N problems (quick runs, tests)
-    max_new_tokens: int | None = None  #: override the paper's budget
-    timeout_s: float | None = None  #: per-program wall clock (default: the task's)
+    limit: int | None = bounded(None, ge=1)  #: first N problems (quick runs, tests)
+    max_new_tokens: int | None = bounded(None, ge=1)  #: override the paper's budget
+    timeout_s: float | None = bounded(None, gt=0)  #: per-program wall clock (default: the task's)
     cot: bool = False  #: LeetCode: append the chain-of-thought sentence
     data: Path | None = None  #: CrossCodeEval JSONL, or a file-record folder/file for the demo tasks
     source: Literal["auto", "local", "package", "hub"] = "auto"  #: where benchmark data comes from
-    max_problems_per_repo: int = 4  #: crossfile-demo / fim-files: problems taken from one repository
+    max_problems_per_repo: int = bounded(4, ge=1)  #: crossfile-demo / fim-files: problems taken from one repository
     seed: int = 0  #: crossfile-demo / fim-files: which lines become problems
     #: evaluation protocol: ``deepseek`` reproduces the official DeepSeek-Coder harness (prompts, token ids,
     #: extraction, assembly, grading); ``strict`` is dscoder's own, named where it deliberately differs.
     #: None: the suite's ``protocol``.
     protocol: Literal["deepseek", "strict"] | None = None
+
+    def __post_init__(self):
+        check_bounds(self)
 
 
 @dataclass
