@@ -6,6 +6,10 @@
 
 The executor (local, Slurm, Ray) is chosen in the YAML's ``executor`` section; the funnel is printed at the end
 (and can be printed again with ``dscoder data report LOGDIR``).
+
+With ``--output`` and no ``--logs``/``--excluded``, those folders follow the output (``OUTPUT/../logs/<name>``,
+``OUTPUT/../excluded``), never the YAML's. A logging folder belongs to one run: a rerun with the same input, output
+and config resumes (datatrove skips the finished tasks); any other run into it is refused with one line.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from rich.console import Console
 from dscoder.config import ConfigError, load_yaml_config, parse_set_pairs
 from dscoder.data.filters import FilterPipelineConfig, run_filter_stage
 from dscoder.data.funnel import funnel_table, load_funnel
+from dscoder.data.run_fingerprint import LoggingFolderInUse
 
 HERE = Path(__file__).resolve().parent
 
@@ -27,8 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=HERE / "filter_code.yaml")
     parser.add_argument("--input", type=Path, help="folder of file records (default: reader.folder)")
     parser.add_argument("--output", type=Path, help="kept files (default: output_folder)")
-    parser.add_argument("--excluded", type=Path, help="dropped files with reasons (default: excluded_folder)")
-    parser.add_argument("--logs", type=Path, help="datatrove logging folder (default: logging_folder)")
+    parser.add_argument("--excluded", type=Path,
+                        help="dropped files with reasons (default: OUTPUT/../excluded with --output, else excluded_folder)")
+    parser.add_argument("--logs", type=Path,
+                        help="datatrove logging folder (default: OUTPUT/../logs/NAME with --output, else logging_folder)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     args = parser.parse_args(argv)
     try:
@@ -39,15 +46,22 @@ def main(argv: list[str] | None = None) -> int:
         config = load_yaml_config(args.config, FilterPipelineConfig, overrides)
     except ConfigError as exc:
         parser.exit(1, f"filter_code: error: {exc}\n")
-    output = args.output or config.output_folder
-    excluded = args.excluded or config.excluded_folder
-    logs = args.logs or config.logging_folder
+    if args.output is not None:  # the YAML's other folders belong to its own output: follow this one instead
+        output = args.output
+        excluded = args.excluded or output.parent / "excluded"
+        logs = args.logs or output.parent / "logs" / output.name
+    else:
+        output, excluded = config.output_folder, args.excluded or config.excluded_folder
+        logs = args.logs or config.logging_folder
     if output is None or excluded is None or logs is None:
         parser.error("output, excluded and logs folders are needed (in the YAML or as options)")
-    summary = run_filter_stage(
-        args.input or config.reader.folder, output, excluded, logs,
-        tasks=config.executor.tasks, workers=config.executor.workers, config=config,
-    )  # fmt: skip
+    try:
+        summary = run_filter_stage(
+            args.input or config.reader.folder, output, excluded, logs,
+            tasks=config.executor.tasks, workers=config.executor.workers, config=config,
+        )  # fmt: skip
+    except LoggingFolderInUse as exc:
+        parser.exit(1, f"filter_code: error: {exc}\n")
     Console().print(funnel_table(load_funnel(logs), title=f"filter funnel ({logs})"))
     Console().print(f"chart: {summary['funnel_png']}")
     return 0

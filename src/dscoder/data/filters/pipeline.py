@@ -118,6 +118,18 @@ def run_filter_stage(
         config = load_yaml_config(config, FilterPipelineConfig)
     config = dataclasses.replace(config, executor=dataclasses.replace(config.executor, tasks=tasks, workers=workers))
     pipeline = build_filter_pipeline(config, input_dir, output_dir, excluded_dir, scorer)
+    from dscoder.config import config_hash, config_to_dict
+    from dscoder.data.run_fingerprint import claim_logging_folder, folder_listing_hash
+
+    # one run per logging folder: a rerun resumes only with the same input, output and config (else refused)
+    source = config.reader.dataset if config.reader.format == "hub" else str(Path(str(input_dir)).resolve())
+    settings = {k: v for k, v in config_to_dict(config).items() if k not in ("executor", "reader")}
+    claim_logging_folder(logs_dir, {
+        "stage": "filter", "input": source, "input_files": folder_listing_hash(input_dir),
+        "output": str(Path(str(output_dir)).resolve()), "excluded": str(Path(str(excluded_dir)).resolve()),
+        "config": config_hash({**settings, "reader": config_to_dict(config.reader) | {"folder": None},
+                               "tasks": config.executor.tasks}),
+    })  # fmt: skip
     start = time.perf_counter()
     build_executor(pipeline, config.executor, logs_dir, job_name="dscoder-filter").run()
     funnel = load_funnel(logs_dir)
