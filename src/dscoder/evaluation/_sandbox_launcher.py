@@ -375,11 +375,11 @@ def run_python_program(script, verdict_address):
     import builtins, os, sys, traceback, _socket
     _exit, _getframe, _print_exc, _write = os._exit, sys._getframe, traceback.print_exc, os.write
     _unix, _stream, _socket_type = _socket.AF_UNIX, _socket.SOCK_STREAM, _socket.socket
-    _tuple, _isinstance, _message = tuple, isinstance, VERDICT_MESSAGE
+    _tuple, _str, _isinstance, _message = tuple, str, isinstance, VERDICT_MESSAGE
     runner = _getframe()
     refused = frozenset((
         "sys.settrace", "sys.setprofile", "os.exec", "ctypes.call_function", "ctypes.cdata", "ctypes.string_at",
-        "ctypes.wstring_at", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+        "ctypes.wstring_at", "ctypes.dlsym/handle", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
     ))
     try:  # the program's process only: no ptrace or /proc/PID/mem from its other processes
         import ctypes
@@ -388,7 +388,7 @@ def run_python_program(script, verdict_address):
         pass
 
     def refuse(event, args):
-        if event in refused:
+        if event in refused or (event == "ctypes.dlsym" and not _str(args[1]).startswith("PyCapsule_")):  # dill
             raise RuntimeError(f"sandbox: {event} is not allowed in evaluated programs")
         if event == "socket.connect" and not _isinstance(args[1], _tuple) and _getframe(1) is not runner:
             raise RuntimeError("sandbox: unix sockets are not allowed in evaluated programs")

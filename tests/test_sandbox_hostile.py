@@ -1,0 +1,221 @@
+"""Issue 18's hostile suite: every attack on the sandbox, per language where a toolchain is here.
+
+Each program of ``tests/data/hostile`` attacks the harness (a forged pass, an escape, a leak) and its own tests
+fail, so every verdict must be a failure; all of them run at once through one sandbox, as ``dscoder eval
+--allow-code-execution`` runs completions. Then nothing of them may be left on the host: no process, no file
+outside their dirs, no secret of the harness's environment in their output. The harness is also killed
+(SIGKILL, which covers SIGTERM's default action) and interrupted (SIGINT) while programs run: nothing survives, nothing runs twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dscoder.evaluation.languages import missing_toolchain
+from dscoder.evaluation.sandbox import _UID_BLOCK, Sandbox, _UidPool
+from dscoder.evaluation.tasks.base import Program, execute_programs
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox needs Linux")
+
+DATA = Path(__file__).parent / "data" / "hostile"
+PY_DRIVER = "\n\ndef check(candidate):\n    assert candidate(1, 2) == 3\n\n\ncheck(add)\npass\n"
+SECRET = "hf_dscoderHostileSuiteSecret0123456789"
+LANGUAGES = ("python", "sh", "cpp", "js", "java")  # those with attacks in tests/data/hostile
+HOST_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run", "/run/lock", "/etc", "/usr", "/")
+
+
+def _host_processes_with(word: str) -> list[str]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if word in cmdline:
+                found.append(f"{pid}: {cmdline}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory):
+    """Every hostile program through one sandbox; (verdicts by name, the unique word, the sandbox's dirs)."""
+    name = f"{random.randint(900, 999)}.{random.randint(100000, 999999)}"  # a file name and a `sleep` argument
+    os.environ["HF_TOKEN"] = SECRET  # in the harness's environment: it must reach no program
+    names, programs = [], []
+    for language in LANGUAGES:
+        if missing_toolchain(language):
+            continue
+        for path in sorted((DATA / language).glob("*")):
+            source = path.read_text().replace("@NAME@", name).replace("@SECRET@", SECRET)
+            names.append(f"{language}/{path.stem}")
+            programs.append(Program(language, source + PY_DRIVER if language == "python" else source))
+    try:
+        with Sandbox(allow_code_execution=True, workers=4, memory_bytes=320 << 20, disk_bytes=48 << 20) as sb:
+            dirs = {"tmp_root": str(sb._tmp()), "cgroups": sb._cgroups is not None,
+                    "uids": (sb._uids.base, sb._uids.size) if sb._uids else None}
+            verdicts = execute_programs(sb, programs, timeout_s=8)
+    finally:
+        del os.environ["HF_TOKEN"]
+    return dict(zip(names, verdicts)), name, dirs
+
+
+def test_every_attack_fails(attacked):
+    verdicts, _, _ = attacked
+    forged = {n: (v["status"], v["stdout"][-300:]) for n, v in verdicts.items() if v["passed"]}
+    assert not forged, forged
+    assert len(verdicts) >= 19  # the Python attacks at least
+
+
+@pytest.mark.parametrize("attack", ["settrace_jump", "threading_settrace", "ctypes_calls", "exec_true", "gc_hook",
+                                    "connect_from_frames", "connect_from_thread"])
+def test_the_runner_refuses_the_attack(attacked, attack):
+    """The audit hook refuses the attack's key operation (the verdict would be a failure anyway)."""
+    v = attacked[0][f"python/{attack}"]
+    assert "not allowed in evaluated programs" in v["stderr"] + v["stdout"], v
+
+
+def test_exits_before_the_end_are_reported_as_such(attacked):
+    verdicts = attacked[0]
+    for name in ("python/sys_exit_zero", "python/os_exit_zero", "python/read_own_source", "python/connect_from_child",
+                 "python/replace_print_exc",  # its replacement of print_exception (called on the failure) exits 0
+                 "sh/exit_zero", "sh/exit_trap_source", "cpp/read_source_then_exit", "js/exit_zero",
+                 "js/read_own_source", "java/read_source_then_halt"):
+        if name in verdicts:
+            assert verdicts[name]["status"] == "exited_before_end", (name, verdicts[name])
+
+
+def test_no_secret_no_fd_no_host_process_reaches_a_program(attacked):
+    verdicts, _, _ = attacked
+    for name, v in verdicts.items():
+        assert SECRET not in v["stdout"] + v["stderr"], name
+    assert "open fds above 2: []" in verdicts["python/secrets_and_fds"]["stdout"]
+    if "sh/host_reach" in verdicts:
+        seen = verdicts["sh/host_reach"]["stdout"]
+        pids = [line.split(":")[0] for line in seen.splitlines() if line.startswith("pid ")]
+        assert len(pids) <= 3, seen  # its own PID namespace: bash and its command substitutions only
+        assert "pytest" not in seen and "wrote /etc" not in seen and "wrote /usr" not in seen
+        fds = [line.split(" -> ")[0].split()[-1] for line in seen.splitlines() if " -> " in line]
+        assert fds == ["0", "1", "2", "3"], seen  # 3: ls's own /proc/self/fd; no pipe of the harness or zygote
+
+
+def test_writes_stay_inside_and_disk_is_capped(attacked):
+    verdicts, name, _ = attacked
+    for d in HOST_DIRS:
+        assert not os.path.exists(os.path.join(d, name)), d
+    wrote = verdicts["python/write_outside"]["stdout"]
+    # fresh private tmpfs over the scratch dirs (gone with the program); everything else is read-only
+    assert "refused /etc" in wrote and "refused /usr" in wrote and "refused / " in wrote
+    if os.geteuid() == 0:
+        mb = int(verdicts["python/fill_disk"]["stdout"].split("MB written:")[1])
+        assert mb <= 48 and "No space left" in verdicts["python/fill_disk"]["stdout"]
+
+
+def test_memory_cap_covers_all_processes(attacked):
+    verdicts, _, dirs = attacked
+    if not dirs["cgroups"]:
+        pytest.skip("no writable memory cgroup here: the per-program cap is RLIMIT_AS x RLIMIT_NPROC")
+    out = verdicts["python/memory_all_processes"]["stdout"]
+    assert "children that allocated: 4" not in out, out
+
+
+def test_nothing_survives_on_the_host(attacked):
+    _, name, dirs = attacked
+    deadline = time.monotonic() + 5
+    while _host_processes_with(name) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _host_processes_with(name)  # the daemon died with its program's PID namespace
+    assert not os.path.exists(dirs["tmp_root"])
+    if dirs["uids"]:
+        first, count = dirs["uids"]
+        owned = [p for p in os.listdir("/proc") if p.isdigit() and _uid_of(p) in range(first, first + count)]
+        assert not owned
+
+
+def _uid_of(pid: str) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
+
+
+def test_uid_blocks_of_two_harnesses_never_overlap(monkeypatch):
+    """Issue 18: ranges overlapped at >= 61 workers. Now each pid owns a fixed block, whatever the worker count."""
+    pools = []
+    for pid in (1000, 1001, 4194303):
+        monkeypatch.setattr(os, "getpid", lambda pid=pid: pid)
+        pools.append(_UidPool(700))
+    ranges = sorted((p.base, p.base + p.size) for p in pools)
+    assert all(end <= nxt for (_, end), (nxt, _) in itertools.pairwise(ranges))
+    assert ranges[-1][1] < 2**32 - 2
+    with pytest.raises(ValueError, match="at most"):
+        _UidPool(_UID_BLOCK + 1)
+
+
+HARNESS = r"""
+import importlib.util, json, os, sys, threading, time
+spec = importlib.util.spec_from_file_location("sbx", sys.argv[1])  # stdlib only: no heavy package import
+sandbox_module = importlib.util.module_from_spec(spec)
+sys.modules["sbx"] = sandbox_module
+spec.loader.exec_module(sandbox_module)
+Sandbox, Step, Limits = sandbox_module.Sandbox, sandbox_module.Step, sandbox_module.Limits
+name = os.environ["HOSTILE_NAME"]  # not in this harness's command line
+reruns = []
+real_run_process = Sandbox._run_process
+def counting(self, step, cfg, start):
+    if step.python_script:
+        reruns.append(step.python_script)
+    return real_run_process(self, step, cfg, start)
+Sandbox._run_process = counting
+sb = Sandbox(allow_code_execution=True, workers=2)
+code = f"import subprocess, time\nsubprocess.Popen(['sleep', '{name}'], start_new_session=True)\ntime.sleep(60)\n"
+jobs = [({"main.py": code}, [Step((sb.python, "main.py"), limits=Limits(timeout_s=60), python_script="main.py")]),
+        ({"main.sh": f"sleep {name} & sleep 60"}, [Step(("bash", "main.sh"), limits=Limits(timeout_s=60))])]
+print(json.dumps({"tmp_root": str(sb._tmp()), "cgroup": str(sb._cgroups.top) if sb._cgroups else None}), flush=True)
+threading.Timer(1.5, lambda: print("running", flush=True)).start()
+try:
+    sb.run_many(jobs)
+except KeyboardInterrupt:
+    sb.close()
+    print(json.dumps({"interrupted": True, "reruns": reruns}), flush=True)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the reaper's uid sweep needs root; without root the PID namespace does it")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_interrupted_harness_leaves_nothing(sig):
+    """SIGKILL stands for SIGTERM too (its default action ends the harness the same way, with no clean-up)."""
+    name = f"{random.randint(900, 999)}.{random.randint(100000, 999999)}"
+    src = str(Path(__file__).resolve().parents[1] / "src" / "dscoder" / "evaluation" / "sandbox.py")
+    proc = subprocess.Popen([sys.executable, "-c", HARNESS, src], stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, HOSTILE_NAME=name))
+    try:
+        dirs = json.loads(proc.stdout.readline())
+        assert proc.stdout.readline().strip() == "running"
+        deadline = time.monotonic() + 10
+        while len(_host_processes_with(name)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_host_processes_with(name)) == 2  # both programs' background processes run
+        proc.send_signal(sig)
+        rest = proc.communicate(timeout=30)[0]
+    finally:
+        proc.kill()
+    if sig == signal.SIGINT:  # handled: the programs were killed, never re-run through the fallback path
+        assert json.loads(rest.strip().splitlines()[-1]) == {"interrupted": True, "reruns": []}
+    deadline = time.monotonic() + 10
+    while (_host_processes_with(name) or os.path.exists(dirs["tmp_root"])) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _host_processes_with(name)
+    assert not os.path.exists(dirs["tmp_root"])
+    assert dirs["cgroup"] is None or not os.path.exists(dirs["cgroup"])
+
