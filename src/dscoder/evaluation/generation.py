@@ -46,6 +46,9 @@ class Request:
     #: chat only: tokenize the rendered template *with* the tokenizer's BOS, so the ids start with two BOS (what
     #: the official vLLM LeetCode script sends: a template string, which vLLM encodes with special tokens)
     double_bos: bool = False
+    #: keep only the last N prompt ids (the official PAL script's ``--max_context_length 2048``); None: no cap
+    #: beyond ``max_length - max_new_tokens``
+    max_prompt_tokens: int | None = None
     #: the token that ends generation, as the official scripts' ``eos_token_id`` (instruct: ``<|EOT|>``);
     #: None: the model's own end-of-sequence token
     eos_token: str | None = None
@@ -150,6 +153,8 @@ class _Base:
         room = self.settings.max_length - request.max_new_tokens
         if room < 1:
             raise ValueError(f"max_length {self.settings.max_length} leaves no room for {request.max_new_tokens} new tokens")
+        if request.max_prompt_tokens is not None:
+            room = min(room, request.max_prompt_tokens)
         return ids[-room:]
 
     def run(
