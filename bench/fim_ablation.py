@@ -192,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             "model.config_overrides.max_position_embeddings": args.seq_length,
             "data.sources.code.path": str(work / "train"),
             "data.sources.code.kind": "text",
+            "data.eval_sources": {},  # the held-out set is scored below, by infilling and left-to-right loss
             "data.seq_length": args.seq_length,
             "objective.fim_rate": rate,
             "optimizer.lr": args.lr,

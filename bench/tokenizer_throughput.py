@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from dscoder_cli.data import byte_count
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_GGUF = REPO.parent / "shared" / "reference" / "deepseek-coder-vocab" / "ggml-vocab-deepseek-coder.gguf"
 BATCH = 256
@@ -88,7 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=None, help="JSONL[.gz] documents (default: a demo corpus)")
     parser.add_argument("--tokenizer", default=None, help="tokenizer (default: the released one from ../shared)")
-    parser.add_argument("--max-bytes", type=int, default=4_000_000, help="text to use (default: 4e6 bytes)")
+    parser.add_argument("--max-bytes", type=byte_count, default=4_000_000, help="text to use (default: 4e6 bytes)")
     parser.add_argument("--seq-len", type=int, default=4096)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-memory", action="store_true", help="skip the peak-memory runs")

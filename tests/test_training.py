@@ -55,6 +55,7 @@ def _overrides(root: Path, out: str, **extra) -> dict:
         "model.tokenizer": str(root / "tok"),
         "data.sources.code.path": str(root / "corpus"),
         "data.sources.code.kind": "text",
+        "data.eval_sources": {},  # test_evaluation_split_* sets one
         "data.seq_length": SEQ,
         "training.output_dir": str(root / out),
         "training.max_steps": 6,
@@ -117,10 +118,14 @@ def test_interrupt_and_resume_gives_the_uninterrupted_losses(workdir):
     first = run_recipe(_recipe(workdir, "split", **tokenized, **{"training.stop_after_steps": 3}))
     assert not first["completed"] and (workdir / "split" / "checkpoint-3").is_dir()
     second = run_recipe(_recipe(workdir, "split", **tokenized, **{"training.resume_from_checkpoint": "latest"}))
-    assert second["completed"] and [r["step"] for r in second["loss_history"]] == [4, 5, 6]
-    resumed = first["loss_history"] + second["loss_history"]
+    assert second["completed"] and [r["step"] for r in second["loss_history"]] == [1, 2, 3, 4, 5, 6]
+    resumed = second["loss_history"]  # the summary covers the whole run, both jobs
+    assert resumed[:3] == first["loss_history"]
     logged = [json.loads(line) for line in (workdir / "split" / "loss_history.jsonl").read_text().splitlines()]
-    assert logged == resumed  # the resumed job appends to the interrupted job's history
+    assert logged == resumed  # one row per step
+    assert [(s["first_step"], s["last_step"]) for s in second["segments"]] == [(0, 3), (3, 6)]
+    assert second["runtime_s"] == pytest.approx(sum(s["runtime_s"] for s in second["segments"]))
+    assert second["train_loss"] == pytest.approx(sum(r["loss"] for r in full["loss_history"]) / 6, rel=1e-5)
     assert [r["step"] for r in full["loss_history"]] == [1, 2, 3, 4, 5, 6]
     for a, b in zip(full["loss_history"], resumed):
         assert b["loss"] == pytest.approx(a["loss"], rel=1e-6, abs=1e-6)
@@ -129,6 +134,30 @@ def test_interrupt_and_resume_gives_the_uninterrupted_losses(workdir):
         assert b["learning_rate"] == pytest.approx(expected, rel=1e-9, abs=1e-12)
     assert resumed[-1]["learning_rate"] == pytest.approx(3e-3 * 0.31622776601683794)  # step 6 is past 80%
     assert full["loss_history"][-1]["loss"] < full["loss_history"][0]["loss"]
+
+
+def test_resume_after_a_kill_logs_each_step_once(workdir):
+    """A job killed after logging steps past its last checkpoint: the resumed run logs those steps again, and
+    the history keeps each step once (the checkpoint's own rows up to its step, then the new ones)."""
+    import shutil
+
+    from dscoder.training.runner import run_recipe
+
+    tokenized = {"data.sources.code.path": str(workdir / "tokenized"), "data.sources.code.kind": "tokenized",
+                 "training.save_steps": 2}
+    killed = run_recipe(_recipe(workdir, "killed", **tokenized, **{"training.stop_after_steps": 5}))
+    assert [r["step"] for r in killed["loss_history"]] == [1, 2, 3, 4, 5]
+    shutil.rmtree(workdir / "killed" / "checkpoint-5")  # as if killed at step 5, before its checkpoint
+    (workdir / "killed" / "train_summary.json").unlink()  # and before any summary
+    resumed = run_recipe(_recipe(workdir, "killed", **tokenized, **{"training.resume_from_checkpoint": "latest"}))
+    logged = [json.loads(line) for line in (workdir / "killed" / "loss_history.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in logged] == [1, 2, 3, 4, 5, 6] and logged == resumed["loss_history"]
+    assert logged[:4] == killed["loss_history"][:4]
+    assert logged[4]["loss"] == pytest.approx(killed["loss_history"][4]["loss"], rel=1e-6)  # step 5 again, same loss
+    assert [(s["first_step"], s["last_step"], s["runtime_known"]) for s in resumed["segments"]] == [
+        (0, 4, False), (4, 6, True)]
+    summary = json.loads((workdir / "killed" / "train_summary.json").read_text())
+    assert summary["steps"] == 6 and [r["step"] for r in summary["loss_history"]] == [1, 2, 3, 4, 5, 6]
 
 
 @pytest.mark.slow

@@ -286,6 +286,23 @@ def _convert_dataclass(value: Any, cls: Any, key: str, source: str, base_dir: Pa
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = [k for k in value if k not in fields]
+    # A ``dict`` field with ``metadata={"extra_keys": lookup}`` takes the keys the dataclass does not declare:
+    # ``lookup(name)`` returns the key's annotation or raises LookupError(reason) (e.g. a recipe's ``training``
+    # section takes any transformers.TrainingArguments field).
+    extra = next((f for f in fields.values() if f.metadata.get("extra_keys")), None)
+    if unknown and extra is not None:
+        given = dict(value.get(extra.name) or {})
+        for name in unknown:
+            try:
+                annotation = extra.metadata["extra_keys"](name)
+            except LookupError as exc:
+                raise ConfigError(source, _join(key, name), exc.args[0]) from None
+            try:
+                given[name] = _convert(value[name], annotation, _join(key, name), source, base_dir)
+            except TypeError:  # an annotation this loader does not know: the owner of the field validates it
+                given[name] = value[name]
+        value = {**{k: v for k, v in value.items() if k not in unknown}, extra.name: given}
+        unknown = []
     if unknown:
         known = ", ".join(sorted(fields))
         raise ConfigError(source, _join(key, unknown[0]), f"unknown key for {cls.__name__} (known keys: {known})")
@@ -303,5 +320,7 @@ def _convert_dataclass(value: Any, cls: Any, key: str, source: str, base_dir: Pa
         return cls(**kwargs)
     except (ValueError, TypeError) as exc:  # __post_init__ validation
         if isinstance(exc, ConfigError):
+            if not exc.source:  # raised by __post_init__ with a key path of its own: name the file too
+                raise ConfigError(source, _join(key, exc.key) if exc.key else key, exc.reason) from None
             raise
         raise ConfigError(source, key, str(exc)) from None

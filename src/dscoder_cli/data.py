@@ -5,10 +5,22 @@ from __future__ import annotations
 import argparse
 
 
+def byte_count(text: str) -> int:
+    """An argparse type: a whole number of bytes, also written as its help writes it (``16e6``)."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of bytes such as 16000000 or 16e6, got {text!r}") from None
+    if not value.is_integer() or value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of bytes >= 1, got {text!r}")
+    return int(value)
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=None, parser=parser)
     sub = parser.add_subparsers(dest="data_command", metavar="STEP")
     _add_demo_corpus(sub)
+    from dscoder_cli.data_push import add_push_command
     from dscoder_cli.train import add_instructions_command
 
     add_instructions_command(sub)
@@ -17,6 +29,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     _add_repo_level(sub)
     _add_tokenize(sub)
     _add_decontaminate(sub)
+    add_push_command(sub)
 
 
 def _add_tokenize(sub) -> None:
@@ -80,9 +93,9 @@ def _add_demo_corpus(sub) -> None:
     )
     p.add_argument("output", help="output folder (shards + stats.json)")
     p.add_argument("--max-repos", type=int, default=80, help="at most this many repositories (default: 80)")
-    p.add_argument("--max-bytes", type=int, default=16_000_000, help="total UTF-8 bytes (default: 16e6)")
-    p.add_argument("--max-repo-bytes", type=int, default=1_000_000, help="bytes per repository (default: 1e6)")
-    p.add_argument("--max-file-bytes", type=int, default=500_000, help="skip larger files (default: 5e5)")
+    p.add_argument("--max-bytes", type=byte_count, default=16_000_000, help="total UTF-8 bytes (default: 16e6)")
+    p.add_argument("--max-repo-bytes", type=byte_count, default=1_000_000, help="bytes per repository (default: 1e6)")
+    p.add_argument("--max-file-bytes", type=byte_count, default=500_000, help="skip larger files (default: 5e5)")
     p.add_argument("--shards", type=int, default=2, help="output files; a repository stays in one (default: 2)")
     p.add_argument("--format", dest="output_format", choices=["jsonl.gz", "jsonl", "parquet"], default="jsonl.gz")
     p.add_argument("--no-stdlib", action="store_true", help="leave out the standard library")

@@ -21,8 +21,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dry-run", action="store_true",
-        help="validate the recipe, build the model on the meta device and run one batch of the data path",
+        help="check what a launch would trip over (loggers, tokenizer/vocabulary, the model from the real config, "
+        "TrainingArguments, every data source present, one batch of the data path) and print the run plan",
     )
+    parser.add_argument("--strict", action="store_true",
+                        help="with --dry-run: also fail when a local data source is missing (not produced yet)")
     parser.add_argument("--num-processes", type=int, default=None,
                         help="with --dry-run: plan the batch for this many processes (default: this launch's)")
     parser.add_argument("--checkpoint-preset", default=None,
@@ -47,18 +50,30 @@ def _run(args) -> int:
     if args.dry_run:
         result = dry_run(args.recipe, overrides, num_processes=args.num_processes,
                          checkpoint_preset=args.checkpoint_preset)
-        table = Table(title=f"dry run: {args.recipe}")
+        table = Table(title=f"run plan (dry run): {args.recipe}")
         table.add_column("what")
         table.add_column("value", justify="right")
-        for key in ("stage", "model_type", "parameters", "max_steps", "tokens_per_step"):
+        for key in ("stage", "model_type", "parameters", "vocab_size", "tokenizer", "max_steps", "tokens_per_step",
+                    "evaluation", "report_to", "output_dir", "resume_from_checkpoint", "hub"):  # fmt: skip
             value = result[key]
             table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
         for key, value in result["batch"].items():
             table.add_row(f"batch.{key}", f"{value:,}")
         table.add_row("rope", str(result["rope_parameters"]))
+        for key, value in result["trainer_args"].items():
+            table.add_row(f"training.{key}", str(value))
         console.print(table)
+        data = Table(title="data")
+        for col in ("split", "source", "where", "kind", "status"):
+            data.add_column(col)
+        for row in result["inputs"]:
+            data.add_row(row["role"], row["name"], row["where"], row["kind"], row["status"])
+        console.print(data)
         if args.summary_json:
             Path(args.summary_json).write_text(json.dumps(result, indent=1), encoding="utf-8")
+        if result["missing_inputs"]:
+            console.print(f"{result['missing_inputs']} data source(s) not produced yet: a launch needs them")
+            return 1 if args.strict else 0
         return 0
     summary = run_recipe(args.recipe, overrides)
     if os.environ.get("RANK", "0") != "0":  # under a launcher only the main process reports

@@ -359,7 +359,7 @@ def _pretrain_settings(s: DemoSettings) -> dict:
 
 def _run_pretrain(s: DemoSettings) -> StageResult:
     overrides = {"model.tokenizer": str(s.output / "tokenizer"), "data.sources.code.path": str(s.data("tokenized")),
-                 "data.seq_length": s.seq_len}  # fmt: skip
+                 "data.eval_sources.heldout.path": str(s.data("heldout")), "data.seq_length": s.seq_len}  # fmt: skip
     text = (
         "recipes/tiny/pretrain.yaml: the 1.3B recipe's objective (next-token prediction with 50% PSM FIM), AdamW "
         "(β 0.9/0.95, weight decay 0.1) and multi-step schedule (§3.4) on the `tiny` preset, through transformers' "

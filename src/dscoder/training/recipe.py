@@ -5,12 +5,21 @@ checkpointing, logging and Hub push. It loads through :func:`dscoder.config.load
 mistyped key is an error naming the file and the key. ``stage`` picks the trainer: ``sft`` runs TRL's
 ``SFTTrainer``, every other stage transformers' ``Trainer``.
 
+The ``training`` section takes dscoder's own keys (below) and *any* field of ``transformers.TrainingArguments``
+(stage ``sft``: of ``trl.SFTConfig``), validated against those dataclasses when the recipe loads, so a field that a
+newer transformers adds works without a change here. Fields that a typed section decides (``learning_rate`` is
+``optimizer.lr``, ``per_device_train_batch_size`` is ``batch.micro_batch_size``, ...) are errors that name the
+section. A misspelt key is a one-line error naming the file and suggesting the closest field.
+
 Fields that take "a local path or a Hub id" (``model.init_from``, ``model.config``, ``model.tokenizer``) are
 strings; one that starts with ``./``, ``../``, ``/`` or ``~`` is a local path, resolved relative to the YAML.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import functools
 import math
 import os
 import typing
@@ -18,7 +27,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from dscoder.config import ConfigError, load_yaml_config, parse_set_pairs
+from dscoder.config import ConfigError, config_to_dict, load_yaml_config, parse_set_pairs
 
 __all__ = [
     "BatchConfig",
@@ -36,6 +45,8 @@ __all__ = [
     "derive_batch",
     "load_recipe",
     "parse_overrides",
+    "recipe_to_dict",
+    "trainer_arg_type",
 ]
 
 Stage = Literal["pretrain", "long_context", "continued_pretrain", "sft"]
@@ -94,12 +105,28 @@ class DataConfig:
     streaming: bool = False  # stream Hub/local sources instead of loading them (needs training.max_steps)
     num_proc: int | None = None  # processes for on-the-fly tokenisation of map-style data
     mixture_stopping: Literal["first_exhausted", "all_exhausted"] = "all_exhausted"
+    # The evaluation split: separate sources (pretraining: the held-out repositories, tokenised like the
+    # training data), or a seeded held-out slice of the training records (SFT; map-style data only).
+    eval_sources: dict[str, DataSource] = field(default_factory=dict)
+    eval_fraction: float = 0.0
 
     def __post_init__(self):
         if not self.sources:
             raise ValueError("sources: at least one data source is required")
         if self.seq_length < 2:
             raise ValueError(f"seq_length must be >= 2, got {self.seq_length}")
+        if self.num_proc is not None and self.num_proc < 1:
+            raise ValueError(f"num_proc must be >= 1 (or null), got {self.num_proc}")
+        if not 0.0 <= self.eval_fraction < 1.0:
+            raise ValueError(f"eval_fraction must be in [0, 1), got {self.eval_fraction}")
+        if self.eval_fraction and self.eval_sources:
+            raise ValueError("give eval_sources or eval_fraction, not both")
+        if self.eval_fraction and self.streaming:
+            raise ValueError("eval_fraction needs map-style data (streaming: false); give eval_sources instead")
+
+    @property
+    def has_eval_split(self) -> bool:
+        return bool(self.eval_sources) or self.eval_fraction > 0
 
 
 @dataclass
@@ -125,6 +152,13 @@ class OptimizerConfig:
     weight_decay: float = 0.1
     max_grad_norm: float = 1.0
 
+    def __post_init__(self):
+        _positive(self, "lr", "eps", "max_grad_norm")
+        if self.weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
+        if not all(0.0 <= b < 1.0 for b in self.betas):
+            raise ValueError(f"betas must be in [0, 1), got {list(self.betas)}")
+
 
 @dataclass
 class ScheduleConfig:
@@ -134,6 +168,14 @@ class ScheduleConfig:
     warmup_steps: int = 2000
     milestones: tuple[float, ...] = (0.8, 0.9)
     decay: float = math.sqrt(0.1)
+
+    def __post_init__(self):
+        if self.warmup_steps < 0:
+            raise ValueError(f"warmup_steps must be >= 0, got {self.warmup_steps}")
+        if not all(0.0 < m < 1.0 for m in self.milestones) or list(self.milestones) != sorted(set(self.milestones)):
+            raise ValueError(f"milestones must be increasing fractions of training in (0, 1), got {list(self.milestones)}")
+        if not 0.0 < self.decay <= 1.0:
+            raise ValueError(f"decay must be in (0, 1], got {self.decay}")
 
 
 @dataclass
@@ -147,16 +189,118 @@ class BatchConfig:
     def __post_init__(self):
         if (self.global_batch_sequences is None) == (self.global_batch_tokens is None):
             raise ValueError("give exactly one of global_batch_sequences and global_batch_tokens")
+        _positive(self, "global_batch_sequences", "global_batch_tokens")
         if self.micro_batch_size < 1:
             raise ValueError(f"micro_batch_size must be >= 1, got {self.micro_batch_size}")
 
 
+#: TrainingArguments / SFTConfig fields that a typed section of the recipe decides: setting them under ``training``
+#: would contradict that section, so it is an error naming the section to edit instead.
+DECIDED_BY_SECTIONS = {
+    "per_device_train_batch_size": "batch.micro_batch_size",
+    "gradient_accumulation_steps": "batch (global batch / (micro_batch_size x processes))",
+    "learning_rate": "optimizer.lr",
+    "optim": "optimizer.name",
+    "adam_beta1": "optimizer.betas",
+    "adam_beta2": "optimizer.betas",
+    "adam_epsilon": "optimizer.eps",
+    "weight_decay": "optimizer.weight_decay",
+    "max_grad_norm": "optimizer.max_grad_norm",
+    "lr_scheduler_type": "schedule.type",
+    "warmup_steps": "schedule.warmup_steps",
+    "bf16": "training.precision",
+    "fp16": "training.precision",
+    "gradient_checkpointing": "model.gradient_checkpointing",
+    "activation_checkpointing": "model.gradient_checkpointing",
+    "push_to_hub": "hub.push",
+    "hub_model_id": "hub.model_id",
+    "hub_private_repo": "hub.private",
+    "hub_strategy": "hub.strategy",
+    "remove_unused_columns": "dscoder (its collators need every column)",
+    "max_length": "data.seq_length",
+    "eos_token": "dscoder (<|EOT|> ends every instruction-tuning target, SPEC §5.4)",
+    "completion_only_loss": "sft.completion_only_loss",
+    "assistant_only_loss": "sft.completion_only_loss",
+    "packing": "sft.packing",
+    "trust_remote_code": "model.trust_remote_code",
+    "model_init_kwargs": "model (dscoder builds the model from the model section)",
+}
+
+
+@functools.cache
+def _ta_fields() -> dict[str, tuple[Any, Any]]:
+    """``TrainingArguments`` fields: name -> (default, annotation)."""
+    from transformers import TrainingArguments
+
+    hints = typing.get_type_hints(TrainingArguments)
+    return {f.name: (f.default, hints[f.name]) for f in dataclasses.fields(TrainingArguments) if f.init}
+
+
+@functools.cache
+def _sft_only_fields() -> dict[str, tuple[Any, Any]]:
+    """``trl.SFTConfig`` fields that ``TrainingArguments`` lacks (imports TRL, so only when a key needs it)."""
+    from trl import SFTConfig
+
+    hints = typing.get_type_hints(SFTConfig)
+    ta = _ta_fields()
+    return {f.name: (f.default, hints[f.name]) for f in dataclasses.fields(SFTConfig) if f.init and f.name not in ta}
+
+
+def _hf_field(name: str) -> tuple[Any, Any] | None:
+    return _ta_fields().get(name) or _sft_only_fields().get(name)
+
+
+def is_sft_only_field(name: str) -> bool:
+    """A ``trl.SFTConfig`` field that transformers' ``TrainingArguments`` does not have."""
+    return name not in _ta_fields() and name in _sft_only_fields()
+
+
+def trainer_arg_type(name: str) -> Any:
+    """The annotation of a ``training`` key passed to TrainingArguments/SFTConfig; ``LookupError(reason)`` when
+    the key is not one, or is one that a typed section decides."""
+    if name in DECIDED_BY_SECTIONS:
+        raise LookupError(f"set by {DECIDED_BY_SECTIONS[name]}, not under training")
+    f = _hf_field(name)
+    if f is None:
+        import transformers
+        import trl
+
+        known = [*(x.name for x in dataclasses.fields(TrainingConfig) if x.init), *_ta_fields(), *_sft_only_fields()]
+        close = difflib.get_close_matches(name, [k for k in known if k not in DECIDED_BY_SECTIONS], n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise LookupError(
+            f"unknown key: not a dscoder training key nor a field of transformers.TrainingArguments "
+            f"({transformers.__version__}) or trl.SFTConfig ({trl.__version__}){hint}"
+        )
+    return f[1]
+
+
+def _check_trainer_arg(name: str, value: Any) -> None:
+    """Numbers passed through to TrainingArguments: ``*_steps`` > 0; others >= 0 unless transformers' own default
+    is negative (a sentinel such as ``local_rank: -1``), because transformers checks few of them itself."""
+    trainer_arg_type(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    if name.endswith("_steps") and value <= 0:
+        raise ValueError(f"must be > 0, got {value}")
+    default = _hf_field(name)[0]
+    if value < 0 and not (isinstance(default, (int, float)) and default < 0):
+        raise ValueError(f"must be >= 0, got {value}")
+
+
+def _positive(obj: Any, *names: str) -> None:
+    for name in names:
+        value = getattr(obj, name)
+        if value is not None and not value > 0:
+            raise ConfigError("", name, f"must be > 0, got {value}")
+
+
 @dataclass
 class TrainingConfig:
-    """Length, precision, checkpointing and logging of the run."""
+    """Length, precision, checkpointing and logging of the run, plus any TrainingArguments / SFTConfig field."""
 
     output_dir: Path
-    max_steps: int | None = None
+    max_steps: int | None = None  # > 0; to train by epochs give num_train_epochs instead (no -1 sentinel)
     max_tokens: int | None = None  # converted to steps with the global batch
     num_train_epochs: float | None = None  # map-style data only (SFT)
     seed: int = 42
@@ -167,7 +311,9 @@ class TrainingConfig:
     resume_from_checkpoint: str | None = None  # a checkpoint folder, or "latest" (the newest in output_dir)
     stop_after_steps: int | None = None  # end the job early with a checkpoint, e.g. to fit a cluster time limit
     logging_steps: int = 10
-    report_to: list[str] = field(default_factory=lambda: ["none"])  # "tensorboard", "wandb", "trackio", ...
+    # null: the local loggers that are installed (tensorboard, trackio, mlflow, aim, dvclive; none if none is),
+    # so a recipe never fails at launch for a logger the machine lacks; a list names them ("wandb", ...).
+    report_to: list[str] | None = None
     run_name: str | None = None
     dataloader_num_workers: int = 0
     use_cpu: bool = False
@@ -175,6 +321,8 @@ class TrainingConfig:
     # it swaps in the chunked loss only. Pretraining stages of DeepseekCoderForCausalLM.
     fast_path: bool = False
     fast_path_compile: bool = False  # torch.compile each decoder layer (with fast_path)
+    # every other key of the section: TrainingArguments / SFTConfig fields, validated by trainer_arg_type
+    trainer_args: dict[str, Any] = field(default_factory=dict, metadata={"extra_keys": trainer_arg_type})
 
     def __post_init__(self):
         if self.fast_path_compile and not self.fast_path:
@@ -182,6 +330,25 @@ class TrainingConfig:
         lengths = [k for k in ("max_steps", "max_tokens", "num_train_epochs") if getattr(self, k) is not None]
         if len(lengths) != 1:
             raise ValueError(f"give exactly one of max_steps, max_tokens, num_train_epochs (got {lengths or 'none'})")
+        if self.max_steps is not None and self.max_steps <= 0:
+            raise ConfigError("", "max_steps", f"must be > 0, got {self.max_steps} (transformers' -1 means 'train by "
+                              "epochs': give num_train_epochs instead of max_steps)")  # fmt: skip
+        _positive(self, "max_tokens", "num_train_epochs", "save_steps", "save_total_limit", "stop_after_steps",
+                  "logging_steps")  # fmt: skip
+        if self.dataloader_num_workers < 0:
+            raise ConfigError("", "dataloader_num_workers", f"must be >= 0, got {self.dataloader_num_workers}")
+        if self.report_to is not None:
+            from transformers.integrations.integration_utils import INTEGRATION_TO_CALLBACK
+
+            for name in self.report_to:
+                if name not in INTEGRATION_TO_CALLBACK and name not in ("none", "all"):
+                    raise ConfigError("", "report_to", f"unknown logger {name!r} (transformers knows "
+                                      f"{', '.join(INTEGRATION_TO_CALLBACK)}, 'all' and 'none')")  # fmt: skip
+        for name, value in self.trainer_args.items():
+            try:
+                _check_trainer_arg(name, value)
+            except (LookupError, ValueError) as exc:
+                raise ConfigError("", name, exc.args[0]) from None
 
 
 @dataclass
@@ -242,6 +409,27 @@ class Recipe:
             raise ValueError("objective.fim_rate must be 0 for stage sft (instruct models are not trained with FIM)")
         if self.lora.enabled and self.stage != "sft":
             raise ValueError("lora.enabled is supported for stage sft only")
+        args = self.training.trainer_args
+        if self.stage != "sft":
+            for name in args:
+                if is_sft_only_field(name):
+                    raise ConfigError("", f"training.{name}", f"a trl.SFTConfig field: only for stage sft, not {self.stage}")
+        strategy = str(getattr(args.get("eval_strategy"), "value", args.get("eval_strategy", "no")))
+        if strategy != "no" and not self.data.has_eval_split:
+            raise ConfigError("", "training.eval_strategy", f"is {strategy!r} but the recipe has no evaluation split "
+                              "(set data.eval_sources or data.eval_fraction)")  # fmt: skip
+        if self.data.eval_fraction and self.stage != "sft" and any(
+            s.kind == "tokenized" or s.path is None for s in self.data.sources.values()
+        ):
+            raise ConfigError("", "data.eval_fraction", "a held-out slice needs map-style records; for pretraining "
+                              "give data.eval_sources (held-out repositories, tokenised the same way)")  # fmt: skip
+
+
+def recipe_to_dict(recipe: Recipe) -> dict[str, Any]:
+    """The recipe as YAML-ready data that :func:`load_recipe` reads back (pass-through fields sit under training)."""
+    data = config_to_dict(recipe)
+    data["training"].update(data["training"].pop("trainer_args"))
+    return data
 
 
 def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Recipe:
@@ -266,7 +454,10 @@ def parse_overrides(pairs: list[str], cwd: str | Path | None = None) -> dict[str
     cwd = Path(cwd or os.getcwd())
     out: dict[str, Any] = {}
     for key, value in parse_set_pairs(pairs, "optimizer.lr=1e-4").items():
-        tp = _field_type(Recipe, key.split("."))
+        try:
+            tp = _field_type(Recipe, key.split("."))
+        except LookupError as exc:
+            raise ConfigError("--set", key, exc.args[0]) from None
         if tp is None:
             raise ConfigError("--set", key, "no such recipe key")
         options = typing.get_args(tp) or (tp,)
@@ -284,7 +475,10 @@ def parse_overrides(pairs: list[str], cwd: str | Path | None = None) -> dict[str
 
 
 def _field_type(cls: Any, parts: list[str]) -> Any:
-    """The annotation of a dotted key (``dict`` levels accept any name), or ``None`` when there is none."""
+    """The annotation of a dotted key (``dict`` levels accept any name), or ``None`` when there is none.
+
+    A key that a section's ``extra_keys`` field takes (``training.eval_strategy``) has that field's annotation;
+    one it refuses raises ``LookupError`` with the reason."""
     tp = cls
     for part in parts:
         origin = typing.get_origin(tp)
@@ -298,7 +492,11 @@ def _field_type(cls: Any, parts: list[str]) -> Any:
             return None
         hints = typing.get_type_hints(tp)
         if part not in {f.name for f in fields(tp)}:
-            return None
+            extra = next((f for f in fields(tp) if f.metadata.get("extra_keys")), None)
+            if extra is None:
+                return None
+            tp = extra.metadata["extra_keys"](part)
+            continue
         tp = hints[part]
     return tp
 

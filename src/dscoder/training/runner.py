@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from transformers import Trainer, TrainerCallback, TrainingArguments
 
-from dscoder.config import config_hash, config_to_dict
+from dscoder.config import config_hash
 from dscoder.training.recipe import (
     BatchPlan,
     Recipe,
@@ -24,6 +24,7 @@ from dscoder.training.recipe import (
     derive_batch,
     load_recipe,
     max_steps,
+    recipe_to_dict,
 )
 from dscoder.training.schedule import get_deepseek_schedule
 
@@ -58,24 +59,62 @@ class RecipeTrainer(DeepSeekScheduleMixin, Trainer):
     """transformers' Trainer with the DeepSeek schedule."""
 
 
+def _history_row(step: int, logs: dict) -> dict[str, float]:
+    row = {"step": step, "loss": float(logs["loss"])}
+    for key in ("learning_rate", "grad_norm"):
+        if key in logs:
+            row[key] = float(logs[key])
+    return row
+
+
 class LossHistoryCallback(TrainerCallback):
-    """Keeps every logged loss / learning rate and appends it to ``<output_dir>/loss_history.jsonl``."""
+    """Keeps every logged training loss / learning rate (one row per logged step, appended to
+    ``<output_dir>/loss_history.jsonl``) and every evaluation's metrics (``eval_history``).
+
+    :meth:`start` begins the file: empty for a fresh run; for a resumed one, the rows of the checkpoint's own
+    ``trainer_state.json`` up to its step, so steps that a killed job logged after its last checkpoint (and that
+    the resumed job logs again) appear once, and the history covers the whole run.
+    """
 
     def __init__(self, output_dir: Path):
         self.path = Path(output_dir) / "loss_history.jsonl"
         self.history: list[dict[str, float]] = []
+        self.eval_history: list[dict[str, float]] = []
+
+    def start(self, checkpoint: str | None) -> None:
+        self.history, self.eval_history = [], []
+        if checkpoint:
+            state = json.loads((Path(checkpoint) / "trainer_state.json").read_text(encoding="utf-8"))
+            for logs in state.get("log_history", []):
+                if "loss" in logs and logs.get("step", 0) <= state["global_step"]:
+                    self.history.append(_history_row(logs["step"], logs))
+                elif "eval_loss" in logs or any(k.startswith("eval_") and k.endswith("_loss") for k in logs):
+                    self.eval_history.append({k: v for k, v in logs.items() if k == "step" or k.startswith("eval_")})
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text("".join(json.dumps(row) + "\n" for row in self.history), encoding="utf-8")
 
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if not logs or "loss" not in logs or not state.is_world_process_zero:
+        if not logs or not state.is_world_process_zero:
             return
-        row = {"step": state.global_step, "loss": float(logs["loss"])}
-        for key in ("learning_rate", "grad_norm"):
-            if key in logs:
-                row[key] = float(logs[key])
+        if "loss" not in logs:
+            if any(k.startswith("eval_") and k.endswith("_loss") for k in logs):
+                self.eval_history.append({"step": state.global_step,
+                                          **{k: v for k, v in logs.items() if k.startswith("eval_")}})  # fmt: skip
+            return
+        row = _history_row(state.global_step, logs)
         self.history.append(row)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
+
+
+def mean_logged_loss(history: list[dict[str, float]]) -> float | None:
+    """The run's mean training loss from its logged rows, each weighted by the steps it averages over."""
+    total, steps, previous = 0.0, 0, 0
+    for row in history:
+        total += row["loss"] * (row["step"] - previous)
+        steps += row["step"] - previous
+        previous = row["step"]
+    return total / steps if steps else None
 
 
 class StopAfterStepsCallback(TrainerCallback):
@@ -90,10 +129,40 @@ class StopAfterStepsCallback(TrainerCallback):
             control.should_training_stop = True
 
 
+#: loggers that write locally without an account: what ``report_to: null`` turns on when installed
+LOCAL_LOGGERS = ("tensorboard", "trackio", "mlflow", "dvclive")
+_LOGGER_PACKAGES = {"tensorboard": "tensorboard", "comet_ml": "comet-ml", "azure_ml": "azureml-core",
+                    "clearml": "clearml", "dagshub": "dagshub", "flyte": "flytekit"}  # fmt: skip
+
+
+def resolve_report_to(requested: list[str] | None) -> list[str]:
+    """``training.report_to`` as the Trainer gets it: ``None`` is the installed local loggers (or none), and a
+    named logger that is not installed is an error now rather than when the Trainer starts."""
+    from transformers.integrations import get_available_reporting_integrations
+
+    installed = get_available_reporting_integrations()
+    if requested is None:
+        return [name for name in LOCAL_LOGGERS if name in installed] or ["none"]
+    if "all" in requested:
+        return installed or ["none"]
+    for name in requested:
+        if name != "none" and name not in installed:
+            raise ValueError(
+                f"training.report_to: {name} is not installed (pip install {_LOGGER_PACKAGES.get(name, name)}), "
+                "or leave report_to unset to log to the local loggers that are installed"
+            )
+    return list(requested)
+
+
 def training_arguments_kwargs(recipe: Recipe, plan: BatchPlan) -> dict[str, Any]:
-    """The TrainingArguments (or SFTConfig) fields a recipe sets."""
+    """The TrainingArguments (or SFTConfig) fields a recipe sets: its typed sections, then every field given
+    under ``training`` as it is."""
     t, o, s, h = recipe.training, recipe.optimizer, recipe.schedule, recipe.hub
     steps = max_steps(recipe, plan)
+    evaluation = {}
+    if recipe.data.has_eval_split:  # evaluate at every checkpoint unless the recipe says otherwise
+        evaluation = {"eval_strategy": "steps", "eval_steps": t.save_steps,
+                      "per_device_eval_batch_size": plan.micro_batch_size}  # fmt: skip
     return {
         "output_dir": str(t.output_dir),
         "per_device_train_batch_size": plan.micro_batch_size,
@@ -119,25 +188,29 @@ def training_arguments_kwargs(recipe: Recipe, plan: BatchPlan) -> dict[str, Any]
         "save_steps": t.save_steps,
         "save_total_limit": t.save_total_limit,
         "logging_steps": t.logging_steps,
-        "report_to": list(t.report_to),
+        "report_to": resolve_report_to(t.report_to),
         "run_name": t.run_name,
         "dataloader_num_workers": t.dataloader_num_workers,
         "use_cpu": t.use_cpu,
         "activation_checkpointing": recipe.model.gradient_checkpointing,
-        "push_to_hub": h.push,
+        # strategy "end" is dscoder's own push of the whole run folder (dscoder.training.hub) once it is written;
+        # the others also let the Trainer push checkpoints while it trains
+        "push_to_hub": h.push and h.strategy != "end",
         "hub_model_id": h.model_id,
         "hub_private_repo": h.private,
-        "hub_strategy": h.strategy,
+        "hub_strategy": "every_save" if h.strategy == "end" else h.strategy,
         "remove_unused_columns": False,
+        **evaluation,
+        **{k: getattr(v, "value", v) for k, v in t.trainer_args.items()},
     }
 
 
-def _load_sources(recipe: Recipe):
-    """Each named source loaded, with its detected kind."""
+def _load_sources(recipe: Recipe, sources: dict | None = None):
+    """Each named source (default: the training sources) loaded, with its detected kind."""
     from dscoder.training.data import detect_kind, load_source
 
     loaded = []
-    for name, src in recipe.data.sources.items():
+    for name, src in (recipe.data.sources if sources is None else sources).items():
         ds = load_source(name, src, streaming=recipe.data.streaming)
         loaded.append((name, src, ds, detect_kind(name, src, ds.column_names)))
     return loaded
@@ -158,12 +231,12 @@ def _mix(recipe: Recipe, datasets_: list):
     )
 
 
-def pretraining_dataset(recipe: Recipe, tokenizer):
+def pretraining_dataset(recipe: Recipe, tokenizer, sources: dict | None = None):
     """Packed ``input_ids``/``position_ids`` rows of ``data.seq_length`` from every source, mixed by weight."""
     from dscoder.training.data import check_tokenized
 
     parts = []
-    for name, src, ds, kind in _load_sources(recipe):
+    for name, src, ds, kind in _load_sources(recipe, sources):
         if kind == "tokenized":
             check_tokenized(name, src, ds, recipe.data, recipe.objective, tokenizer)
             keep = [c for c in ("input_ids", "position_ids") if c in (ds.column_names or [])]
@@ -175,20 +248,33 @@ def pretraining_dataset(recipe: Recipe, tokenizer):
         else:
             raise ValueError(f"data.sources.{name}: stage {recipe.stage} needs text or tokenised data, not {kind!r}")
         parts.append(ds)
+    if sources is not None:  # evaluation sets: each scored on its own
+        return parts[0] if len(parts) == 1 else dict(zip(sources, parts))
     return _mix(recipe, parts)
 
 
-def sft_dataset(recipe: Recipe):
+def sft_dataset(recipe: Recipe, sources: dict | None = None):
     """Prompt/completion (or messages) records from every source, mixed by weight, and their kind."""
     from dscoder.training.sft import prepare_sft_source
 
     parts, kinds = [], set()
-    for name, _src, ds, kind in _load_sources(recipe):
+    for name, _src, ds, kind in _load_sources(recipe, sources):
         parts.append(prepare_sft_source(name, ds, kind, recipe.sft))
         kinds.add(kind)
     if len(kinds) != 1:
         raise ValueError(f"data.sources: stage sft cannot mix instruction and chat-message sources ({sorted(kinds)})")
+    if sources is not None:
+        return (parts[0] if len(parts) == 1 else dict(zip(sources, parts))), kinds.pop()
     return _mix(recipe, parts), kinds.pop()
+
+
+def split_eval(recipe: Recipe, train_dataset, eval_dataset=None):
+    """The evaluation split: ``data.eval_sources`` as given, or a seeded ``data.eval_fraction`` of the training
+    records held out (after mixing, so each source contributes its share)."""
+    if recipe.data.eval_fraction:
+        parts = train_dataset.train_test_split(test_size=recipe.data.eval_fraction, seed=recipe.training.seed)
+        return parts["train"], parts["test"]
+    return train_dataset, eval_dataset
 
 
 def build_trainer(recipe: Recipe, callbacks: list | None = None):
@@ -212,11 +298,14 @@ def build_trainer(recipe: Recipe, callbacks: list | None = None):
             """TRL's SFTTrainer with the DeepSeek schedule available."""
 
         train_dataset, kind = sft_dataset(recipe)
-        args = SFTConfig(**kwargs, **sft_trainer_kwargs(recipe.sft, kind, recipe.data.seq_length))
+        eval_dataset = sft_dataset(recipe, recipe.data.eval_sources)[0] if recipe.data.eval_sources else None
+        train_dataset, eval_dataset = split_eval(recipe, train_dataset, eval_dataset)
+        args = SFTConfig(**{**sft_trainer_kwargs(recipe.sft, kind, recipe.data.seq_length), **kwargs})
         trainer = RecipeSFTTrainer(
             model=model,
             args=args,
             train_dataset=train_dataset,
+            eval_dataset=eval_dataset,
             processing_class=tokenizer,
             peft_config=peft_config(recipe.lora),
             callbacks=callbacks,
@@ -225,10 +314,16 @@ def build_trainer(recipe: Recipe, callbacks: list | None = None):
         from dscoder.training.data import PackedCollator
 
         args = TrainingArguments(**kwargs)
+        eval_sources = recipe.data.eval_sources
+        train_dataset, eval_dataset = split_eval(
+            recipe, pretraining_dataset(recipe, tokenizer),
+            pretraining_dataset(recipe, tokenizer, eval_sources) if eval_sources else None,
+        )
         trainer = RecipeTrainer(
             model=model,
             args=args,
-            train_dataset=pretraining_dataset(recipe, tokenizer),
+            train_dataset=train_dataset,
+            eval_dataset=eval_dataset,
             data_collator=PackedCollator(),
             processing_class=tokenizer,
             callbacks=callbacks,
@@ -277,36 +372,40 @@ def run_recipe(recipe: str | Path | Recipe, overrides: dict[str, Any] | None = N
 
     ``recipe`` is a YAML path (``overrides`` are dotted keys applied on top) or a loaded :class:`Recipe`.
     The final model and tokenizer are saved to ``training.output_dir``, with the resolved recipe as
-    ``recipe.yaml``.
+    ``recipe.yaml``, ``train_summary.json`` (the whole run, across resumed jobs) and, with an evaluation split,
+    ``eval_results.json``; ``hub.push`` then uploads that folder with a model card (:mod:`dscoder.training.hub`).
     """
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, overrides)
     elif overrides:
         raise ValueError("overrides apply to a recipe path; edit the Recipe object instead")
     out = recipe.training.output_dir
+    resolve_report_to(recipe.training.report_to)  # a missing logger fails before any model is built
     history = LossHistoryCallback(out)
     callbacks: list = [history]
     if recipe.training.stop_after_steps is not None:
         callbacks.append(StopAfterStepsCallback(recipe.training.stop_after_steps))
     trainer, tokenizer, plan = build_trainer(recipe, callbacks)
     resume = _resume_point(recipe)
-    if not resume and trainer.is_world_process_zero() and history.path.exists():
-        history.path.unlink()  # a fresh run starts a fresh history; a resumed one appends to it
+    if trainer.is_world_process_zero():
+        history.start(resume)  # fresh: an empty history; resumed: the checkpoint's rows, so no step twice
     result = trainer.train(resume_from_checkpoint=resume)
     stopped_early = (
         recipe.training.stop_after_steps is not None and trainer.state.global_step < trainer.state.max_steps
     )
+    eval_metrics = None
     if not stopped_early:
+        if trainer.eval_dataset is not None:  # the final model's held-out metrics (once: reuse the last step's)
+            done = history.eval_history and history.eval_history[-1]["step"] == trainer.state.global_step
+            eval_metrics = dict(history.eval_history[-1]) if done else trainer.evaluate()
+        trainer.args.push_to_hub = False  # the Hub gets the whole run folder below, once it is complete
         trainer.save_model(str(out))
-    if trainer.is_world_process_zero():
-        out.mkdir(parents=True, exist_ok=True)
-        tokenizer.save_pretrained(str(out))
-        (out / "recipe.yaml").write_text(yaml.safe_dump(config_to_dict(recipe), sort_keys=False), encoding="utf-8")
     summary = {
         "output_dir": str(out),
         "final_loss": history.history[-1]["loss"] if history.history else None,
-        "train_loss": float(result.training_loss),
+        "train_loss": mean_logged_loss(history.history),
         "loss_history": history.history,
+        "eval_history": history.eval_history,
         "steps": trainer.state.global_step,
         "tokens": trainer.state.global_step * plan.tokens_per_step,
         "batch": {
@@ -316,12 +415,88 @@ def run_recipe(recipe: str | Path | Recipe, overrides: dict[str, Any] | None = N
             "world_size": plan.world_size,
         },
         "runtime_s": float(result.metrics.get("train_runtime", 0.0)),
+        "segments": _segments(out, resume, trainer.state.global_step, float(result.metrics.get("train_runtime", 0.0))),
         "completed": not stopped_early,
         "recipe_hash": config_hash(recipe),
     }
+    summary["runtime_s"] = sum(s["runtime_s"] for s in summary["segments"])
     if trainer.is_world_process_zero():
+        out.mkdir(parents=True, exist_ok=True)
+        tokenizer.save_pretrained(str(out))
+        (out / "recipe.yaml").write_text(yaml.safe_dump(recipe_to_dict(recipe), sort_keys=False), encoding="utf-8")
+        if eval_metrics is not None:
+            (out / "eval_results.json").write_text(json.dumps(eval_metrics, indent=1), encoding="utf-8")
         (out / "train_summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+        if recipe.hub.push and not stopped_early:
+            from dscoder.training.hub import push_run
+
+            summary["hub_commit"] = push_run(out, recipe)
     return summary
+
+
+def _segments(out: Path, resume: str | None, step: int, runtime_s: float) -> list[dict[str, Any]]:
+    """The jobs of this run (a resumed run continues the segments of the summary its previous job wrote)."""
+    first = 0
+    previous: list[dict[str, Any]] = []
+    if resume:
+        first = json.loads((Path(resume) / "trainer_state.json").read_text(encoding="utf-8"))["global_step"]
+        summary = out / "train_summary.json"
+        if summary.is_file():
+            previous = [s for s in json.loads(summary.read_text(encoding="utf-8")).get("segments", [])
+                        if s["last_step"] <= first]  # fmt: skip
+        if not previous or previous[-1]["last_step"] < first:  # a job that ended without a summary (killed)
+            start = previous[-1]["last_step"] if previous else 0
+            previous.append({"first_step": start, "last_step": first, "runtime_s": 0.0, "runtime_known": False})
+    return [*previous, {"first_step": first, "last_step": step, "runtime_s": runtime_s, "runtime_known": True}]
+
+
+def _dry_run_tokenizer(spec) -> tuple[Any, str]:
+    """The recipe's tokenizer when it can be read without the network (a folder, or a Hub id in the local cache),
+    and a line saying what was checked."""
+    from dscoder.training.model_loading import load_tokenizer
+
+    source = spec.tokenizer or spec.init_from
+    local = Path(source).expanduser()
+    if local.exists():
+        return load_tokenizer(spec), f"{source} (loaded)"
+    if source.startswith(("/", ".", "~")) or source.endswith(".gguf"):
+        return None, f"{source} (missing: not produced yet)"
+    from huggingface_hub import try_to_load_from_cache
+
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        cached = try_to_load_from_cache(source, name, revision=spec.revision)
+        if isinstance(cached, str):
+            import dataclasses
+
+            snapshot = dataclasses.replace(spec, tokenizer=str(Path(cached).parent), init_from=spec.init_from)
+            return load_tokenizer(snapshot), f"{source} (loaded from the local Hub cache)"
+    return None, f"{source} (Hub id, not in the local cache: not checked)"
+
+
+def _dry_run_inputs(recipe: Recipe, tokenizer) -> list[dict[str, Any]]:
+    """Every data source of the recipe: a local one that exists is opened (kind detected from its first record,
+    a tokenised one checked against the recipe and tokenizer); a missing one is listed as not produced yet."""
+    from dscoder.training.data import check_tokenized, detect_kind, load_source
+
+    rows = []
+    for role, sources in (("train", recipe.data.sources), ("eval", recipe.data.eval_sources)):
+        for name, src in sources.items():
+            row = {"role": role, "name": name, "where": src.hub or str(src.path), "kind": src.kind}
+            if src.hub is not None:
+                row["status"] = "Hub dataset (not downloaded by a dry run)"
+            elif not Path(src.path).exists():
+                row["status"] = "missing: not produced yet"
+            else:
+                ds = load_source(name, src, streaming=True)
+                first = next(iter(ds), None)
+                if first is None:
+                    raise ValueError(f"data.{'eval_' if role == 'eval' else ''}sources.{name}: {src.path} holds no records")
+                kind = detect_kind(name, src, ds.column_names or list(first))
+                if kind == "tokenized":
+                    check_tokenized(name, src, ds, recipe.data, recipe.objective, tokenizer)
+                row.update(kind=kind, status="ok")
+            rows.append(row)
+    return rows
 
 
 def dry_run(
@@ -331,9 +506,13 @@ def dry_run(
     num_processes: int | None = None,
     checkpoint_preset: str | None = None,
 ) -> dict[str, Any]:
-    """Check a recipe end to end without data or weights: config, batch plan, TrainingArguments, the model on
-    the meta device, and one micro-batch of the packed-data path through the collator.
+    """Check everything a launch would trip over, without training: the loggers, the tokenizer and its agreement
+    with the model's vocabulary, the model built from the real config on the meta device (its parameter count),
+    the batch plan, the TrainingArguments / SFTConfig, every data source that exists (kind, tokenisation
+    settings), and one micro-batch of the packed-data path. Returns the run plan.
 
+    Inputs that an earlier stage has not produced yet (a missing local data folder, a Hub dataset) are listed
+    under ``inputs`` with their status and ``missing_inputs`` counts them; everything else that is wrong raises.
     ``num_processes`` is the process count to plan the batch for (default: this launch's). A recipe that
     starts from a checkpoint (``init_from``) that is not on this machine is checked against the architecture of
     ``checkpoint_preset`` instead (e.g. ``deepseek-coder-1.3b``), with the recipe's config overrides applied.
@@ -347,13 +526,17 @@ def dry_run(
 
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, overrides)
+    report_to = resolve_report_to(recipe.training.report_to)
     plan = derive_batch(recipe.batch, recipe.data.seq_length, num_processes or world_size())
     model_spec = recipe.model
     if model_spec.init_from and not Path(model_spec.init_from).exists() and checkpoint_preset:
         model_spec = dataclasses.replace(
             model_spec, init_from=None, preset=checkpoint_preset, tokenizer=model_spec.tokenizer or model_spec.init_from
         )
-    config = build_config(model_spec)
+    tokenizer, tokenizer_status = _dry_run_tokenizer(model_spec)
+    config = build_config(model_spec, tokenizer)  # sizes the vocabulary from the tokenizer, checks they agree
+    if tokenizer is None and model_spec.vocab_size_from_tokenizer:
+        tokenizer_status += f"; vocab_size {config.vocab_size} of the config assumed"
     model = build_model(model_spec, config, meta=True)
     kwargs = training_arguments_kwargs(recipe, plan)
     if not torch.cuda.is_available():  # check a GPU recipe on a CPU machine: the arguments but not the hardware
@@ -366,10 +549,11 @@ def dry_run(
             sft_trainer_kwargs,
         )
 
-        SFTConfig(**kwargs, **sft_trainer_kwargs(recipe.sft, "instructions", recipe.data.seq_length))
+        SFTConfig(**{**sft_trainer_kwargs(recipe.sft, "instructions", recipe.data.seq_length), **kwargs})
         instruction_to_prompt_completion({"instruction": "Add two numbers.", "output": "def add(a, b):\n    return a + b"})
     else:
         TrainingArguments(**kwargs)
+    inputs = _dry_run_inputs(recipe, tokenizer)
     # One micro-batch of the packed layout: two documents per row, position ids restarting at the second.
     gen = torch.Generator().manual_seed(0)
     half = recipe.data.seq_length // 2
@@ -387,14 +571,30 @@ def dry_run(
         )
     if list(batch["input_ids"].shape) != [plan.micro_batch_size, recipe.data.seq_length]:
         raise AssertionError(f"collated batch has shape {list(batch['input_ids'].shape)}")
+    d = recipe.data
+    evaluation = "none"
+    if d.has_eval_split:
+        evaluation = (f"{kwargs['eval_strategy']} every {kwargs.get('eval_steps')} steps on "
+                      + (", ".join(d.eval_sources) if d.eval_sources else f"a {d.eval_fraction:.1%} held-out slice"))
     return {
         "stage": recipe.stage,
         "model_type": config.model_type,
         "parameters": sum(p.numel() for p in model.parameters()),
+        "vocab_size": config.vocab_size,
+        "tokenizer": tokenizer_status,
         "rope_parameters": dict(getattr(config, "rope_parameters", None) or {}),
         "max_steps": max_steps(recipe, plan),
         "tokens_per_step": plan.tokens_per_step,
         "batch": dataclasses.asdict(plan),
         "batch_shape": list(batch["input_ids"].shape),
         "masked_labels": int((batch["labels"] == -100).sum()),
+        "report_to": report_to,
+        "evaluation": evaluation,
+        "inputs": inputs,
+        "missing_inputs": sum(1 for row in inputs if row["status"].startswith("missing"))
+        + ("(missing:" in tokenizer_status),
+        "output_dir": str(recipe.training.output_dir),
+        "resume_from_checkpoint": recipe.training.resume_from_checkpoint,
+        "hub": recipe.hub.model_id if recipe.hub.push else None,
+        "trainer_args": {k: getattr(v, "value", v) for k, v in recipe.training.trainer_args.items()},
     }

@@ -50,6 +50,7 @@ class CodeFilter(BaseFilter):
                     self.stat_update("bytes_in", value=size, unit="doc")
                     if keep:
                         self.stat_update(StatHints.forwarded)
+                        self.update_doc_stats(doc)  # datatrove's doc_len (and doc_len_tokens) of kept documents
                         self.stat_update("bytes_kept", value=size, unit="doc")
                         yield doc
                         continue

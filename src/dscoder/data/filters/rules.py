@@ -99,6 +99,7 @@ class RuleFilter(CodeFilter):
 
     name = "📏 Rule filters (report §2.1)"
     family = "rules"
+    _requires_dependencies = ("numpy", "selectolax")  # checked by datatrove when the block is created
 
     def __init__(self, config: RuleConfig | None = None, exclusion_writer=None):
         super().__init__(exclusion_writer)

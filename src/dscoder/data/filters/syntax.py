@@ -187,6 +187,7 @@ class SyntaxFilter(CodeFilter):
 
     name = "🌳 Syntax and modularity (tree-sitter)"
     family = "quality"
+    _requires_dependencies = (("tree_sitter", "tree-sitter"), ("tree_sitter_language_pack", "tree-sitter-language-pack"))
 
     def __init__(self, config: SyntaxConfig | None = None, exclusion_writer=None):
         super().__init__(exclusion_writer)

@@ -89,6 +89,7 @@ class CodeMinhashSignature(MinhashDedupSignature):
     chunked min-hash (see the module docstring). Drop-in for ``MinhashDedupSignature``."""
 
     name = "🎯 MinHash stage 1 (code)"
+    _requires_dependencies = ("numpy", "xxhash")
 
     def __init__(self, output_folder, config=None, skip_existing_sigs: bool = False):
         super().__init__(output_folder, config=config, language=CodeWordTokenizer(), skip_existing_sigs=skip_existing_sigs)

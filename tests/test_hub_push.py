@@ -1,0 +1,146 @@
+"""The Hub both ways, offline: huggingface_hub's calls are recorded (issue 15 point 4).
+
+A finished run pushes its whole record (weights, tokenizer, generation config, recipe.yaml, train_summary.json,
+eval results, a model card naming base model and data) in one commit after everything is written; ``dscoder data
+push`` publishes a pipeline output with a dataset card that ``datasets.load_dataset`` reads back.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_training_helpers import RECIPES, build_tokenizer, synthetic_code, write_jsonl
+
+
+@pytest.fixture
+def hub_calls(monkeypatch):
+    """Every HfApi call that would reach the Hub, recorded with what the folder held at that moment."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.utils import filter_repo_objects
+
+    calls: list[tuple[str, dict]] = []
+
+    def create_repo(self, repo_id, **kwargs):
+        calls.append(("create_repo", {"repo_id": repo_id, **kwargs}))
+        return f"https://huggingface.co/{repo_id}"
+
+    def upload_folder(self, *, repo_id, folder_path, **kwargs):
+        root = Path(folder_path)
+        files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+        sent = sorted(filter_repo_objects(files, allow_patterns=kwargs.get("allow_patterns"),
+                                          ignore_patterns=kwargs.get("ignore_patterns")))  # fmt: skip
+        readme = (root / "README.md").read_text() if (root / "README.md").exists() else ""
+        calls.append(("upload_folder", {"repo_id": repo_id, "files": sent, "readme": readme, **kwargs}))
+        return "https://huggingface.co/commit/0"
+
+    def create_commit(self, *, repo_id, operations, **kwargs):
+        calls.append(("create_commit", {"repo_id": repo_id, "operations": operations, **kwargs}))
+        return "https://huggingface.co/datasets/commit/0"
+
+    for name, fn in (("create_repo", create_repo), ("upload_folder", upload_folder), ("create_commit", create_commit)):
+        monkeypatch.setattr(HfApi, name, fn)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return calls
+
+
+def test_model_push_uploads_the_whole_run_record_after_it_is_written(tmp_path, hub_calls):
+    from dscoder.training.runner import run_recipe
+
+    torch.set_num_threads(1)
+    docs = synthetic_code(80)
+    build_tokenizer(tmp_path / "tok", docs)
+    write_jsonl(tmp_path / "corpus" / "code.jsonl", [{"id": str(i), "text": t} for i, t in enumerate(docs[:60])])
+    write_jsonl(tmp_path / "heldout" / "code.jsonl", [{"id": str(i), "text": t} for i, t in enumerate(docs[60:])])
+    summary = run_recipe(RECIPES / "tiny" / "pretrain.yaml", {
+        "model.tokenizer": str(tmp_path / "tok"), "data.sources.code.path": str(tmp_path / "corpus"),
+        "data.sources.code.kind": "text", "data.eval_sources.heldout.path": str(tmp_path / "heldout"),
+        "data.seq_length": 64, "training.max_steps": 2, "training.save_steps": 1, "schedule.warmup_steps": 1,
+        "training.output_dir": str(tmp_path / "run"), "hub.push": True, "hub.model_id": "me/tiny-coder",
+    })  # fmt: skip
+    assert (tmp_path / "run" / "checkpoint-2").is_dir()
+    assert [name for name, _ in hub_calls] == ["create_repo", "upload_folder"]  # one commit, at the end only
+    assert hub_calls[0][1]["repo_id"] == "me/tiny-coder" and hub_calls[0][1]["private"] is True
+    upload = hub_calls[1][1]
+    assert {"model.safetensors", "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+            "recipe.yaml", "train_summary.json", "eval_results.json", "loss_history.jsonl",
+            "README.md"} <= set(upload["files"])  # fmt: skip
+    assert not [f for f in upload["files"] if f.startswith("checkpoint-")]
+    card = upload["readme"]
+    for expected in ("`tiny` (random initialisation)", "| code | corpus | text | 100.0% |", "FIM rate 0.5 (PSM)",
+                     "lr 0.003", "deepseek, 1 warm-up", "heldout", "arXiv:2401.14196", "eval_loss"):  # fmt: skip
+        assert expected in card, expected
+    pushed = json.loads((tmp_path / "run" / "train_summary.json").read_text())
+    assert pushed["steps"] == 2 and summary["hub_commit"].endswith("/commit/0")
+    assert "eval_loss" in json.loads((tmp_path / "run" / "eval_results.json").read_text())
+
+
+def test_model_card_names_a_hub_base_model_and_datasets(tmp_path):
+    from dscoder.training.hub import model_card
+    from dscoder.training.recipe import load_recipe
+
+    recipe = load_recipe(RECIPES / "sft_instruct.yaml")
+    (tmp_path / "train_summary.json").write_text(json.dumps({"steps": 10, "tokens": 40960, "final_loss": 1.25,
+                                                              "batch": {"global_sequences": 1024}}))  # fmt: skip
+    card = model_card(tmp_path, recipe, "me/instruct")
+    assert card.data.base_model == "deepseek-ai/deepseek-coder-6.7b-base"
+    assert card.data.datasets == ["nickrosh/Evol-Instruct-Code-80k-v1"]
+    assert "instruction tuning (report §3.7)" in card.text and "final training loss: 1.2500" in card.text
+    assert "a seeded 1.0% slice" in card.text
+
+
+def _records(folder: Path, rows: list[dict]) -> None:
+    folder.mkdir(parents=True)
+    with gzip.open(folder / "00000.jsonl.gz", "wt", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+
+
+def test_dataset_push_uploads_the_shards_and_a_card_that_loads(tmp_path, hub_calls):
+    from datasets import load_dataset
+
+    from dscoder.data.decontamination.report import write_report
+    from dscoder.data.filters import FilterPipelineConfig, run_filter_stage
+    from dscoder_cli import main
+
+    rows = [{"id": f"f{i}", "text": f"def f{i}(x):\n    return x * {i}\n", "repo": "r", "path": f"f{i}.py",
+             "language": "python"} for i in range(5)]  # fmt: skip
+    rows.append({"id": "long", "text": "x = 1" + " " * 1200 + "\n", "repo": "r", "path": "long.py", "language": "python"})
+    _records(tmp_path / "corpus", rows)
+    config = FilterPipelineConfig(blocks=["rules"])
+    out, logs = tmp_path / "filtered", tmp_path / "logs" / "filter"
+    run_filter_stage(tmp_path / "corpus", out, tmp_path / "excluded", logs, tasks=1, workers=1, config=config)
+    report = write_report({"documents_scanned": 5, "documents_dropped": 0,
+                           "benchmarks": {"humaneval": {"documents_touching": 0}}}, tmp_path / "report")  # fmt: skip
+    assert main(["data", "push", str(out), "me/code-data", "--license", "mit", "--logs", str(logs),
+                 "--decontamination-report", str(report)]) == 0  # fmt: skip
+    assert [name for name, _ in hub_calls] == ["create_repo", "create_commit"]
+    assert hub_calls[0][1]["repo_type"] == "dataset" and hub_calls[0][1]["private"] is True
+    operations = hub_calls[1][1]["operations"]
+    paths = sorted(op.path_in_repo for op in operations)
+    assert paths == sorted(["README.md", *(f"data/{p.relative_to(out).as_posix()}" for p in out.rglob("*.jsonl.gz"))])
+    # the pushed repository, rebuilt locally: the card's config makes load_dataset read the 5 kept files
+    repo = tmp_path / "repo"
+    for op in operations:
+        target = repo / op.path_in_repo
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(op.path_or_fileobj, bytes):
+            target.write_bytes(op.path_or_fileobj)
+        else:
+            shutil.copy(op.path_or_fileobj, target)
+    card = (repo / "README.md").read_text()
+    assert "license: mit" in card and "| input | 6 |" in card and "| kept | 5 |" in card
+    assert "dropped: rules:" in card and "documents_scanned: 5" in card and "humaneval" in card
+    loaded = load_dataset(str(repo), split="train", cache_dir=str(tmp_path / "cache"))
+    assert sorted(loaded["id"]) == [f"f{i}" for i in range(5)]
+    with pytest.raises(FileNotFoundError, match="no data files"):
+        from dscoder.data.hub_push import push_dataset
+
+        push_dataset(tmp_path / "report", "me/x")
