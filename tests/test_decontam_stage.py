@@ -125,7 +125,8 @@ def test_index_is_reused(corpus):
 
 
 def test_benchmark_selection(tmp_path):
-    assert resolve_benchmarks(None) == (["humaneval"], ["mbpp", "gsm8k", "math"])
+    assert resolve_benchmarks(None) == (["humaneval", "mbpp", "gsm8k", "math"], [])  # all four ship in the package
+    assert resolve_benchmarks("all")[1] == ["leetcode", "asdiv", "mawps", "ds1000"]  # not shipped, no data dir
     assert resolve_benchmarks("humaneval, mbpp") == (["humaneval", "mbpp"], [])
     with pytest.raises(KeyError, match="unknown benchmark 'humaneval2'"):
         resolve_benchmarks(["humaneval2"])
