@@ -10,6 +10,8 @@ Tasks that execute model-written code (HumanEval, MBPP, LeetCode, PAL math, DS-1
 limits, wall-clock kill of the process group, no network, a throw-away uid when run as root.
 Outputs: OUTPUT/<task>/generations.jsonl (checkpoint; a rerun skips finished samples),
 OUTPUT/<task>/results.json (every sample and verdict), OUTPUT/summary.{json,md,png}.
+--generations FILE scores outputs made elsewhere (bigcode-evaluation-harness --load_generations_path JSON, or
+EvalPlus samples JSONL) through the suite's protocol, for one task (--task NAME), without loading a model.
 Suites: eval/*.yaml (eval/README.md lists the tasks and their fields)."""
 
 
@@ -34,6 +36,16 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="override a suite key (dotted path, YAML value), e.g. --set generation.batch_size=16; repeatable",
     )
     parser.add_argument("--list-tasks", action="store_true", help="list the task names and exit")
+    parser.add_argument(
+        "--generations", default=None, metavar="FILE",
+        help="score these outputs instead of generating: a bigcode harness JSON (one list of outputs per problem, "
+             "in order) or an EvalPlus samples JSONL (task_id + solution|completion); one task, no --model needed",
+    )
+    parser.add_argument(
+        "--timeout-scale", type=float, default=None, metavar="X",
+        help="multiply every task's per-program time limit (the official harness's) by X on a slow or loaded "
+             "machine (default: the suite's timeout_scale, 1.0)",
+    )
     parser.set_defaults(handler=_run, parser=parser)
 
 
@@ -45,8 +57,10 @@ def _run(args) -> int:
 
         print("\n".join(TASKS))
         return 0
-    if not args.suite or not args.model:
-        raise CLIError("give a suite YAML and --model PATH (see dscoder eval --help)")
+    if not args.suite or not (args.model or args.generations):
+        raise CLIError("give a suite YAML and --model PATH or --generations FILE (see dscoder eval --help)")
+    if args.timeout_scale is not None and not args.timeout_scale > 0:
+        raise CLIError(f"--timeout-scale must be > 0, got {args.timeout_scale}")
 
     import logging
     from dataclasses import replace
@@ -63,9 +77,12 @@ def _run(args) -> int:
             raise CLIError(f"--task {', '.join(unknown)}: not in {args.suite} ({', '.join(t.task for t in suite.tasks)})")
         suite = replace(suite, tasks=[t for t in suite.tasks if t.task in args.only])
     output = args.output or str(Path("eval_output") / suite.name)
+    if args.generations and len(suite.tasks) != 1:
+        raise CLIError(f"--generations scores one task: add --task NAME ({', '.join(t.task for t in suite.tasks)})")
     summary = run_eval_suite(
-        suite, args.model, output, limit=args.limit, allow_code_execution=args.allow_code_execution,
-        data_dir=args.data_dir, workers=args.workers,
+        suite, args.model or str(args.generations), output, limit=args.limit,
+        allow_code_execution=args.allow_code_execution, data_dir=args.data_dir, workers=args.workers,
+        timeout_scale=args.timeout_scale, generations=args.generations,
     )
     print(f"results: {output}/summary.md, {output}/summary.json, per task: {output}/<task>/results.json")
     if summary.get("network_isolated") is False:

@@ -13,6 +13,12 @@ assertions ran (``sys.exit(0)``, ``exit(0)``, ``process.exit(0)``) fails. Python
 out of the program's reach. Other languages: :func:`with_end_marker` appends a statement that copies one line from
 stdin to stdout, and the harness feeds a per-program random token on stdin at run time (never in a file the
 program can read); the residual risk of each language is in the sandbox's docstring.
+
+That is ``protocol: strict`` (and the default rule of every language). ``protocol: deepseek`` reproduces the
+official harness where it decides otherwise (:func:`official_passed`): TypeScript is built with
+``tsc --target ES2015 --lib ES2015,DOM`` and, when that build or its run fails, built again with a bare
+``tsc main.ts`` (the verdict is the second try's); JavaScript passes when it prints nothing, whatever its exit
+status; C# passes when its stderr holds no "Fail", whatever its exit status.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from dataclasses import dataclass, replace
 
 from dscoder.evaluation.sandbox import Limits, Step
 
-__all__ = ["LANGUAGES", "LanguageSpec", "get_language", "missing_toolchain", "with_end_marker"]
+__all__ = ["LANGUAGES", "LanguageSpec", "get_language", "missing_toolchain", "official_passed", "with_end_marker"]
 
 _JAVA_CP_CANDIDATES = ("/usr/share/java/javatuples.jar", "/usr/share/java/javatuples-1.2.jar")
 
@@ -53,6 +59,12 @@ class LanguageSpec:
     max_processes: int = 32
     env: tuple[tuple[str, str], ...] = ()  #: extra environment of the run step
     failure_text: str | None = None  #: the run fails when its stderr contains this (exit status stays 0)
+    #: ``protocol: deepseek`` (DeepSeek-Coder ``human_eval/execution.py``): how the official harness decides --
+    #: "exit_status" (as dscoder), "silent" (JavaScript: passes when nothing reaches stdout or stderr, whatever the
+    #: exit status) or "no_fail_text" (C#: passes when stderr holds no "Fail", whatever the exit status)
+    official_rule: str = "exit_status"
+    official_compile: tuple[str, ...] | None = None  #: deepseek: the official build command, where it differs
+    official_retry_compile: tuple[str, ...] | None = None  #: deepseek: built again so when the first build/run fails
 
     def steps(self, python: str, timeout_s: float, memory_bytes: int | None = 4 << 30) -> list[Step]:
         memory = None if self.runtime_reserves_memory else memory_bytes
@@ -65,6 +77,15 @@ class LanguageSpec:
         steps.append(Step(self._fill(self.run, python), name="run", limits=run_limits, python_script=script,
                           env=self.env))
         return steps
+
+    def for_protocol(self, protocol: str, retry_build: bool = False) -> LanguageSpec:
+        """This language as ``protocol`` builds it (``deepseek``: the official build command where it differs;
+        ``retry_build``: its second try)."""
+        if protocol == "deepseek" and retry_build and self.official_retry_compile is not None:
+            return replace(self, compile=self.official_retry_compile)
+        if protocol == "deepseek" and self.official_compile is not None:
+            return replace(self, compile=self.official_compile)
+        return self
 
     def _fill(self, argv: tuple[str, ...], python: str) -> tuple[str, ...]:
         cp = _javatuples()
@@ -99,17 +120,20 @@ LANGUAGES: dict[str, LanguageSpec] = {
                      compile=("tsc", "--target", "es2020", "--lib", "es2020,dom", "--module", "commonjs",
                               "--noEmitOnError", "main.ts"),
                      marker_statement='console.log(eval("require")("fs").readFileSync(0, "utf8").trim());',
-                     runtime_reserves_memory=True, max_processes=64),
+                     runtime_reserves_memory=True, max_processes=64,
+                     official_compile=("tsc", "main.ts", "--target", "ES2015", "--lib", "ES2015,DOM"),
+                     official_retry_compile=("tsc", "main.ts")),
         LanguageSpec("cs", "C#", "main.cs", ("mcs", "mono"), ("mono", "main.exe"),
                      compile=("mcs", "-d:DEBUG", "-r:System.Numerics.dll", "-out:main.exe", "main.cs"),
                      marker_statement='System.Console.WriteLine(System.Console.In.ReadLine());', marker_before_braces=2,
                      runtime_reserves_memory=True, max_processes=64,
-                     env=(("MONO_TRACE_LISTENER", "Console.Error"),), failure_text="DefaultTraceListener.Fail"),
+                     env=(("MONO_TRACE_LISTENER", "Console.Error"),), failure_text="DefaultTraceListener.Fail",
+                     official_rule="no_fail_text"),
         LanguageSpec("sh", "Bash", "main.sh", ("bash",), ("bash", "main.sh"),
                      marker_statement='read -r dscoder_end; echo "$dscoder_end"'),
         LanguageSpec("js", "JavaScript", "main.js", ("node",), ("node", "main.js"),
                      marker_statement='console.log(require("fs").readFileSync(0, "utf8").trim());',
-                     runtime_reserves_memory=True, max_processes=64),
+                     runtime_reserves_memory=True, max_processes=64, official_rule="silent"),
     )
 }
 
@@ -119,6 +143,21 @@ def get_language(name: str) -> LanguageSpec:
         return LANGUAGES[name]
     except KeyError:
         raise ValueError(f"unknown language {name!r}; one of {', '.join(LANGUAGES)}") from None
+
+
+def official_passed(spec: LanguageSpec, result, end_token: str | None) -> bool | None:
+    """The official harness's verdict of one sandbox ``result`` where its rule is not dscoder's (``protocol:
+    deepseek``; DeepSeek-Coder ``human_eval/execution.py``), else None. A failed build fails; a run killed by its
+    time or memory limit fails; then JavaScript passes when it printed nothing (the end token's line aside) and
+    C# when its stderr holds no "Fail" -- both whatever the exit status, so an early exit can pass, as there."""
+    if spec.official_rule == "exit_status":
+        return None
+    if result.step == "compile" or result.status not in ("ok", "failed"):
+        return False
+    if spec.official_rule == "silent":
+        stdout = result.stdout.replace(f"{end_token}\n", "", 1) if end_token else result.stdout
+        return not stdout and not result.stderr
+    return "Fail" not in result.stderr
 
 
 def missing_toolchain(name: str) -> list[str]:

@@ -57,6 +57,9 @@ class SuiteConfig:
     protocol: Literal["deepseek", "strict"] = "deepseek"
     limit: int | None = bounded(None, ge=1)  #: default per-task limit (a task's own ``limit`` wins)
     max_new_tokens: int | None = bounded(None, ge=1)  #: default per-task budget override (smoke runs); None: the paper's
+    #: multiplies every task's per-program time limit (the official harness's, e.g. 3 s for instruct HumanEval):
+    #: > 1 on a slow or loaded machine, so that time limits do not turn correct programs into failures
+    timeout_scale: float = bounded(1.0, gt=0)
     generation: GenerationSettings = field(default_factory=GenerationSettings)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
 
@@ -80,13 +83,18 @@ def run_eval_suite(
     generator: Any = None,
     show: bool = True,
     task_data: dict[str, str | Path] | None = None,
+    timeout_scale: float | None = None,
+    generations: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run every task of ``suite`` on the model at ``model_path``; return the summary (``rows`` hold one dict
     per task: task, benchmark, metric, n, score, paper, note, status, scores).
 
     ``limit`` caps every task's problems (quick runs); ``workers`` overrides the sandbox's parallelism;
     ``generator`` replaces the model loading (an object with ``run(requests, store)`` and ``tokenizer``);
-    ``task_data`` sets the ``data`` of tasks by name, e.g. ``{"crossfile-demo": corpus, "fim-files": heldout}``.
+    ``task_data`` sets the ``data`` of tasks by name, e.g. ``{"crossfile-demo": corpus, "fim-files": heldout}``;
+    ``timeout_scale`` overrides the suite's. ``generations`` scores the outputs of a bigcode JSON or EvalPlus JSONL
+    file instead of generating (:mod:`dscoder.evaluation.external_generations`; the suite must hold one task; no
+    model is loaded and ``model_path`` only labels the results).
     """
     cfg = suite if isinstance(suite, SuiteConfig) else load_suite(suite)
     out = Path(output_dir)
@@ -106,6 +114,20 @@ def run_eval_suite(
             build_task(replace(task_cfg, limit=task_limit, max_new_tokens=budget, data=data, protocol=protocol), data_dir)
         )
 
+    scale = timeout_scale if timeout_scale is not None else cfg.timeout_scale
+    if not scale > 0:
+        raise ValueError(f"timeout_scale must be > 0, got {scale}")
+    for task in tasks:
+        task.timeout_s = task.timeout_s * scale
+    external = None
+    if generations is not None:
+        from dscoder.evaluation.external_generations import read_generations
+
+        if len(tasks) != 1:
+            raise ValueError(f"--generations scores one task; the suite has {len(tasks)} "
+                             f"({', '.join(t.name for t in tasks)}): choose one with --task")
+        external = read_generations(generations)
+
     sandbox = None
     if allow_code_execution and any(t.needs_execution or hasattr(t, "program") for t in tasks):
         sandbox = Sandbox(
@@ -115,13 +137,13 @@ def run_eval_suite(
             python=cfg.sandbox.python,
             memory_bytes=cfg.sandbox.memory_mb << 20,
         )
-    if generator is None:
+    if generator is None and external is None:
         generator = load_generator(model_path, cfg.generation)
 
     rows = []
     try:
         for task in tasks:
-            rows.append(_run_task(task, generator, sandbox, out, str(model_path), cfg.paper_size))
+            rows.append(_run_task(task, generator, sandbox, out, str(model_path), cfg.paper_size, external))
             _log_row(rows[-1])
     finally:
         if sandbox is not None:
@@ -158,13 +180,17 @@ def _row(task, status: str, n: int = 0, scores: dict[str, float] | None = None, 
     }
 
 
-def _run_task(task, generator, sandbox: Sandbox | None, out: Path, model: str, size: str) -> dict[str, Any]:
+def _run_task(task, generator, sandbox: Sandbox | None, out: Path, model: str, size: str,
+              external=None) -> dict[str, Any]:
     from dscoder.benchmarks import BenchmarkDataError
 
     reason = task.skip_reason()
     if reason is None and task.needs_execution and sandbox is None:
         reason = str(CodeExecutionNotAllowed(task.name))
-    if reason is None and task.uses_chat_template and not getattr(generator.tokenizer, "chat_template", None):
+    if reason is None and external is not None and hasattr(task, "tokenizer"):
+        reason = "this task needs the model's tokenizer, which --generations does not load"
+    if reason is None and external is None and task.uses_chat_template and not getattr(
+            generator.tokenizer, "chat_template", None):
         reason = "the model's tokenizer has no chat template (instruct task)"
     if reason is not None:
         return _row(task, f"skipped: {reason}", size=size)
@@ -174,16 +200,21 @@ def _run_task(task, generator, sandbox: Sandbox | None, out: Path, model: str, s
         return _row(task, f"skipped: {exc}", size=size)
     if not problems:
         return _row(task, "skipped: no problems", size=size)
-    if hasattr(task, "tokenizer"):
+    if hasattr(task, "tokenizer") and external is None:
         task.tokenizer = generator.tokenizer
     task_dir = out / task.name
-    store = GenerationStore(task_dir / "generations.jsonl", model=model)
     requests = [task.request(p) for p in problems]
     keys = [r.key for r in requests]
     if len(set(keys)) != len(keys):
         raise ValueError(f"{task.name}: duplicate task ids in the benchmark data")
-    generator.run(requests, store, progress=f"generate {task.name}")
-    outputs = [store.output(k) for k in keys]
+    if external is None:
+        store = GenerationStore(task_dir / "generations.jsonl", model=model)
+        generator.run(requests, store, progress=f"generate {task.name}")
+        outputs = [store.output(k) for k in keys]
+    else:  # every sample of every problem is judged (pass@1: their mean)
+        given = external.outputs_for(problems, keys, [r.prompt for r in requests])
+        pairs = [(p, r, o) for p, r, outs in zip(problems, requests, given) for o in outs]
+        problems, requests, outputs = [p for p, _, _ in pairs], [r for _, r, _ in pairs], [o for _, _, o in pairs]
     completions = [task.completion(p, o) for p, o in zip(problems, outputs)]
     verdicts = task.judge(problems, completions, sandbox)
     scores = task.summarize(verdicts)
@@ -196,7 +227,7 @@ def _run_task(task, generator, sandbox: Sandbox | None, out: Path, model: str, s
         json.dumps({"task": task.name, "scores": scores, "samples": samples}, indent=1, ensure_ascii=False) + "\n",
         encoding="utf-8",
     )
-    return _row(task, "ok", len(problems), scores, size)
+    return _row(task, "ok", len({r.key for r in requests}), scores, size)
 
 
 def _log_row(row: dict[str, Any]) -> None:

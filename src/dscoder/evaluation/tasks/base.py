@@ -19,6 +19,7 @@ from dscoder.evaluation.generation import Request
 from dscoder.evaluation.languages import (
     get_language,
     missing_toolchain,
+    official_passed,
     with_end_marker,
 )
 from dscoder.evaluation.metrics import mean
@@ -124,6 +125,8 @@ def execute_programs(
     programs: list[Program | None],
     timeout_s: float,
     progress: str | None = None,
+    protocol: str = "deepseek",
+    retry_build: bool = False,
 ) -> list[dict[str, Any]]:
     """Run each program in the sandbox; a program passes when every step exits 0 in time *and* it provably reached
     the end of its tests (so ``sys.exit(0)`` / ``exit(0)`` before the asserts fails). ``None`` (nothing
@@ -131,12 +134,15 @@ def execute_programs(
 
     Proof of the end: a Python program's runner confirms that its code returned normally on a channel out of the
     program's reach (see :mod:`dscoder.evaluation.sandbox`); any other language echoes, as its last statement, a
-    token that exists only on its stdin at run time (one per program; in no file, argument or environment)."""
-    jobs, index, tokens, failure_texts = [], [], {}, {}
+    token that exists only on its stdin at run time (one per program; in no file, argument or environment).
+
+    ``protocol: deepseek`` builds and judges TypeScript, JavaScript and C# by the official harness's rules
+    (:func:`~dscoder.evaluation.languages.official_passed`; TypeScript's second build is ``retry_build``)."""
+    jobs, index, tokens, failure_texts, specs = [], [], {}, {}, {}
     for i, program in enumerate(programs):
         if program is None:
             continue
-        spec = get_language(program.language)
+        spec = specs[i] = get_language(program.language).for_protocol(protocol, retry_build)
         steps = spec.steps(sandbox.python, timeout_s, sandbox.memory_bytes)
         if steps[-1].python_script is None:
             tokens[i] = f"DSCODER-END-{secrets.token_hex(16)}"
@@ -157,6 +163,11 @@ def execute_programs(
             status = "exited_before_end"
         elif reached_end and failure_texts[i] and failure_texts[i] in result.stderr:
             status, reached_end = "assertion_failed", False
+        official = official_passed(specs[i], result, token) if protocol == "deepseek" else None
+        if official is not None:
+            reached_end = official
+            if not official and status == "ok":
+                status = "printed_output" if specs[i].official_rule == "silent" else "fail_in_stderr"
         stdout = "\n".join(line for line in lines if token is None or line.strip() != token)
         verdicts[i] = {
             "passed": reached_end,
@@ -166,4 +177,10 @@ def execute_programs(
             "stderr": result.stderr[-2000:],
             "wall_s": result.wall_s,
         }
+    retry = [i for i in index if protocol == "deepseek" and not retry_build and specs[i].official_retry_compile
+             and not verdicts[i]["passed"]]
+    if retry:  # the official TypeScript check builds again without its flags when the first try fails
+        again = execute_programs(sandbox, [programs[i] for i in retry], timeout_s, progress, protocol, retry_build=True)
+        for i, verdict in zip(retry, again):
+            verdicts[i] = verdict
     return verdicts

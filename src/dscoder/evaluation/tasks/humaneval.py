@@ -42,6 +42,7 @@ from dscoder.evaluation.tasks.base import (
     execute_programs,
     toolchain_skip_reason,
 )
+from dscoder.tokenization.special_tokens import EOT, MODEL_MAX_LENGTH
 
 __all__ = [
     "DEEPSEEK_PYTHON_IMPORTS",
@@ -235,10 +236,12 @@ class HumanEvalTask(Task):
         return stops + _TS_EXTRA_STOPS if self.language == "ts" else stops
 
     def request(self, problem: dict[str, Any]) -> Request:
+        keep = MODEL_MAX_LENGTH if self.protocol == "deepseek" else None  # the scripts never cut a prompt
         if self.cfg.mode == "instruct":
             return Request(problem["task_id"], instruct_prompt(self.language, problem["prompt"]), (),
-                           self.budget(1024), chat=True, eos_token="<|EOT|>")
-        return Request(problem["task_id"], problem["prompt"].strip(), self.stops(problem), self.budget(500))
+                           self.budget(1024), chat=True, eos_token=EOT, max_prompt_tokens=keep)
+        return Request(problem["task_id"], problem["prompt"].strip(), self.stops(problem), self.budget(500),
+                       max_prompt_tokens=keep)
 
     def completion(self, problem: dict[str, Any], output: str) -> str:
         """Base: the output up to the first stop. Instruct: the code the answer is scored by."""
@@ -256,4 +259,5 @@ class HumanEvalTask(Task):
 
     def judge(self, problems: list[dict[str, Any]], completions: list[str], sandbox: Sandbox | None):
         programs = [self.program(p, c) for p, c in zip(problems, completions)]
-        return execute_programs(sandbox, programs, self.timeout_s, progress=f"execute {self.name}")
+        return execute_programs(sandbox, programs, self.timeout_s, progress=f"execute {self.name}",
+                                protocol=self.protocol)

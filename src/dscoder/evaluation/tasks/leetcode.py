@@ -73,7 +73,8 @@ class LeetCodeTask(Task):
 
     def judge(self, problems, completions, sandbox):
         programs = [self.program(p, c) for p, c in zip(problems, completions)]
-        verdicts = execute_programs(sandbox, programs, self.timeout_s, progress=f"execute {self.name}")
+        verdicts = execute_programs(sandbox, programs, self.timeout_s, progress=f"execute {self.name}",
+                                    protocol=self.protocol)
         for problem, verdict in zip(problems, verdicts):
             verdict["difficulty"] = (problem.get("meta") or {}).get("difficulty")
         return verdicts

@@ -130,7 +130,8 @@ class PALMathTask(Task):
 
     def judge(self, problems, completions, sandbox):
         programs = [self.program(c) for c in completions]
-        verdicts = execute_programs(sandbox, programs, self.timeout_s, progress=f"execute {self.name}")
+        verdicts = execute_programs(sandbox, programs, self.timeout_s, progress=f"execute {self.name}",
+                                    protocol=self.protocol)
         if self.protocol != "deepseek":
             for problem, verdict in zip(problems, verdicts):
                 lines = verdict["stdout"].strip().splitlines()
