@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from dscoder.training.recipe import (
     load_recipe,
     parse_overrides,
 )
+from dscoder.training.runner import resolve_report_to
 
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 ALL_RECIPES = sorted(p for p in RECIPES.rglob("*.yaml") if "accelerate" not in p.parts)
@@ -181,3 +183,141 @@ def test_embeddings_sized_from_a_released_length_tokenizer_pad_to_the_released_3
     spec = ModelConfig(preset="tiny", tokenizer="unused", vocab_size_from_tokenizer=True)
     config = build_config(spec, Released(bos_token_id=32_013, eos_token_id=32_014, pad_token_id=32_014))
     assert config.vocab_size == 32_256 and config.bos_token_id == 32_013
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the training section on the HF argument conventions (issue 15 point 3) and numeric validation (issue 18 item 7)
+def test_training_section_takes_any_trainer_field_from_yaml_and_set(tmp_path):
+    from transformers import TrainingArguments
+
+    from dscoder.training.recipe import derive_batch
+    from dscoder.training.runner import training_arguments_kwargs
+
+    data = yaml.safe_load((RECIPES / "tiny" / "pretrain.yaml").read_text())
+    data["training"].update(ddp_find_unused_parameters=False, use_liger_kernel=False,
+                            gradient_checkpointing_kwargs={"use_reentrant": False}, dataloader_drop_last=True)
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml.safe_dump(data))
+    overrides = parse_overrides(["training.eval_strategy=steps", "training.eval_steps=5",
+                                 "training.torch_compile=false", "training.report_to=[none]"])  # fmt: skip
+    recipe = load_recipe(path, overrides)
+    kwargs = training_arguments_kwargs(recipe, derive_batch(recipe.batch, recipe.data.seq_length, 1))
+    assert (kwargs["eval_strategy"], kwargs["eval_steps"], kwargs["torch_compile"]) == ("steps", 5.0, False)
+    assert kwargs["gradient_checkpointing_kwargs"] == {"use_reentrant": False} and kwargs["dataloader_drop_last"]
+    assert kwargs["ddp_find_unused_parameters"] is False and kwargs["per_device_eval_batch_size"] == 4
+    args = TrainingArguments(**{**kwargs, "output_dir": str(tmp_path / "out")})
+    assert args.eval_strategy == "steps" and args.eval_steps == 5
+    # the resolved recipe written next to a run loads back to the same recipe
+    from dscoder.training.recipe import recipe_to_dict
+
+    (tmp_path / "again.yaml").write_text(yaml.safe_dump(recipe_to_dict(recipe)))
+    assert load_recipe(tmp_path / "again.yaml") == recipe
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ({"training.eval_stratgy": "steps"}, r"training.eval_stratgy: unknown key: .*; did you mean 'eval_strategy'\?"),
+    ({"training.torch_compil": False}, r"did you mean 'torch_compile'\?"),
+    ({"training.learning_rate": 1e-3}, r"training.learning_rate: set by optimizer.lr, not under training"),
+    ({"training.per_device_train_batch_size": 2}, r"set by batch.micro_batch_size"),
+    ({"training.packing": True}, r"training.packing: set by sft.packing"),
+    ({"training.dataset_num_proc": 2}, r"training.dataset_num_proc: a trl.SFTConfig field: only for stage sft"),
+    ({"training.max_steps": -5}, r"training.max_steps: must be > 0, got -5 \(transformers' -1 means"),
+    ({"training.max_steps": -1}, r"give num_train_epochs instead of max_steps"),
+    ({"training.max_steps": 0}, r"training.max_steps: must be > 0, got 0"),
+    ({"training.save_steps": 0}, r"training.save_steps: must be > 0"),
+    ({"training.logging_steps": -1}, r"training.logging_steps: must be > 0"),
+    ({"training.eval_steps": -5, "training.eval_strategy": "steps"}, r"training.eval_steps: must be > 0"),
+    ({"training.ddp_timeout": -3}, r"training.ddp_timeout: must be >= 0, got -3"),
+    ({"optimizer.lr": 0}, r"optimizer.lr: must be > 0"),
+    ({"batch.global_batch_sequences": -8}, r"batch.global_batch_sequences: must be > 0"),
+    ({"schedule.warmup_steps": -1}, r"schedule: warmup_steps must be >= 0"),
+    ({"schedule.milestones": [0.9, 0.8]}, r"milestones must be increasing fractions"),
+    ({"data.eval_fraction": 1.0}, r"data: eval_fraction must be in \[0, 1\)"),
+    ({"data.eval_sources": {}, "training.eval_strategy": "steps"},
+     r"training.eval_strategy: is 'steps' but the recipe has no evaluation split"),
+    ({"training.report_to": ["tensorbord"]}, r"training.report_to: unknown logger 'tensorbord'"),
+])
+def test_bad_training_settings_are_one_line_errors_at_load(override, message):
+    with pytest.raises(ConfigError, match=message) as exc:
+        load_recipe(RECIPES / "tiny" / "pretrain.yaml", override)
+    assert "\n" not in str(exc.value) and str(exc.value).startswith(str(RECIPES / "tiny" / "pretrain.yaml"))
+
+
+def test_transformers_sentinels_stay_allowed_and_sft_fields_go_to_sft():
+    recipe = load_recipe(RECIPES / "tiny" / "pretrain.yaml", {"training.local_rank": -1})  # its own default
+    assert recipe.training.trainer_args == {"local_rank": -1}
+    sft = load_recipe(RECIPES / "tiny" / "sft.yaml", {"training.dataset_num_proc": 2, "training.packing_strategy": "wrapped"})
+    assert sft.training.trainer_args == {"dataset_num_proc": 2, "packing_strategy": "wrapped"}
+    with pytest.raises(ConfigError, match=r"--set: training.warmup_ratoi: unknown key"):
+        parse_overrides(["training.warmup_ratoi=0.1"])
+
+
+def test_report_to_defaults_to_the_installed_local_loggers(monkeypatch):
+    import transformers.integrations
+
+    from dscoder.training.runner import resolve_report_to
+
+    monkeypatch.setattr(transformers.integrations, "get_available_reporting_integrations", lambda: ["wandb"])
+    assert resolve_report_to(None) == ["none"]  # wandb needs an account: only when named
+    assert resolve_report_to(["wandb"]) == ["wandb"]
+    with pytest.raises(ValueError, match=r"tensorboard is not installed \(pip install tensorboard\), or leave"):
+        resolve_report_to(["tensorboard"])
+    monkeypatch.setattr(transformers.integrations, "get_available_reporting_integrations",
+                        lambda: ["wandb", "trackio", "tensorboard"])  # fmt: skip
+    assert resolve_report_to(None) == ["tensorboard", "trackio"]
+    assert resolve_report_to(["all"]) == ["wandb", "trackio", "tensorboard"]
+
+
+FULL_SIZE = {  # recipe -> --checkpoint-preset for one that starts from a checkpoint
+    "pretrain/deepseek-coder-1.3b.yaml": None, "pretrain/deepseek-coder-6.7b.yaml": None,
+    "pretrain/deepseek-coder-33b.yaml": None, "long_context.yaml": "deepseek-coder-1.3b",
+    "continued_pretrain_v1.5.yaml": "deepseek-coder-7b-v1.5", "sft_instruct.yaml": "deepseek-coder-6.7b",
+}
+
+
+def test_every_full_size_recipe_passes_the_cli_dry_run(tmp_path, monkeypatch, capsys):
+    """What a user runs before a launch, on this install: exit 0, the plan printed, the inputs an earlier stage
+    produces listed as not produced yet (``--strict`` makes those an error)."""
+    from dscoder_cli import main
+
+    assert {str(p.relative_to(RECIPES)) for p in ALL_RECIPES if "tiny" not in p.parts} == set(FULL_SIZE)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for name, preset in FULL_SIZE.items():
+        extra = ["--checkpoint-preset", preset] if preset else []
+        out = tmp_path / f"{name.replace('/', '_')}.json"
+        assert main(["train", str(RECIPES / name), "--dry-run", "--num-processes", "64", *extra,
+                     "--summary-json", str(out)]) == 0, capsys.readouterr().err  # fmt: skip
+        plan = json.loads(out.read_text())
+        assert plan["report_to"] == resolve_report_to(None) and plan["evaluation"] != "none"
+        assert {row["role"] for row in plan["inputs"]} == ({"train"} if "sft" in name else {"train", "eval"})
+        printed = capsys.readouterr().out
+        assert "run plan (dry run)" in printed and "evaluation" in printed
+    assert main(["train", str(RECIPES / "pretrain/deepseek-coder-1.3b.yaml"), "--dry-run", "--strict"]) == 1
+
+
+def test_dry_run_counts_parameters_of_the_real_config(tmp_path):
+    """The tiny recipe sizes its embeddings from the tokenizer: the dry run counts that model, not the preset's
+    32k vocabulary (issue 15 point 2: it reported 8.6M for a 0.6M model)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_training_helpers import build_tokenizer, synthetic_code
+
+    from dscoder.tokenization.loading import load_tokenizer
+    from dscoder.training.model_loading import build_config, build_model
+    from dscoder.training.runner import dry_run
+
+    build_tokenizer(tmp_path / "tok", synthetic_code(50))
+    recipe = load_recipe(RECIPES / "tiny" / "pretrain.yaml", {"model.tokenizer": str(tmp_path / "tok")})
+    plan = dry_run(recipe, num_processes=1)
+    real = build_model(recipe.model, build_config(recipe.model, load_tokenizer(str(tmp_path / "tok"))))
+    assert plan["parameters"] == sum(p.numel() for p in real.parameters())
+    assert plan["vocab_size"] == 512 and plan["tokenizer"].endswith("(loaded)")
+    assert plan["missing_inputs"] == 2  # the demo's tokenised data and held-out repositories
+    import transformers.integrations
+
+    with pytest.MonkeyPatch.context() as mp:  # a logger the recipe names but the machine lacks fails the dry run
+        mp.setattr(transformers.integrations, "get_available_reporting_integrations", list)
+        with pytest.raises(ValueError, match="tensorboard is not installed"):
+            dry_run(load_recipe(RECIPES / "tiny" / "pretrain.yaml", {"model.tokenizer": str(tmp_path / "tok"),
+                                                                      "training.report_to": ["tensorboard"]}))  # fmt: skip

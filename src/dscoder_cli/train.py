@@ -86,7 +86,7 @@ def _run(args) -> int:
     table.add_row("steps", f"{summary['steps']:,}")
     table.add_row("tokens", f"{summary['tokens']:,}")
     table.add_row("final loss", f"{summary['final_loss']:.4f}" if summary["final_loss"] is not None else "-")
-    table.add_row("mean train loss", f"{summary['train_loss']:.4f}")
+    table.add_row("mean train loss", f"{summary['train_loss']:.4f}" if summary["train_loss"] is not None else "-")
     table.add_row("runtime (s)", f"{summary['runtime_s']:.1f}")
     table.add_row("completed", str(summary["completed"]))
     console.print(table)
