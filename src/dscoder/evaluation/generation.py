@@ -46,8 +46,8 @@ class Request:
     #: chat only: tokenize the rendered template *with* the tokenizer's BOS, so the ids start with two BOS (what
     #: the official vLLM LeetCode script sends: a template string, which vLLM encodes with special tokens)
     double_bos: bool = False
-    #: keep only the last N prompt ids (the official PAL script's ``--max_context_length 2048``); None: no cap
-    #: beyond ``max_length - max_new_tokens``
+    #: keep only the last N prompt ids, in place of ``max_length - max_new_tokens`` (the official PAL script's
+    #: ``--max_context_length 2048``; MBPP's ``[:, -4096:]``; instruct scripts that never cut: the model's 16384)
     max_prompt_tokens: int | None = None
     #: the token that ends generation, as the official scripts' ``eos_token_id`` (instruct: ``<|EOT|>``);
     #: None: the model's own end-of-sequence token
@@ -154,7 +154,7 @@ class _Base:
         if room < 1:
             raise ValueError(f"max_length {self.settings.max_length} leaves no room for {request.max_new_tokens} new tokens")
         if request.max_prompt_tokens is not None:
-            room = min(room, request.max_prompt_tokens)
+            room = request.max_prompt_tokens
         return ids[-room:]
 
     def run(

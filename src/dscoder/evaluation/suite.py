@@ -187,7 +187,8 @@ def _run_task(task, generator, sandbox: Sandbox | None, out: Path, model: str, s
     reason = task.skip_reason()
     if reason is None and task.needs_execution and sandbox is None:
         reason = str(CodeExecutionNotAllowed(task.name))
-    if reason is None and external is not None and hasattr(task, "tokenizer"):
+    if reason is None and external is not None and hasattr(task, "tokenizer") and not getattr(
+            task, "tokenizer_optional", False):
         reason = "this task needs the model's tokenizer, which --generations does not load"
     if reason is None and external is None and task.uses_chat_template and not getattr(
             generator.tokenizer, "chat_template", None):
