@@ -218,3 +218,15 @@ def test_python_absolute_imports_never_start_inside_a_package():
     names = list(files)
     assert [(names[b], names[a]) for b, a in deps.edges] == [("scripts/helper.py", "scripts/run.py")]
     assert deps.unresolved == 4
+
+
+def test_go_files_of_one_package_share_a_sample_even_without_shared_names():
+    files = {
+        "util/doc.go": "// Package util has helpers.\npackage util\n",
+        "util/strings.go": "package util\n\nfunc Upper(s string) string { return s }\n",
+        "util/ints.go": "package util\n\nfunc Max(a, b int) int { if a > b { return a }; return b }\n",
+        "util/ints_test.go": "package util_test\n\nimport \"testing\"\n\nfunc TestMax(t *testing.T) {}\n",
+    }
+    orders, result = _orders(files, "go")
+    assert orders == [["util/doc.go", "util/ints.go", "util/strings.go"], ["util/ints_test.go"]]  # util_test apart
+    assert result.counts["edges"] == 0

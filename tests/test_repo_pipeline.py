@@ -208,12 +208,13 @@ def test_code_minhash_signature_estimates_jaccard(tmp_path):
     assert step.get_shingles("a.b(c)").shape == (2, 1)  # 6 code tokens -> 2 five-grams
 
 
-def test_pipeline_yaml_loads_with_the_paper_defaults():
+def test_pipeline_yaml_loads_with_the_defaults():
     from dscoder.config import load_yaml_config
 
     config = load_yaml_config(Path(__file__).resolve().parents[1] / "datatrove_pipelines" / "repo_level.yaml", RepoLevelConfig)
     assert config.ordering.repo_level_languages == ["python", "java", "c-sharp", "c", "cpp"]
-    assert (config.ordering.order, config.dedup.n_grams, config.dedup.bands, config.dedup.rows) == ("paper", 5, 14, 8)
+    assert (config.ordering.order, config.dedup.n_grams, config.dedup.bands, config.dedup.rows) == ("scc", 5, 14, 8)
+    assert config.grouping.buckets is None and config.grouping.bucket_mb == 128  # sized by bytes
     assert config.input.name == "filtered" and config.input.is_absolute()
 
 
@@ -256,3 +257,37 @@ def test_urls_are_refused_where_the_stage_writes(tmp_path):
     with pytest.raises(ConfigError, match="output: the repository-level stage writes to a local or shared filesystem"):
         config_from_dict({"input": "s3://bucket/in", "output": "s3://bucket/out", "logs": str(tmp_path)},
                          RepoLevelConfig, source="t.yaml")
+
+
+def test_go_mod_carried_by_the_filter_stage_resolves_go_imports_and_counts_agree(tmp_path):
+    from dscoder.data.filters.pipeline import run_filter_stage
+
+    cobra = Path(__file__).parent / "fixtures" / "repo_level" / "cobra"
+    records = [{"id": p.name, "text": p.read_text(), "repo": "spf13/cobra", "path": p.relative_to(cobra).as_posix()}
+               for p in sorted(cobra.rglob("*")) if p.is_file()]  # fmt: skip
+    _write(tmp_path / "corpus", records)
+    run_filter_stage(tmp_path / "corpus", tmp_path / "in", tmp_path / "filter_excluded", tmp_path / "filter_logs",
+                     tasks=1, workers=1, manifests_dir=tmp_path / "manifests")  # fmt: skip
+    assert [r["path"] for r in _read(tmp_path / "manifests")] == ["go.mod"]
+    assert "go.mod" not in {r["path"] for r in _read(tmp_path / "in")}  # not a training file
+    config = _config(tmp_path, manifests=str(tmp_path / "manifests"), buckets=1)
+    config.ordering.repo_level_languages.append("go")
+    counts = run_repo_level(config)
+    samples = _read(tmp_path / "out")
+    assert len(samples) == 1 and "go.mod" not in samples[0]["files"]
+    assert counts["files_in"] == len(records) - 1 and counts["manifests"] == 1
+    for order in ("paper", "scc"):  # one set of edges for every figure
+        assert counts[f"{order}_acyclic_in_order"] + counts[f"{order}_acyclic_out_of_order"] == counts["acyclic_edges"]
+    assert counts["acyclic_edges"] + counts["cyclic_edges"] == counts["edges"] > 20
+    assert counts["order"] == "scc" and counts["in_order_share"] == counts["in_order_share_scc"] == 1.0
+
+
+def test_buckets_are_sized_by_bytes():
+    from dscoder.data.repo_level.stage import resolve_config
+
+    config = _config(Path("/tmp/unused"), buckets=None, executor={"kind": "local", "tasks": 2, "workers": 4})
+    assert resolve_config(config, input_bytes=1_000).grouping.buckets == 1  # too small for a second worker
+    assert resolve_config(config, input_bytes=20_000_000).grouping.buckets == 2  # 8 MB per worker: 2 workers
+    assert resolve_config(config, input_bytes=10**9).grouping.buckets == 8  # 128 MB per bucket
+    assert resolve_config(config, input_bytes=10**12).grouping.buckets == 7813
+    assert resolve_config(_config(Path("/tmp/unused"), buckets=3), input_bytes=10**12).grouping.buckets == 3

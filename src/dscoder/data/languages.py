@@ -255,3 +255,14 @@ def identify_language(path: str, text: str | None = None) -> str | None:
 
 #: Extensions that are data, never scripts: a ``#!`` line in them does not make them code.
 _KNOWN_NON_CODE = frozenset({".txt", ".csv", ".tsv", ".log", ".cfg", ".ini", ".conf", ".toml", ".lock", ".xml"})
+
+
+#: Build manifests that name a repository's modules: the repository-level stage reads them to resolve imports
+#: (``go.mod``'s module path, ``package.json``'s ``main``), so the filter stage carries them beside the kept
+#: files; they are never training text on that account (``package.json`` is still a JSON file of its own).
+MODULE_MANIFESTS: dict[str, str] = {"go.mod": "go", "package.json": "javascript", "Cargo.toml": "rust", "composer.json": "php"}
+
+
+def is_module_manifest(path: str) -> bool:
+    """Whether ``path`` names a build manifest of :data:`MODULE_MANIFESTS` (``src/go.mod``: yes)."""
+    return PurePosixPath(path).name in MODULE_MANIFESTS

@@ -1,9 +1,11 @@
 """The filter stage of the code-data pipeline (report §2.1 and §2.4) as one datatrove pipeline:
 
-    checked reader (JSONL / Parquet / Hub) -> language -> rules -> heuristics -> syntax -> [quality model] -> writer
+    checked reader (JSONL / Parquet / Hub) -> [manifests] -> language -> rules -> heuristics -> syntax
+        -> [quality model] -> writer
 
-Kept files are written as file records (DESIGN) to ``output_dir``; every dropped file goes to
-``excluded_dir/<block>/`` with its reason in ``filter_reason``, and rejected input lines to
+Kept files are written as file records (DESIGN) to ``output_dir``; build manifests (``go.mod``, ``package.json``,
+...) are copied to ``manifests_dir`` when given, for the repository-level stage's import resolution; every
+dropped file goes to ``excluded_dir/<block>/`` with its reason in ``filter_reason``, and rejected input lines to
 ``excluded_dir/reader/``, so nothing is lost. The YAML form is ``datatrove_pipelines/filter_code.yaml``.
 """
 
@@ -19,6 +21,7 @@ from typing import Literal
 from dscoder.data.executors import ExecutorConfig, build_executor
 from dscoder.data.filters.heuristics import HeuristicConfig, HeuristicFilter
 from dscoder.data.filters.language import LanguageConfig, LanguageFilter
+from dscoder.data.filters.manifests import ManifestCarrier
 from dscoder.data.filters.model import QualityModelConfig, QualityModelFilter
 from dscoder.data.filters.rules import RuleConfig, RuleFilter
 from dscoder.data.filters.syntax import SyntaxConfig, SyntaxFilter
@@ -39,6 +42,7 @@ class FilterPipelineConfig:
     reader: ReaderConfig = field(default_factory=ReaderConfig)
     output_folder: Path | None = None
     excluded_folder: Path | None = None
+    manifests_folder: Path | None = None  # go.mod, package.json, ... for the repository-level stage
     logging_folder: Path | None = None
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
     blocks: list[Block] = field(default_factory=lambda: list(DEFAULT_BLOCKS))
@@ -85,11 +89,14 @@ def build_filter_pipeline(
     output_dir: str | Path,
     excluded_dir: str | Path | None = None,
     scorer: Callable | None = None,
+    manifests_dir: str | Path | None = None,
 ) -> list:
-    """reader -> filter blocks -> file-record writer, as a list of datatrove steps."""
+    """reader -> [manifest carrier] -> filter blocks -> file-record writer, as a list of datatrove steps."""
     rejects = Path(excluded_dir) / "reader" if excluded_dir is not None else None
     reader = build_reader(config.reader, input_dir, rejects_folder=rejects)
-    return [reader, *build_filter_blocks(config, excluded_dir, scorer), file_record_writer(output_dir)]
+    manifests_dir = manifests_dir if manifests_dir is not None else config.manifests_folder
+    carrier = [ManifestCarrier(file_record_writer(manifests_dir))] if manifests_dir is not None else []
+    return [reader, *carrier, *build_filter_blocks(config, excluded_dir, scorer), file_record_writer(output_dir)]
 
 
 def run_filter_stage(
@@ -101,11 +108,14 @@ def run_filter_stage(
     workers: int = 2,
     config: FilterPipelineConfig | str | Path | None = None,
     scorer: Callable | None = None,
+    manifests_dir: str | Path | None = None,
 ) -> dict:
     """Run the filter stage on the file records in ``input_dir`` (the demo's entry point).
 
     ``config``: a :class:`FilterPipelineConfig`, a YAML path, or ``None`` for the paper's defaults; ``tasks`` and
-    ``workers`` override its executor's. Returns the funnel as a dict: ``files_in``, ``bytes_in``,
+    ``workers`` override its executor's. ``manifests_dir`` receives copies of the build manifests (``go.mod``,
+    ``package.json``, ...) for the repository-level stage's ``manifests``. Returns the funnel as a dict:
+    ``files_in``, ``bytes_in``,
     ``files_kept``, ``bytes_kept``, ``dropped`` and ``dropped_bytes`` (per reason), ``seconds``, and
     ``funnel_png`` (the funnel chart, written to ``logs_dir/funnel.png``).
     """
@@ -117,7 +127,7 @@ def run_filter_stage(
     elif not isinstance(config, FilterPipelineConfig):
         config = load_yaml_config(config, FilterPipelineConfig)
     config = dataclasses.replace(config, executor=dataclasses.replace(config.executor, tasks=tasks, workers=workers))
-    pipeline = build_filter_pipeline(config, input_dir, output_dir, excluded_dir, scorer)
+    pipeline = build_filter_pipeline(config, input_dir, output_dir, excluded_dir, scorer, manifests_dir)
     from dscoder.config import config_hash, config_to_dict
     from dscoder.data.run_fingerprint import claim_logging_folder, folder_listing_hash
 

@@ -6,7 +6,6 @@ repository-level languages and one per file for the rest. Pure Python, no datatr
 
 from __future__ import annotations
 
-import posixpath
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -110,7 +109,8 @@ def build_repository_samples(
 ) -> RepoResult:
     """Order and concatenate one repository (or one part of a split repository).
 
-    ``extra`` holds records that are not samples but inform resolution (``go.mod`` files)."""
+    ``extra`` holds manifests (``go.mod``, ``package.json``, ...: :data:`dscoder.data.languages.MODULE_MANIFESTS`):
+    records that are never samples but inform import resolution."""
     result = RepoResult()
     result.counts["files"] += len(files)
     repo_level = set(config.repo_level_languages)
@@ -144,15 +144,12 @@ def _order_family(
     result: RepoResult,
     extra: Sequence[FileRecord],
 ) -> None:
-    options = {
-        "extra_include_dirs": config.c_include_dirs,
-        "go_mod_files": {f.path: f.text for f in extra if posixpath.basename(f.path) == "go.mod"},
-    }
+    options = {"extra_include_dirs": config.c_include_dirs, "manifests": {f.path: f.text for f in extra}}
     deps = make_extractor(family, **options).extract([SourceFile(f.path, f.text, f.language) for f in members])
     n = len(members)
     keys = tie_keys([f.path for f in members], config.tie_break, seed=_seed(config.seed, repo, family))
-    paper = order_paper(n, deps.edges, keys)
-    scc_order = order_scc(n, deps.edges, keys)
+    paper = order_paper(n, deps.edges, keys, deps.groups)
+    scc_order = order_scc(n, deps.edges, keys, deps.groups)
     scc = strongly_connected_components(n, deps.edges)
     paper_stats = edge_order_stats(n, deps.edges, paper, scc)
     scc_stats = edge_order_stats(n, deps.edges, scc_order, scc)

@@ -6,7 +6,9 @@ which is salted per process), each task writing one shard per bucket. Pass 2 (:c
 one task per bucket (or several buckets per task), reads the bucket's shards, groups the records by repository
 and turns each repository into samples (:func:`.builder.build_repository_samples`).
 
-Memory per pass-2 task is bounded by one bucket (choose ``buckets`` so that a bucket fits). A repository over
+Memory per pass-2 task is bounded by one bucket (the stage sizes buckets by bytes: ``grouping.bucket_mb``).
+Build manifests (``go.mod``, ``package.json``, ...: records with ``metadata.manifest`` or a manifest file name and
+no training language) travel with their repository and inform import resolution; they never become samples. A repository over
 ``max_repo_files`` / ``max_repo_bytes`` is cut in path order into parts within the limits
 (:func:`.builder.split_repository`) so that no single graph or sample grows without bound.
 
@@ -27,6 +29,8 @@ from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers.disk_base import DiskWriter
+
+from dscoder.data.languages import SUPPORTED_LANGUAGES, is_module_manifest
 
 from .builder import (
     FileRecord,
@@ -68,10 +72,15 @@ class RepoBucketRouter(PipelineStep):
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         with self.exclusion_writer if self.exclusion_writer else contextlib.nullcontext() as writer:
             for doc in data:
-                self.stat_update("files_in")
+                path, language = doc.metadata.get("path"), doc.metadata.get("language")
+                if isinstance(path, str) and is_module_manifest(path) and language not in SUPPORTED_LANGUAGES:
+                    doc.metadata["manifest"] = True  # go.mod & co.: read to resolve imports, never a sample
+                if doc.metadata.get("manifest"):
+                    language = "manifest"
+                self.stat_update("manifests_in" if doc.metadata.get("manifest") else "files_in")
                 repo = doc.metadata.get("repo")
                 reason = "repo_level:missing_repo" if not isinstance(repo, str) or not repo else None
-                reason = reason or check_record(doc.metadata.get("path"), doc.text, doc.metadata.get("language"))
+                reason = reason or check_record(path, doc.text, language)
                 if reason is not None:
                     self.stat_update(reason)
                     if writer:
@@ -89,7 +98,7 @@ class RepoSampleBuilder(PipelineStep):
     Run it with ``tasks <= buckets``; task ``r`` handles buckets ``r, r + tasks, ...``. Per-repository counts
     (components, edges, cycles broken, in-order edges of both orders) go to the task's stats."""
 
-    name = "🧭 repo ordering (Algorithm 1)"
+    name = "🧭 repo ordering (dependency order)"
     type = "🔀 - GROUP"
 
     def __init__(self, buckets_folder: DataFolderLike, grouping: GroupingConfig, ordering: OrderingConfig):
@@ -120,17 +129,24 @@ class RepoSampleBuilder(PipelineStep):
 
     def _repository(self, repo: str, docs: list[Document]):
         records: dict[str, FileRecord] = {}
-        extra = []
+        manifests: dict[str, FileRecord] = {}
         for doc in sorted(docs, key=lambda d: (d.metadata["path"], d.id)):
             path = posixpath.normpath(doc.metadata["path"].replace("\\", "/")).lstrip("/")
+            if is_module_manifest(path) and path not in manifests:
+                manifests[path] = FileRecord(doc.id, path, doc.text, str(doc.metadata.get("language")))
+            if doc.metadata.get("manifest"):
+                continue  # carried for import resolution only
             if path in records:
                 self.stat_update("repo_level:duplicate_path")
                 continue
-            if posixpath.basename(path) == "go.mod":
-                extra.append(FileRecord(doc.id, path, doc.text, str(doc.metadata.get("language"))))
             meta = {k: v for k, v in doc.metadata.items() if k not in ("repo_bucket", "path", "repo", "language")}
             records[path] = FileRecord(doc.id, path, doc.text, doc.metadata["language"], meta)
         files = list(records.values())
+        extra = list(manifests.values())
+        self.stat_update("manifests", value=len(extra))
+        if not files:
+            self.stat_update("manifest_only_repositories")  # e.g. a held-out repository's go.mod
+            return
         self.stat_update("repositories")
         if len(files) == 1:
             self.stat_update("one_file_repositories")
@@ -143,9 +159,12 @@ class RepoSampleBuilder(PipelineStep):
             for key, value in result.counts.items():
                 if value:
                     self.stat_update(key, value=value)
+            # both orders over the same edges: acyclic in + out of order = acyclic_edges (cyclic ones apart)
             for prefix, stats in (("paper", result.paper), ("scc", result.scc)):
+                acyclic_out = stats.acyclic_edges - stats.acyclic_in_order
                 self.stat_update(f"{prefix}_acyclic_in_order", value=stats.acyclic_in_order)
-                self.stat_update(f"{prefix}_out_of_order", value=stats.out_of_order)
+                self.stat_update(f"{prefix}_acyclic_out_of_order", value=acyclic_out)
+                self.stat_update(f"{prefix}_cyclic_out_of_order", value=stats.out_of_order - acyclic_out)
             self.stat_update("acyclic_edges", value=result.paper.acyclic_edges)
             self.stat_update("cyclic_edges", value=result.paper.cyclic_edges)
             for sample in result.samples:

@@ -40,8 +40,11 @@ def _adjacency(n: int, edges: Sequence[tuple[int, int]]) -> list[list[int]]:
     return out
 
 
-def weakly_connected_components(n: int, edges: Sequence[tuple[int, int]]) -> list[list[int]]:
-    """Weakly connected components (union-find), each sorted, listed by their smallest node."""
+def weakly_connected_components(
+    n: int, edges: Sequence[tuple[int, int]], groups: Sequence[Sequence[int]] = ()
+) -> list[list[int]]:
+    """Weakly connected components (union-find), each sorted, listed by their smallest node. Each of ``groups``
+    (files kept together without an edge, such as one Go package) is joined into one component."""
     parent = list(range(n))
 
     def find(x: int) -> int:
@@ -50,14 +53,15 @@ def weakly_connected_components(n: int, edges: Sequence[tuple[int, int]]) -> lis
             x = parent[x]
         return x
 
-    for b, a in edges:
+    pairs = list(edges) + [(group[0], v) for group in groups for v in group[1:]]
+    for b, a in pairs:
         rb, ra = find(b), find(a)
         if rb != ra:
             parent[max(rb, ra)] = min(rb, ra)
-    groups: dict[int, list[int]] = {}
+    components: dict[int, list[int]] = {}
     for v in range(n):
-        groups.setdefault(find(v), []).append(v)
-    return [groups[r] for r in sorted(groups)]
+        components.setdefault(find(v), []).append(v)
+    return [components[r] for r in sorted(components)]
 
 
 def strongly_connected_components(n: int, edges: Sequence[tuple[int, int]]) -> list[int]:
@@ -140,12 +144,14 @@ def order_component(
     return result
 
 
-def order_paper(n: int, edges: Sequence[tuple[int, int]], keys: Sequence[float]) -> list[list[int]]:
-    """Algorithm 1 (report §2.2): one ordered node list per weakly connected component."""
+def order_paper(
+    n: int, edges: Sequence[tuple[int, int]], keys: Sequence[float], groups: Sequence[Sequence[int]] = ()
+) -> list[list[int]]:
+    """Algorithm 1 (report §2.2): one ordered node list per weakly connected component (``groups`` joined)."""
     edges = _unique(edges)
     adj = _adjacency(n, edges)
     orders = []
-    for nodes in weakly_connected_components(n, edges):
+    for nodes in weakly_connected_components(n, edges, groups):
         members = set(nodes)
         deg = {v: 0 for v in nodes}
         for v in nodes:
@@ -156,9 +162,11 @@ def order_paper(n: int, edges: Sequence[tuple[int, int]], keys: Sequence[float])
     return orders
 
 
-def order_scc(n: int, edges: Sequence[tuple[int, int]], keys: Sequence[float]) -> list[list[int]]:
+def order_scc(
+    n: int, edges: Sequence[tuple[int, int]], keys: Sequence[float], groups: Sequence[Sequence[int]] = ()
+) -> list[list[int]]:
     """SCC-aware order: condensation in topological order (ties: smallest key of the SCC), Algorithm 1's rule
-    inside each SCC. Every edge between different SCCs ends up in order."""
+    inside each SCC. Every edge between different SCCs ends up in order. ``groups`` join components."""
     edges = _unique(edges)
     adj = _adjacency(n, edges)
     comp = strongly_connected_components(n, edges)
@@ -172,7 +180,7 @@ def order_scc(n: int, edges: Sequence[tuple[int, int]], keys: Sequence[float]) -
         if comp[b] != comp[a]:
             comp_adj[comp[b]].add(comp[a])
     orders = []
-    for nodes in weakly_connected_components(n, edges):
+    for nodes in weakly_connected_components(n, edges, groups):
         comps = sorted({comp[v] for v in nodes})
         cdeg = {c: 0 for c in comps}
         for c in comps:

@@ -4,26 +4,42 @@ Executors, chained with ``depends`` (each has its own logging folder under ``log
 tasks that finished and redoes only the others):
 
 0. optionally ``exact_signatures`` → ``exact_find`` (datatrove's exact dedup of identical file texts);
-1. ``group``: input reader → [exact-dedup filter] → :class:`RepoBucketRouter` → per-bucket shards;
-2. ``order``: :class:`RepoSampleBuilder` → ordered samples (one task per bucket);
+1. ``group``: input reader [+ manifests reader] → [exact-dedup filter] → :class:`RepoBucketRouter` →
+   per-bucket shards;
+2. ``order``: :class:`RepoSampleBuilder` → ordered samples (one task per bucket; buckets sized by bytes);
 3. ``minhash_signatures`` → ``minhash_buckets`` (``bands`` × k tasks) → ``minhash_clusters`` (1 task) →
    ``minhash_filter`` (same reader and task count as the signatures, as datatrove requires) → ``output``.
 
 :func:`run_repo_level_stage` is the plain function the demo calls; :func:`build_executors` gives the chain for
 a local, Slurm or Ray run (``datatrove_pipelines/repo_level.py``).
+
+Fixed cost: a local executor with ``workers > 1`` starts a process pool (``forkserver``: each worker imports
+datatrove and dscoder afresh), seconds per pass. Each pass therefore gets at most one worker per
+``min_mb_per_worker`` MB of (estimated) input and runs in this process when that is one: a small input pays no
+pool at all, a large one the same parallelism as before.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import types
 from pathlib import Path
 from typing import Any
 
 from .config import RepoLevelConfig
 
-__all__ = ["STAGES", "build_executors", "collect_counts", "counts_table", "run_repo_level", "run_repo_level_stage"]
+__all__ = [
+    "STAGES",
+    "build_executors",
+    "collect_counts",
+    "counts_table",
+    "estimate_input_bytes",
+    "resolve_config",
+    "run_repo_level",
+    "run_repo_level_stage",
+]
 
 STAGES = ("group", "order", "minhash_signatures", "minhash_buckets", "minhash_clusters", "minhash_filter")
 
@@ -32,29 +48,87 @@ def _work(config: RepoLevelConfig) -> Path:
     return Path(config.work) if config.work else Path(config.output).with_name(Path(config.output).name + "_work")
 
 
-def _executor(config: RepoLevelConfig, pipeline: list, tasks: int, name: str, depends=None):
+#: compressed shards (gzip, zstd, ...) and Parquet hold about this many bytes of text per byte on disk (code)
+COMPRESSED_TEXT_RATIO = 4
+#: buckets when the input size cannot be listed (a Hub dataset)
+UNKNOWN_SIZE_BUCKETS = 64
+_COMPRESSED = (".gz", ".zst", ".zstd", ".bz2", ".xz", ".lz4", ".parquet")
+
+
+def estimate_input_bytes(config: RepoLevelConfig) -> int | None:
+    """Text bytes of the stage's input, estimated from its files' sizes (compressed files and Parquet count
+    :data:`COMPRESSED_TEXT_RATIO` times their size); ``None`` for a Hub dataset."""
+    if config.reader.format == "hub":
+        return None
+    from datatrove.io import get_datafolder
+
+    from dscoder.data.readers import DEFAULT_GLOBS
+
+    folder = get_datafolder(str(config.input))
+    total = 0
+    for path in folder.list_files(glob_pattern=config.reader.glob_pattern or DEFAULT_GLOBS[config.reader.format]):
+        size = folder.size(path)
+        total += size * COMPRESSED_TEXT_RATIO if path.endswith(_COMPRESSED) else size
+    return total
+
+
+def resolve_config(config: RepoLevelConfig, input_bytes: int | None = None) -> RepoLevelConfig:
+    """``config`` with ``grouping.buckets`` fixed: as given, or one bucket per ``bucket_mb`` MB of input (at least
+    as many as the workers that the order pass can use)."""
+    if config.grouping.buckets is not None:
+        return config
+    if input_bytes is None:
+        input_bytes = estimate_input_bytes(config)
+    if input_bytes is None:
+        buckets = UNKNOWN_SIZE_BUCKETS
+    else:
+        buckets = max(math.ceil(input_bytes / (config.grouping.bucket_mb * 1e6)), _parallel(config, input_bytes, 1 << 30))
+    return dataclasses.replace(config, grouping=dataclasses.replace(config.grouping, buckets=max(1, buckets)))
+
+
+def _parallel(config: RepoLevelConfig, input_bytes: int | None, tasks: int) -> int:
+    """Workers worth starting for a pass of ``tasks`` tasks over ``input_bytes``: at most one per
+    ``min_mb_per_worker`` MB, at most ``executor.workers`` (-1: all tasks), at least 1."""
+    workers = tasks if config.executor.workers == -1 else min(config.executor.workers, tasks)
+    if input_bytes is not None and config.min_mb_per_worker > 0:
+        workers = min(workers, int(input_bytes / (config.min_mb_per_worker * 1e6)))
+    return max(1, workers)
+
+
+def _executor(config: RepoLevelConfig, pipeline: list, tasks: int, name: str, depends=None, input_bytes=None):
     from dscoder.data.executors import build_executor
 
     ex = dataclasses.replace(config.executor, tasks=tasks)
-    if ex.kind == "local" and ex.workers > tasks:
-        ex = dataclasses.replace(ex, workers=tasks)
+    if ex.kind == "local":
+        ex = dataclasses.replace(ex, workers=_parallel(config, input_bytes, tasks))
     return build_executor(pipeline, ex, Path(config.logs) / name, depends=depends, job_name=f"repo_level_{name}")
 
 
-def build_executors(config: RepoLevelConfig) -> list:
-    """The chained executors of the stage, in order (running the last one runs them all)."""
+def build_executors(config: RepoLevelConfig, input_bytes: int | None = None) -> list:
+    """The chained executors of the stage, in order (running the last one runs them all). ``input_bytes``: the
+    input's size when the caller has estimated it (:func:`estimate_input_bytes`)."""
     from datatrove.pipeline.readers import JsonlReader
 
     from dscoder.data.readers import build_reader, file_record_writer
 
     from .grouping import BUCKET_FILENAME, RepoBucketRouter, RepoSampleBuilder
 
+    if input_bytes is None and config.executor.kind == "local":
+        input_bytes = estimate_input_bytes(config)
+    config = resolve_config(config, input_bytes)
+    size = input_bytes
     work = _work(config)
     excluded = Path(config.excluded) if config.excluded else None
     invalid_writer = file_record_writer(excluded / "repo_level_invalid") if excluded is not None else None
     def input_reader():
         rejects = excluded / "repo_level_rejects" if excluded else None
         return build_reader(config.reader, folder=config.input, rejects_folder=rejects)
+
+    manifests = []
+    if config.manifests is not None:
+        from dscoder.data.readers import ReaderConfig
+
+        manifests = [build_reader(ReaderConfig(), folder=config.manifests)]  # file records of the filter stage
 
     exact_steps, exact_find = [], None
     if config.dedup.exact_file_dedup:
@@ -68,11 +142,11 @@ def build_executors(config: RepoLevelConfig) -> list:
         exact = ExactDedupConfig(content_getter=_document_text)
         signatures = _executor(
             config, [input_reader(), ExactDedupSignature(str(work / "exact" / "signatures"), exact)],
-            config.executor.tasks, "exact_signatures",
+            config.executor.tasks, "exact_signatures", input_bytes=size,
         )  # fmt: skip
         exact_find = _executor(
             config, [ExactFindDedups(str(work / "exact" / "signatures"), str(work / "exact" / "duplicates"), exact)],
-            1, "exact_find", depends=signatures,
+            1, "exact_find", depends=signatures, input_bytes=size,
         )  # fmt: skip
         writer = file_record_writer(excluded / "repo_level_exact_duplicates") if excluded is not None else None
         exact_steps = [ExactDedupFilter(str(work / "exact" / "duplicates"), exact, exclusion_writer=writer)]
@@ -81,12 +155,14 @@ def build_executors(config: RepoLevelConfig) -> list:
         [
             input_reader(),  # the exact-dedup filter needs the same reader and task count as its signatures
             *exact_steps,
+            *manifests,  # a reader given documents passes them on, then reads its own
             RepoBucketRouter(config.grouping.buckets, exclusion_writer=invalid_writer),
             file_record_writer(work / "buckets", output_filename=BUCKET_FILENAME),
         ],
         config.executor.tasks,
         "group",
         depends=exact_find,
+        input_bytes=size,
     )
     ordered_folder = work / "ordered" if config.dedup.enabled else Path(config.output)
     order = _executor(
@@ -98,6 +174,7 @@ def build_executors(config: RepoLevelConfig) -> list:
         config.grouping.buckets,
         "order",
         depends=group,
+        input_bytes=size,
     )
     if not config.dedup.enabled:
         return [group, order]
@@ -122,6 +199,7 @@ def build_executors(config: RepoLevelConfig) -> list:
         tasks,
         "minhash_signatures",
         depends=order,
+        input_bytes=size,
     )
     buckets = _executor(
         config,
@@ -129,6 +207,7 @@ def build_executors(config: RepoLevelConfig) -> list:
         config.dedup.bands * config.dedup.bucket_tasks_per_band,
         "minhash_buckets",
         depends=sigs,
+        input_bytes=size,
     )
     clusters = _executor(
         config,
@@ -154,6 +233,7 @@ def build_executors(config: RepoLevelConfig) -> list:
         tasks,
         "minhash_filter",
         depends=clusters,
+        input_bytes=size,
     )
     return [group, order, sigs, buckets, clusters, filt]
 
@@ -201,16 +281,21 @@ def collect_counts(config: RepoLevelConfig) -> dict[str, Any]:
     counts.update(records_dropped)
     counts.update({f"{reason} (input files, records unknown)": n for reason, n in files_dropped.items()})
     keys = (
-        "repositories", "one_file_repositories", "repositories_split", "repository_parts", "files_repo_level",
-        "components", "samples_repo", "samples_file", "references", "resolved_references", "unresolved_references",
-        "self_imports", "edges", "acyclic_edges", "cyclic_edges", "cycles_broken", "paper_out_of_order",
-        "scc_out_of_order",
+        "repositories", "one_file_repositories", "manifests", "repositories_split", "repository_parts",
+        "files_repo_level", "components", "samples_repo", "samples_file", "references", "resolved_references",
+        "unresolved_references", "self_imports", "edges", "acyclic_edges", "cyclic_edges", "cycles_broken",
     )  # fmt: skip
     counts.update({k: int(order.get(k, 0)) for k in keys})
     counts.update({k: int(v) for k, v in sorted(order.items()) if k.startswith("repo_level:")})
+    # every count below is over the same edges: acyclic in + out of order = acyclic_edges, for both orders
     acyclic = order.get("acyclic_edges", 0)
     for name in ("paper", "scc"):
+        for what in ("acyclic_in_order", "acyclic_out_of_order", "cyclic_out_of_order"):
+            counts[f"{name}_{what}"] = int(order.get(f"{name}_{what}", 0))
+    for name in ("paper", "scc"):
         counts[f"in_order_share_{name}"] = order.get(f"{name}_acyclic_in_order", 0) / acyclic if acyclic else 1.0
+    counts["order"] = config.ordering.order
+    counts["in_order_share"] = counts[f"in_order_share_{config.ordering.order}"]
     samples = counts["samples_repo"] + counts["samples_file"]
     if config.dedup.enabled:
         removed = 0
@@ -255,8 +340,10 @@ def run_repo_level(config: RepoLevelConfig) -> dict[str, Any]:
     A rerun with the same settings resumes (finished tasks are skipped); with other settings it starts over."""
     from dscoder.data.readers import no_records_message, reader_drops
 
+    size = estimate_input_bytes(config) if config.executor.kind == "local" or config.grouping.buckets is None else None
+    config = resolve_config(config, size)  # the bucket count is part of the settings a resume must share
     _reset_if_config_changed(config)
-    executors = build_executors(config)
+    executors = build_executors(config, input_bytes=size)
     executors[0].run()  # group (after its exact-dedup passes): with no record read there is nothing to order
     group = _stats(Path(config.logs) / "group")
     if not group.get("documents", 0):
@@ -272,15 +359,18 @@ def run_repo_level_stage(
     excluded_dir: str | Path | None = None,
     tasks: int = 2,
     workers: int = 2,
-    order: str = "paper",
+    order: str = "scc",
     buckets: int | None = None,
     dedup: bool = True,
     seed: int = 0,
+    manifests_dir: str | Path | None = None,
 ) -> dict[str, Any]:
     """Demo entry point: kept file records in ``input_dir`` → samples in ``output_dir`` (JSONL.gz).
 
+    ``buckets=None`` sizes the routing buckets by bytes; ``manifests_dir`` holds the filter stage's build manifests.
     Returns counts: repositories, components, samples, cycles broken, duplicates removed, the in-order share of
-    acyclic dependency edges for both orders (``in_order_share_paper`` / ``in_order_share_scc``) and more."""
+    acyclic dependency edges for both orders (``in_order_share_paper`` / ``in_order_share_scc``, and
+    ``in_order_share`` for the ``order`` used) and more."""
     from dscoder.config import config_from_dict
 
     config = config_from_dict(
@@ -289,7 +379,8 @@ def run_repo_level_stage(
             "output": str(output_dir),
             "logs": str(logs_dir),
             "excluded": str(excluded_dir) if excluded_dir is not None else None,
-            "grouping": {"buckets": buckets or max(tasks, workers)},
+            "manifests": str(manifests_dir) if manifests_dir is not None else None,
+            "grouping": {"buckets": buckets},
             "ordering": {"order": order, "seed": seed},
             "dedup": {"enabled": dedup, "signature_tasks": tasks},
             "executor": {"kind": "local", "tasks": tasks, "workers": workers},
@@ -308,5 +399,9 @@ def counts_table(counts: dict[str, Any], title: str = "repo-level stage"):
     table.add_column("what")
     table.add_column("value", justify="right")
     for key, value in counts.items():
-        table.add_row(key.replace("_", " "), f"{value:.2%}" if key.startswith("in_order_share") else f"{value:,}")
+        if isinstance(value, str):
+            text = value
+        else:
+            text = f"{value:.2%}" if key.startswith("in_order_share") else f"{value:,}"
+        table.add_row(key.replace("_", " "), text)
     return table

@@ -47,10 +47,18 @@ def family_of(language: str) -> str | None:
 
 
 def make_extractor(family: str, **options) -> DependencyExtractor:
-    """A fresh extractor of ``family``; ``options`` go to extractors that take them (C include dirs, go.mod)."""
+    """A fresh extractor of ``family``. ``options``: ``extra_include_dirs`` (C), ``manifests`` (path -> text of
+    the repository's ``go.mod`` / ``package.json`` files, read by Go and JavaScript), ``go_mod_files``."""
     cls = EXTRACTORS[family]
+    manifests = options.get("manifests") or {}
+
+    def named(name: str) -> dict[str, str]:
+        return {path: text for path, text in manifests.items() if path.rsplit("/", 1)[-1] == name}
+
     if cls is CFamilyExtractor:
         return cls(extra_include_dirs=options.get("extra_include_dirs", ()))
     if cls is GoExtractor:
-        return cls(go_mod_files=options.get("go_mod_files"))
+        return cls(go_mod_files=options.get("go_mod_files") or named("go.mod"))
+    if cls is JavaScriptExtractor:
+        return cls(package_json_files=named("package.json"))
     return cls()

@@ -35,6 +35,8 @@ class DependencyResult:
     resolved: int = 0  # ... resolved to another file of the repository
     unresolved: int = 0  # ... to nothing in the repository (external or missing): ignored
     self_imports: int = 0  # ... to the file itself: ignored
+    #: sets of files kept in one sample even where no edge joins them (the files of one Go package)
+    groups: list[list[int]] = field(default_factory=list)
 
 
 class DependencyExtractor(ABC):
