@@ -65,6 +65,7 @@ def attacked(tmp_path_factory):
             dirs = {"tmp_root": str(sb._tmp()), "cgroups": sb._cgroups is not None,
                     "uids": (sb._uids.base, sb._uids.size) if sb._uids else None}
             verdicts = execute_programs(sb, programs, timeout_s=8)
+            dirs["zygote_environ"] = Path(f"/proc/{sb._zygote.proc.pid}/environ").read_bytes()
     finally:
         del os.environ["HF_TOKEN"]
     return dict(zip(names, verdicts)), name, dirs
@@ -99,6 +100,9 @@ def test_no_secret_no_fd_no_host_process_reaches_a_program(attacked):
     verdicts, _, _ = attacked
     for name, v in verdicts.items():
         assert SECRET not in v["stdout"] + v["stderr"], name
+    # the warm interpreter every Python program is forked from started with a minimal environment (issue 18 read
+    # HF_TOKEN from the initial environment block on its stack)
+    assert b"HF_TOKEN" not in attacked[2]["zygote_environ"] and b"PATH=" in attacked[2]["zygote_environ"]
     assert "open fds above 2: []" in verdicts["python/secrets_and_fds"]["stdout"]
     if "sh/host_reach" in verdicts:
         seen = verdicts["sh/host_reach"]["stdout"]

