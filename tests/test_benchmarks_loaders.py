@@ -252,3 +252,18 @@ def test_shipped_files_are_named_in_data_sources_with_their_licence():
         assert spec.licence and spec.source, spec.name
     assert {p.name for p in PACKAGE_DATA_DIR.glob("LICENSE-*")} == {"LICENSE-DeepSeek-Coder-MIT.txt",
                                                                      "LICENSE-human-eval-infilling-MIT.txt"}
+
+
+def test_no_shipped_code_or_suite_points_at_the_development_benchmarks_folder():
+    """The package, the suites, recipes and pipelines never read ../shared/benchmarks (it exists only here)."""
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    pattern = re.compile(r"shared/benchmarks|[\"']shared[\"']\s*/\s*[\"']benchmarks[\"']")
+    files = [p for d in ("src", "eval", "recipes", "datatrove_pipelines") for p in (repo / d).rglob("*")
+             if p.suffix in (".py", ".yaml", ".yml", ".md", ".toml") and p.is_file()] + [repo / "Makefile"]
+    offenders = [f"{p.relative_to(repo)}:{i}" for p in files if p.exists()
+                 for i, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+                 if pattern.search(line)]
+    assert offenders == []
