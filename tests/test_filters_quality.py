@@ -299,3 +299,15 @@ def test_a_macro_exported_cpp_class_is_not_a_long_function():
     assert SyntaxFilter().signals("class ARROW_EXPORT Buffer {\n public:\n" + body + "};\n", "cpp").long_function_share == 0.0
     function = "int f() {\n" + "  x += 1;\n" * 250 + "  return x;\n}\n"
     assert SyntaxFilter().signals(function, "cpp").long_function_share == 1.0
+
+
+def test_python_the_interpreter_accepts_is_kept_even_where_tree_sitter_errs():
+    # valid Python (CPython's test_compile.py does this): a parenthesised expression continued at a lower
+    # indentation; tree-sitter's grammar marks half the lines as errors, ast.parse accepts the file
+    text = "def f():\n    (bar.\nbaz)\n    return 1\n\n\ndef g():\n    return 2\n"
+    block = SyntaxFilter()
+    assert block.signals(text, "python").error_line_share > 0.05
+    assert verdict(block, text) is None
+    assert block.stats["syntax_error_overruled_by_ast"].total == 1
+    assert verdict(SyntaxFilter(SyntaxConfig(python_ast_check=False)), text) == "quality:syntax_error"
+    assert verdict(block, BROKEN["python"]) == "quality:syntax_error"  # both parsers reject it
