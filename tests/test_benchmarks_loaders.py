@@ -250,8 +250,10 @@ def test_shipped_files_are_named_in_data_sources_with_their_licence():
         assert f"| `{name}` (" in card, name
     for spec in BENCHMARKS.values():
         assert spec.licence and spec.source, spec.name
-    assert {p.name for p in PACKAGE_DATA_DIR.glob("LICENSE-*")} == {"LICENSE-DeepSeek-Coder-MIT.txt",
-                                                                     "LICENSE-human-eval-infilling-MIT.txt"}
+    licences = {p.name for p in PACKAGE_DATA_DIR.glob("LICENSE-*")}
+    assert licences == {"LICENSE-DeepSeek-Coder-MIT.txt", "LICENSE-human-eval-infilling-MIT.txt",
+                        "LICENSE-MultiPL-E-BSD-3-Clause-ML.txt", "LICENSE-upstream-datasets.txt"}
+    assert all(f"`{name}`" in card for name in licences)
 
 
 def test_no_shipped_code_or_suite_points_at_the_development_benchmarks_folder():

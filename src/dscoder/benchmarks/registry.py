@@ -97,7 +97,7 @@ def _build() -> dict[str, BenchmarkSpec]:
     for lang in HUMANEVAL_LANGUAGES:
         specs.append(_spec(f"humaneval-{lang}", partial(load_humaneval_multilingual, lang),
                            f"multilingual HumanEval ({lang}, MultiPL-E format)", "humaneval-multilingual",
-                           "humaneval-multilingual", "MIT (openai/human-eval; MultiPL-E translations)",
+                           "humaneval-multilingual", "MIT; MultiPL-E BSD-3-Clause + no-training clause",
                            f"{DEEPSEEK_CODER} Evaluation/HumanEval/data/humaneval-{lang}.jsonl", language=lang))
     mbpp_source = f"{DEEPSEEK_CODER} Evaluation/MBPP/data/mbpp.jsonl"
     specs.append(_spec("mbpp", partial(load_mbpp, "test"), "MBPP test set: 500 problems (task_id 11-510)",
