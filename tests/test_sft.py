@@ -143,6 +143,17 @@ def test_sft_model_ends_its_answers_with_eot(workdir):
         assert answer.startswith("def ") and answer.endswith("\n" + EOT)  # an answer in the trained shape
 
 
+def test_held_out_slice_is_the_evaluation_split(workdir):
+    """``data.eval_fraction`` (tiny/sft.yaml: 0.1): a seeded slice of the records is held out for evaluation."""
+    from dscoder.training.runner import build_trainer
+
+    trainer, _, _ = build_trainer(_recipe(workdir, "slice", **{"data.eval_fraction": 0.25, "sft.packing": False}))
+    again, _, _ = build_trainer(_recipe(workdir, "slice", **{"data.eval_fraction": 0.25, "sft.packing": False}))
+    assert (len(trainer.train_dataset), len(trainer.eval_dataset)) == (12, 4)
+    assert trainer.eval_dataset["input_ids"] == again.eval_dataset["input_ids"]  # seeded
+    assert trainer.args.eval_strategy == "steps" and trainer.args.eval_steps == 40
+
+
 def test_lora_adapters_train_through_peft(workdir):
     from peft import PeftModel
 

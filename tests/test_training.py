@@ -160,6 +160,22 @@ def test_resume_after_a_kill_logs_each_step_once(workdir):
     assert summary["steps"] == 6 and [r["step"] for r in summary["loss_history"]] == [1, 2, 3, 4, 5, 6]
 
 
+def test_evaluation_split_is_scored_at_eval_steps(workdir):
+    """Held-out repositories as ``data.eval_sources``: scored at ``eval_steps`` and once more for the final model
+    only when the last step was not just scored; the metrics go to eval_results.json and the summary."""
+    from dscoder.training.recipe import load_recipe as load
+    from dscoder.training.runner import run_recipe
+
+    heldout = {"data.eval_sources.heldout.path": str(workdir / "corpus2"), "data.eval_sources.heldout.kind": "text",
+               "training.max_steps": 4, "training.eval_strategy": "steps", "training.eval_steps": 2}
+    out = run_recipe(_recipe(workdir, "eval", **heldout))
+    assert [r["step"] for r in out["eval_history"]] == [2, 4]
+    assert out["eval_history"][1]["eval_loss"] < out["eval_history"][0]["eval_loss"]
+    results = json.loads((workdir / "eval" / "eval_results.json").read_text())
+    assert results["eval_loss"] == out["eval_history"][-1]["eval_loss"]
+    assert load(workdir / "eval" / "recipe.yaml") == _recipe(workdir, "eval", **heldout)  # the resolved recipe
+
+
 @pytest.mark.slow
 def test_two_processes_match_one_with_the_same_global_batch(workdir):
     """accelerate launch with 2 CPU processes (micro 4, no accumulation) vs one process (micro 4 x 2 accumulation):
@@ -172,7 +188,12 @@ def test_two_processes_match_one_with_the_same_global_batch(workdir):
     tokenized = {"data.sources.code.path": str(workdir / "tokenized"), "data.sources.code.kind": "tokenized",
                  "training.max_steps": 3}
     a = run_recipe(_recipe(workdir, "one", **tokenized))
-    sets = [f"--set={k}={v}" for k, v in _overrides(workdir, "two", **tokenized).items() if k != "training.report_to"]
+    sets = [f"--set={k}={v}" for k, v in _overrides(workdir, "two", **tokenized).items()
+            if k not in ("training.report_to", "data.eval_sources")]
+    # any TrainingArguments field from the command line, under accelerate launch (issue 15): the held-out set is
+    # scored, compilation stays off; neither changes the training losses compared below
+    sets += [f"--set=data.eval_sources.heldout.path={workdir / 'corpus2'}", "--set=data.eval_sources.heldout.kind=text",
+             "--set=training.eval_strategy=steps", "--set=training.eval_steps=5", "--set=training.torch_compile=false"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     two = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(RECIPES / "accelerate" / "cpu.yaml"),
            "-m", "dscoder.train", str(RECIPES / "tiny" / "pretrain.yaml"), *sets,
@@ -181,7 +202,7 @@ def test_two_processes_match_one_with_the_same_global_batch(workdir):
     assert proc.returncode == 0, proc.stderr[-3000:]
     b = json.loads((workdir / "two.json").read_text())
     assert a["batch"]["gradient_accumulation_steps"] == 2 and b["batch"]["gradient_accumulation_steps"] == 1
-    assert b["batch"]["world_size"] == 2
+    assert b["batch"]["world_size"] == 2 and [r["step"] for r in b["eval_history"]] == [3]  # the final model
     assert [r["loss"] for r in b["loss_history"]] == pytest.approx([r["loss"] for r in a["loss_history"]], rel=1e-5)
 
 

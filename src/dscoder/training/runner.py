@@ -81,7 +81,8 @@ class LossHistoryCallback(TrainerCallback):
         self.history: list[dict[str, float]] = []
         self.eval_history: list[dict[str, float]] = []
 
-    def start(self, checkpoint: str | None) -> None:
+    def start(self, checkpoint: str | None, write: bool = True) -> None:
+        """Every process keeps the history (they decide alike from it); only the main one writes the file."""
         self.history, self.eval_history = [], []
         if checkpoint:
             state = json.loads((Path(checkpoint) / "trainer_state.json").read_text(encoding="utf-8"))
@@ -90,11 +91,12 @@ class LossHistoryCallback(TrainerCallback):
                     self.history.append(_history_row(logs["step"], logs))
                 elif "eval_loss" in logs or any(k.startswith("eval_") and k.endswith("_loss") for k in logs):
                     self.eval_history.append({k: v for k, v in logs.items() if k == "step" or k.startswith("eval_")})
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text("".join(json.dumps(row) + "\n" for row in self.history), encoding="utf-8")
+        if write:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text("".join(json.dumps(row) + "\n" for row in self.history), encoding="utf-8")
 
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if not logs or not state.is_world_process_zero:
+        if not logs:
             return
         if "loss" not in logs:
             if any(k.startswith("eval_") and k.endswith("_loss") for k in logs):
@@ -103,8 +105,9 @@ class LossHistoryCallback(TrainerCallback):
             return
         row = _history_row(state.global_step, logs)
         self.history.append(row)
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(row) + "\n")
+        if state.is_world_process_zero:
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
 
 
 def mean_logged_loss(history: list[dict[str, float]]) -> float | None:
@@ -387,8 +390,8 @@ def run_recipe(recipe: str | Path | Recipe, overrides: dict[str, Any] | None = N
         callbacks.append(StopAfterStepsCallback(recipe.training.stop_after_steps))
     trainer, tokenizer, plan = build_trainer(recipe, callbacks)
     resume = _resume_point(recipe)
-    if trainer.is_world_process_zero():
-        history.start(resume)  # fresh: an empty history; resumed: the checkpoint's rows, so no step twice
+    # fresh: an empty history; resumed: the checkpoint's rows, so no step twice
+    history.start(resume, write=trainer.is_world_process_zero())
     result = trainer.train(resume_from_checkpoint=resume)
     stopped_early = (
         recipe.training.stop_after_steps is not None and trainer.state.global_step < trainer.state.max_steps
