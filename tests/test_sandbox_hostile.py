@@ -146,6 +146,18 @@ def test_nothing_survives_on_the_host(attacked):
         assert not owned
 
 
+def test_a_fresh_interpreter_runs_the_same_runner():
+    """Without the warm zygote (or when it died) a Python program runs in a fresh interpreter, with the same
+    runner: the same attacks fail, an honest program passes, and /proc holds no process."""
+    attacks = ["sys_exit_zero", "settrace_jump", "connect_from_frames", "read_own_source", "exec_true"]
+    programs = [Program("python", (DATA / "python" / f"{a}.py").read_text() + PY_DRIVER) for a in attacks]
+    honest = "import os\nassert sorted(os.listdir('/proc')) == ['cpuinfo', 'meminfo', 'stat']\n"
+    with Sandbox(allow_code_execution=True, workers=2, use_zygote=False) as sb:
+        verdicts = execute_programs(sb, [*programs, Program("python", honest)], timeout_s=20)
+    assert [v["passed"] for v in verdicts] == [False] * len(attacks) + [True], verdicts[-1]["stderr"]
+    assert [v["status"] for v in verdicts[:4]] == ["exited_before_end", "failed", "failed", "exited_before_end"]
+
+
 def _uid_of(pid: str) -> int | None:
     try:
         return os.stat(f"/proc/{pid}").st_uid

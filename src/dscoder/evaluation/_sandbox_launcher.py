@@ -49,7 +49,7 @@ CLONE_NEWUSER = 0x10000000
 CLONE_NEWNS = 0x00020000
 CLONE_NEWPID = 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
-MNT_DETACH = 2
+MS_MOVE, MNT_DETACH = 8192, 2
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
 _PER_MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": 1024,
                     "nodiratime": 2048, "relatime": 1 << 21}
@@ -268,13 +268,30 @@ def _private_mounts(cfg, strict):
     _mount(None, cwd, None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | inherited)  # writable again (this dir only)
     os.close(cwd_fd)
     try:
-        if cfg.get("verdict"):  # Python: no /proc at all (no /proc/self/mem to rewrite the runner with)
-            _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k")
+        if cfg.get("verdict"):  # Python: no process files (no /proc/self/mem to rewrite the runner with)
+            _python_proc()
         else:  # this PID namespace's own processes only
             _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except OSError:
         if strict:
             raise
+
+
+def _python_proc():
+    """/proc of a Python program: a read-only tmpfs holding only the machine-wide files libraries read at import
+    (OpenBLAS, torch: cpuinfo, meminfo), bound from the host's /proc. Built in a private /tmp, then moved."""
+    stage = "/tmp/.dscoder-proc"
+    os.mkdir(stage)
+    _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555")
+    for name in ("cpuinfo", "meminfo", "stat"):
+        try:
+            os.close(os.open(f"{stage}/{name}", os.O_CREAT | os.O_WRONLY, 0o444))
+            _mount(f"/proc/{name}", f"{stage}/{name}", None, MS_BIND)
+        except OSError:
+            pass
+    _mount(stage, "/proc", None, MS_MOVE)
+    os.rmdir(stage)
+    _mount(None, "/proc", None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=555")
 
 
 def _join_cgroup(path):
