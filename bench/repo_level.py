@@ -1,6 +1,6 @@
 """Speed and quality of the repository-level stage, each measured against a baseline in the same run.
 
-    .venv/bin/python bench/repo_level.py [--corpus DIR] [--repeat 3] [--json OUT.json] [--png OUT.png]
+    .venv/bin/python bench/repo_level.py [--corpus DIR] [--repeat 3] [--json OUT.json] [--png OUT.png] [--smoke]
 
 On one core (CPU time of this process, so a busy machine does not skew it), over the same file records (default: the demo corpus, built into a temporary folder when --corpus is
 not given):
@@ -17,7 +17,17 @@ not given):
 3. dedup quality: near-duplicates planted from real repositories of the corpus (identifiers renamed, a few
    files changed, files reordered, and combinations), LSH candidate pairs (14 bands x 8 rows on datatrove's
    signatures) against pairs whose exact Jaccard similarity of code 5-gram shingles is >= 0.72: precision and
-   recall, plus a PNG of the S-curve (pairs' Jaccard vs found).
+   recall, plus a PNG of the S-curve (pairs' Jaccard vs found);
+4. dependency order against true edges (issue 14): on installed packages of this venv, true import edges from an
+   independent checker built on Python's ``ast`` (import semantics: submodules, the ``__init__`` of each package
+   on the way, relative imports), edges found by the extractor (recall, extra), and the share of acyclic true
+   edges in order with Algorithm 1 (``order: paper``, mean over seeds) and the default SCC-aware order; the same
+   on the real-world-shaped Java / Go / JavaScript / TypeScript fixtures of ``tests/fixtures/repo_level``
+   (hand-written true edges);
+5. stage cost: wall time of the whole stage (group, order, MinHash) on two input sizes, so per-MB cost and fixed
+   cost, with the default passes (in-process below ``min_mb_per_worker``) and with a process pool for every pass
+   (``min_mb_per_worker: 0``, the former behaviour); and memory: peak Python memory (tracemalloc) of the stage on
+   two input sizes with buckets sized by bytes against one fixed bucket.
 """
 
 from __future__ import annotations
@@ -134,42 +144,208 @@ def bench_ordering(repos: dict[str, list[FileRecord]], repeat: int) -> dict:
     }
 
 
-def bench_installed_packages(names: list[str], seeds: int = 5) -> dict:
-    """In-order share of acyclic edges on installed Python packages (issue 4 measured datatrove + peft while
-    filing: 375 files, 542 acyclic and 808 cyclic edges, 94.8% in order with Algorithm 1), over several seeds."""
+def ast_import_edges(site: Path, package: str) -> tuple[list[str], set[tuple[str, str]]]:
+    """The ``.py`` files of an installed package (paths relative to ``site``) and its true import edges
+    ``(dependency, user)`` from Python's ``ast``, independently of the extractor. Import semantics: ``import a.b.c``
+    runs ``a``, ``a.b`` and ``a.b.c``; ``from X import n`` runs X (and its packages) and ``X.n`` when that is a
+    submodule; a package containing the importing file is already being imported and is not a new dependency;
+    absolute names resolve from ``site`` (the real import root)."""
+    import ast
+
+    files = sorted(p.relative_to(site).as_posix() for p in (site / package).rglob("*.py"))
+    known = set(files)
+
+    def module_file(dotted: str) -> str | None:
+        base = dotted.replace(".", "/")
+        return next((c for c in (base + ".py", base + "/__init__.py") if c in known), None)
+
+    edges = set()
+    for path in files:
+        package_parts = path[:-3].split("/")[:-1]
+        own = {".".join(package_parts[:k]) for k in range(1, len(package_parts) + 1)}
+        try:
+            tree = ast.parse((site / path).read_text(encoding="utf-8", errors="replace"))
+        except (SyntaxError, ValueError):
+            continue
+        targets: set[str | None] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    targets |= _imported(alias.name, None, own, module_file)
+            elif isinstance(node, ast.ImportFrom):
+                names = [a.name for a in node.names]
+                if not node.level:
+                    if node.module:
+                        targets |= _imported(node.module, names, own, module_file)
+                    continue
+                if node.level - 1 > len(package_parts):
+                    continue
+                base = package_parts[: len(package_parts) - (node.level - 1)]
+                dotted = ".".join(base + (node.module.split(".") if node.module else []))
+                if dotted:
+                    targets |= _imported(dotted, names, own, module_file)
+        edges.update((t, path) for t in targets if t is not None and t != path)
+    return files, edges
+
+
+def _imported(dotted: str, names: list[str] | None, own: set[str], module_file) -> set[str | None]:
+    """Files that ``import dotted`` (``names`` None) or ``from dotted import names`` runs, as ``ast_import_edges``
+    defines them; ``own``: the packages containing the importing file."""
+    chain = dotted.split(".")
+    targets = {module_file(".".join(chain[:k])) for k in range(1, len(chain)) if ".".join(chain[:k]) not in own}
+    module = module_file(dotted)
+    if names is None:
+        return targets | {module}
+    subs = [module_file(f"{dotted}.{n}") for n in names if n != "*"]
+    targets.update(subs)
+    runs_init = module is not None and module.endswith("/__init__.py") and dotted not in own
+    if not subs or None in subs or runs_init:
+        targets.add(module)
+    return targets
+
+
+def bench_installed_packages(names: list[str], seeds: int = 3) -> dict:
+    """Per installed package: true edges (ast), recall and extra edges of the extractor, acyclic true edges in
+    order with Algorithm 1 (mean over ``seeds``) and with the default order."""
     import importlib.util
 
-    from dscoder.data.repo_level.ordering import OrderStats
+    from dscoder.data.repo_level.quality import OrderQuality, order_quality
 
-    repos = {}
+    rows, totals = {}, {"paper": OrderQuality(), "default": OrderQuality()}
     for name in names:
         spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:
+        if spec is None or spec.origin is None or not spec.origin.endswith("__init__.py"):
             continue
-        root = Path(spec.origin).parent
-        repos[name] = [
-            FileRecord(str(p), str(p.relative_to(root.parent)), p.read_text(encoding="utf-8", errors="replace"), "python")
-            for p in sorted(root.rglob("*.py"))
-        ]
-    shares = {"paper": [], "scc": []}
-    totals = OrderStats()
-    for seed in range(seeds):
-        paper, scc = OrderStats(), OrderStats()
-        for repo, files in repos.items():
-            result = build_repository_samples(repo, files, OrderingConfig(seed=seed))
-            paper.add(result.paper)
-            scc.add(result.scc)
-        shares["paper"].append(paper.acyclic_share)
-        shares["scc"].append(scc.acyclic_share)
-        totals = paper
-    return {
-        "packages": list(repos),
-        "files": sum(map(len, repos.values())),
-        "acyclic_edges": totals.acyclic_edges,
-        "cyclic_edges": totals.cyclic_edges,
-        "in_order_share_paper_min_mean_max": [min(shares["paper"]), sum(shares["paper"]) / seeds, max(shares["paper"])],
-        "in_order_share_scc_min": min(shares["scc"]),
-    }
+        site = Path(spec.origin).parent.parent
+        paths, truth = ast_import_edges(site, name)
+        files = [FileRecord(p, p, (site / p).read_text(encoding="utf-8", errors="replace"), "python") for p in paths]
+        deps = make_extractor("python").extract([SourceFile(f.path, f.text, f.language) for f in files])
+        found = {(paths[b], paths[a]) for b, a in deps.edges}
+        row = {}
+        for label, order, runs in (("paper", "paper", range(seeds)), ("default", OrderingConfig().order, range(1))):
+            shares = []
+            for seed in runs:
+                result = build_repository_samples(name, files, OrderingConfig(order=order, seed=seed))
+                q = order_quality(truth, [s.metadata["files"] for s in result.samples], found)
+                shares.append(q.in_order_share)
+            totals[label].add(q)  # the last seed's counts
+            row[label] = sum(shares) / len(shares)
+        rows[name] = {"files": len(files), "true_edges": q.true_edges, "acyclic": q.acyclic_edges, "recall": q.recall,
+                      "extra_edges": q.extra_edges, "in_order_paper": row["paper"], "in_order_default": row["default"]}
+    return {"packages": rows, "default_order": OrderingConfig().order,
+            "total_in_order_paper": totals["paper"].in_order_share,
+            "total_in_order_default": totals["default"].in_order_share,
+            "total_recall": totals["default"].recall, "total_acyclic": totals["default"].acyclic_edges}
+
+
+def bench_fixtures(folder: Path) -> dict:
+    """Recall and in-order shares on the hand-checked fixture repositories of ``tests/fixtures/repo_level``."""
+    from dscoder.data.languages import MODULE_MANIFESTS, language_of
+    from dscoder.data.repo_level.quality import order_quality
+
+    out = {}
+    for truth_file in sorted(folder.glob("*.edges")):
+        root = folder / truth_file.stem
+        files, manifests = [], []
+        for p in sorted(root.rglob("*")):
+            if p.is_file():
+                rel = p.relative_to(root).as_posix()
+                record = FileRecord(rel, rel, p.read_text(encoding="utf-8"), language_of(rel) or "")
+                (manifests if p.name in MODULE_MANIFESTS else files).append(record)
+        truth = []
+        for line in truth_file.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                user, deps = line.split(":", 1)
+                truth += [(dep, user.strip()) for dep in deps.split()]
+        languages = sorted({f.language for f in files if family_of(f.language)})
+        family = family_of(languages[0])
+        members = [f for f in files if family_of(f.language) == family]
+        deps = make_extractor(family, manifests={m.path: m.text for m in manifests}).extract(
+            [SourceFile(f.path, f.text, f.language) for f in members])
+        found = {(members[b].path, members[a].path) for b, a in deps.edges}
+        row = {"languages": languages}
+        for order in ("paper", "scc"):
+            result = build_repository_samples(truth_file.stem, files, OrderingConfig(order=order, repo_level_languages=languages),
+                                              extra=manifests)  # fmt: skip
+            q = order_quality(truth, [s.metadata["files"] for s in result.samples if s.metadata["sample_kind"] == "repo"], found)
+            row[f"in_order_{order}"] = q.in_order_share
+        row.update(true_edges=q.true_edges, recall=q.recall, extra_edges=q.extra_edges, acyclic=q.acyclic_edges)
+        out[truth_file.stem] = row
+    return out
+
+
+def _stage_input(folder: Path, megabytes: float, packages: list[str]) -> float:
+    """File records of installed packages' ``.py`` files (one repository per package) up to ``megabytes``."""
+    import importlib.util
+
+    folder.mkdir(parents=True, exist_ok=True)
+    budget, total = int(megabytes * 1e6), 0
+    with gzip.open(folder / "files.jsonl.gz", "wt", encoding="utf-8") as out:
+        for name in packages:
+            spec = importlib.util.find_spec(name)
+            if spec is None or spec.origin is None:
+                continue
+            root = Path(spec.origin).parent
+            for p in sorted(root.rglob("*.py")):
+                text = p.read_text(encoding="utf-8", errors="replace")
+                if not text.strip() or total >= budget:
+                    continue
+                total += len(text.encode())
+                rel = p.relative_to(root.parent).as_posix()
+                out.write(json.dumps({"id": rel, "text": text, "repo": name, "path": rel, "language": "python"}) + "\n")
+    return total / 1e6
+
+
+def _run_stage(tmp: Path, input_dir: Path, label: str, **settings) -> float:
+    from dscoder.config import config_from_dict
+    from dscoder.data.repo_level import RepoLevelConfig, run_repo_level
+
+    run = tmp / label
+    config = config_from_dict(
+        {"input": str(input_dir), "output": str(run / "out"), "logs": str(run / "logs"),
+         "executor": {"kind": "local", "tasks": 2, "workers": 2}, "dedup": {"signature_tasks": 2}, **settings},
+        RepoLevelConfig, source="bench",
+    )  # fmt: skip
+    t0 = time.perf_counter()
+    run_repo_level(config)
+    return time.perf_counter() - t0
+
+
+def bench_stage_cost(sizes_mb: tuple[float, float], packages: list[str], pools: bool = True) -> dict:
+    """Wall time of the stage on two input sizes: per-MB cost (slope) and fixed cost (intercept)."""
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        inputs = [(mb, tmp / f"in_{k}") for k, mb in enumerate(sizes_mb)]
+        actual = [_stage_input(folder, mb, packages) for mb, folder in inputs]
+        modes = {"default": {}}
+        if pools:
+            modes["pool every pass (before)"] = {"min_mb_per_worker": 0}
+        for mode, settings in modes.items():
+            times = [_run_stage(tmp, folder, f"{mode[:4]}_{k}", **settings) for k, (_, folder) in enumerate(inputs)]
+            per_mb = (times[1] - times[0]) / (actual[1] - actual[0])
+            out[mode] = {"seconds": times, "per_mb_s": per_mb, "fixed_s": times[0] - per_mb * actual[0]}
+        out["input_mb"] = actual
+    return out
+
+
+def bench_memory(sizes_mb: tuple[float, float], packages: list[str], bucket_mb: float) -> dict:
+    """Peak Python memory of the stage (no dedup, one process) on two input sizes: buckets sized by bytes
+    (``bucket_mb``) against one fixed bucket (the former default with a corpus that outgrows its buckets)."""
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for k, mb in enumerate(sizes_mb):
+            folder = tmp / f"in_{k}"
+            actual = _stage_input(folder, mb, packages)
+            for mode, grouping in (("by bytes", {"bucket_mb": bucket_mb}), ("one bucket", {"buckets": 1})):
+                tracemalloc.start()
+                _run_stage(tmp, folder, f"mem_{k}_{mode[:3]}", grouping=grouping, dedup={"enabled": False},
+                           min_mb_per_worker=1e9)  # fmt: skip
+                _, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                out.setdefault(mode, []).append({"input_mb": actual, "peak_mb": peak / 1e6})
+    return out
 
 
 def _samples(repos: dict[str, list[FileRecord]]) -> list[Document]:
@@ -312,14 +488,73 @@ def bench_dedup_quality(repos: dict[str, list[FileRecord]], threshold: float, se
     }
 
 
+DEFAULT_PACKAGES = ["datatrove", "peft", "accelerate", "datasets", "huggingface_hub", "jinja2", "click", "anyio"]
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "repo_level"
+
+
+def _print_order_tables(console: Console, results: dict) -> None:
+    p = results["installed_packages"]
+    t = Table(title=f"installed packages: acyclic true import edges (independent ast check) in order; default order = "
+                    f"{p['default_order']}")  # fmt: skip
+    for col in ("package", "files", "true edges", "acyclic", "found (recall)", "extra", "Algorithm 1 (paper)", "default"):
+        t.add_column(col, justify="right")
+    for name, r in p["packages"].items():
+        t.add_row(name, str(r["files"]), str(r["true_edges"]), str(r["acyclic"]), f"{r['recall']:.2%}",
+                  str(r["extra_edges"]), f"{r['in_order_paper']:.2%}", f"{r['in_order_default']:.2%}")  # fmt: skip
+    t.add_row("all", "", "", str(p["total_acyclic"]), f"{p['total_recall']:.2%}", "", f"{p['total_in_order_paper']:.2%}",
+              f"{p['total_in_order_default']:.2%}")  # fmt: skip
+    console.print(t)
+    t = Table(title="real-world-shaped fixtures (tests/fixtures/repo_level, hand-written true edges)")
+    for col in ("repository", "languages", "true edges", "found (recall)", "extra", "Algorithm 1 (paper)", "SCC (default)"):
+        t.add_column(col, justify="right")
+    for name, r in results["fixtures"].items():
+        t.add_row(name, "+".join(r["languages"]), str(r["true_edges"]), f"{r['recall']:.2%}", str(r["extra_edges"]),
+                  f"{r['in_order_paper']:.2%}", f"{r['in_order_scc']:.2%}")  # fmt: skip
+    console.print(t)
+
+
+def _print_cost_tables(console: Console, results: dict) -> None:
+    c = results["stage_cost"]
+    sizes = " and ".join(f"{mb:.2f} MB" for mb in c["input_mb"])
+    t = Table(title=f"whole stage (group, order, MinHash; tasks 2, workers 2) on {sizes}, wall time")
+    for col in ("passes", "seconds", "per MB (s)", "fixed (s)"):
+        t.add_column(col, justify="right")
+    for mode in ("pool every pass (before)", "default"):
+        if mode in c:
+            r = c[mode]
+            t.add_row(mode, " / ".join(f"{x:.1f}" for x in r["seconds"]), f"{r['per_mb_s']:.2f}", f"{r['fixed_s']:.1f}")
+    console.print(t)
+    m = results["memory"]
+    t = Table(title="peak Python memory of the stage (tracemalloc, one process, no dedup)")
+    for col in ("buckets", *(f"{r['input_mb']:.1f} MB input" for r in m["by bytes"])):
+        t.add_column(col, justify="right")
+    for mode, rows in m.items():
+        t.add_row(mode, *(f"{r['peak_mb']:.1f} MB" for r in rows))
+    console.print(t)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, help="folder of file records (default: build the demo corpus)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, help="write the results here")
-    parser.add_argument("--packages", nargs="*", default=["datatrove", "peft"], help="installed packages to order")
+    parser.add_argument("--packages", nargs="*", default=DEFAULT_PACKAGES, help="installed packages to order")
     parser.add_argument("--png", type=Path, default=Path("bench_repo_level_dedup.png"), help="S-curve chart")
+    parser.add_argument("--stage-mb", type=float, nargs=2, default=(0.2, 4.0), help="input sizes of the stage-cost run")
+    parser.add_argument("--smoke", action="store_true", help="seconds-long run: order and cost sections on tiny inputs")
     args = parser.parse_args(argv)
+    console = Console()
+    results: dict = {}
+    if args.smoke:
+        results["installed_packages"] = bench_installed_packages(["click"], seeds=1)
+        results["fixtures"] = bench_fixtures(FIXTURES)
+        results["stage_cost"] = bench_stage_cost((0.05, 0.1), ["click"], pools=False)
+        results["memory"] = bench_memory((0.05, 0.1), ["click"], bucket_mb=0.05)
+        _print_order_tables(console, results)
+        _print_cost_tables(console, results)
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         corpus = args.corpus
         if corpus is None:
@@ -328,9 +563,11 @@ def main(argv: list[str] | None = None) -> int:
             corpus = Path(tmp) / "corpus"
             build_demo_corpus(corpus)
         repos = load_corpus(corpus)
-    console = Console()
-    results = {"ordering": bench_ordering(repos, args.repeat)}
+    results["ordering"] = bench_ordering(repos, args.repeat)
     results["installed_packages"] = bench_installed_packages(args.packages)
+    results["fixtures"] = bench_fixtures(FIXTURES)
+    results["stage_cost"] = bench_stage_cost(tuple(args.stage_mb), args.packages)
+    results["memory"] = bench_memory((args.stage_mb[1] / 2, args.stage_mb[1]), args.packages, bucket_mb=0.5)
     results["minhash"] = bench_minhash(_samples(repos), args.repeat)
     results["dedup_quality"] = bench_dedup_quality(repos, threshold=(1 / 14) ** (1 / 8), png=args.png)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -343,16 +580,12 @@ def main(argv: list[str] | None = None) -> int:
     console.print(t)
     o = results["ordering"]
     console.print(
-        f"acyclic edges in order: Algorithm 1 {o['in_order_share_paper']:.2%}, SCC-aware {o['in_order_share_scc']:.2%} "
-        f"({o['acyclic_edges']:,} acyclic edges, {o['cycles']} cycles); largest repository {o['largest_repo']} "
-        f"({o['largest_repo_files']} files): peak {o['largest_repo_peak_mb']:.1f} MB"
+        f"demo corpus, acyclic extractor edges in order: Algorithm 1 {o['in_order_share_paper']:.2%}, SCC-aware "
+        f"{o['in_order_share_scc']:.2%} ({o['acyclic_edges']:,} acyclic edges, {o['cycles']} cycles); largest "
+        f"repository {o['largest_repo']} ({o['largest_repo_files']} files): peak {o['largest_repo_peak_mb']:.1f} MB"
     )
-    p = results["installed_packages"]
-    lo, mean, hi = p["in_order_share_paper_min_mean_max"]
-    console.print(
-        f"installed {'+'.join(p['packages'])} ({p['files']} files, {p['acyclic_edges']} acyclic / {p['cyclic_edges']} "
-        f"cyclic edges), 5 seeds: Algorithm 1 {mean:.2%} (min {lo:.2%}, max {hi:.2%}), SCC-aware min {p['in_order_share_scc_min']:.2%}"
-    )
+    _print_order_tables(console, results)
+    _print_cost_tables(console, results)
     m = results["minhash"]
     t = Table(title=f"MinHash stage 1 on {m['docs']} repository samples ({m['bytes'] / 1e6:.1f} MB), CPU time of one core")
     for col in ("configuration", "docs/s", "MB/s"):

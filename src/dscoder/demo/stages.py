@@ -180,13 +180,14 @@ def _run_repo_level(s: DemoSettings) -> StageResult:
     section = Section(
         "Repository-level samples",
         "Files are grouped by repository, their imports parsed (Python, Java, C#, C/C++, JS/TS, Go, Rust, PHP, Ruby) "
-        "and each connected component ordered with the paper's Algorithm 1 (§2.2), every file headed by a comment "
+        "and each connected component ordered by dependencies (§2.2: import cycles condensed, Algorithm 1 inside "
+        "them), every file headed by a comment "
         "with its path; samples are then near-deduplicated at repository level with datatrove's MinHash (§2.3).",
         tables=[Table(["what", "count"], rows, "Grouping, ordering and dedup")],
         code=[excerpt] if excerpt else [],
     )
     summary = {"samples": counts["samples_out"], "duplicates_removed": counts["duplicates_removed"],
-               "in_order_share": round(counts["in_order_share_paper"], 4)}  # fmt: skip
+               "in_order_share": round(counts["in_order_share"], 4)}  # fmt: skip
     return StageResult(summary, [section])
 
 
