@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox nee
 DATA = Path(__file__).parent / "data" / "hostile"
 PY_DRIVER = "\n\ndef check(candidate):\n    assert candidate(1, 2) == 3\n\n\ncheck(add)\npass\n"
 SECRET = "hf_dscoderHostileSuiteSecret0123456789"
-LANGUAGES = ("python", "sh", "cpp", "js", "java")  # those with attacks in tests/data/hostile
+LANGUAGES = ("python", "sh", "cpp", "js", "ts", "java")  # those with attacks in tests/data/hostile
 HOST_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run", "/run/lock", "/etc", "/usr", "/")
 
 
@@ -64,7 +64,9 @@ def attacked(tmp_path_factory):
         with Sandbox(allow_code_execution=True, workers=4, memory_bytes=320 << 20, disk_bytes=48 << 20) as sb:
             dirs = {"tmp_root": str(sb._tmp()), "cgroups": sb._cgroups is not None,
                     "uids": (sb._uids.base, sb._uids.size) if sb._uids else None}
-            verdicts = execute_programs(sb, programs, timeout_s=8)
+            # strict: protocol deepseek reproduces the official harness's own rules for JS/TS/C# (where a silent
+            # early exit passes, see languages.official_passed); this suite checks dscoder's verdicts
+            verdicts = execute_programs(sb, programs, timeout_s=8, protocol="strict")
             dirs["zygote_environ"] = Path(f"/proc/{sb._zygote.proc.pid}/environ").read_bytes()
     finally:
         del os.environ["HF_TOKEN"]
@@ -91,7 +93,7 @@ def test_exits_before_the_end_are_reported_as_such(attacked):
     for name in ("python/sys_exit_zero", "python/os_exit_zero", "python/read_own_source", "python/connect_from_child",
                  "python/replace_print_exc",  # its replacement of print_exception (called on the failure) exits 0
                  "sh/exit_zero", "sh/exit_trap_source", "cpp/read_source_then_exit", "js/exit_zero",
-                 "js/read_own_source", "java/read_source_then_halt"):
+                 "js/read_own_source", "ts/read_source_then_exit", "java/read_source_then_halt"):
         if name in verdicts:
             assert verdicts[name]["status"] == "exited_before_end", (name, verdicts[name])
 
