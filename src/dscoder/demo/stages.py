@@ -78,9 +78,9 @@ def _run_filter(s: DemoSettings) -> StageResult:
     from dscoder.data.filters import run_filter_stage
     from dscoder.data.funnel import funnel_table, load_funnel
 
-    _fresh(s.data("filtered"), s.data("excluded/filter"), s.logs("filter"))
+    _fresh(s.data("filtered"), s.data("excluded/filter"), s.logs("filter"), s.data("manifests"))
     funnel = run_filter_stage(s.data("corpus"), s.data("filtered"), s.data("excluded/filter"), s.logs("filter"),
-                              tasks=s.workers, workers=s.workers)  # fmt: skip
+                              tasks=s.workers, workers=s.workers, manifests_dir=s.data("manifests"))  # fmt: skip
     Console().print(funnel_table(load_funnel(s.logs("filter")), title="filter funnel of the demo corpus"))
     rows = [["files in", funnel["files_in"], funnel["bytes_in"]]]
     rows += [[f"dropped: {reason}", n, funnel["dropped_bytes"].get(reason, 0)]
@@ -160,7 +160,7 @@ def _run_repo_level(s: DemoSettings) -> StageResult:
     _fresh(s.data("samples"), work, s.data("excluded/repo_level"), s.logs("repo_level"))
     counts = run_repo_level_stage(s.data("train_files"), s.data("samples"), s.logs("repo_level"),
                                   excluded_dir=s.data("excluded/repo_level"), tasks=s.workers, workers=s.workers,
-                                  seed=s.seed)  # fmt: skip
+                                  seed=s.seed, manifests_dir=s.data("manifests"))  # fmt: skip
     rows = [
         ["files in", counts["files_in"]],
         ["repositories", counts["repositories"]],

@@ -125,7 +125,8 @@ def build_executors(config: RepoLevelConfig, input_bytes: int | None = None) -> 
         return build_reader(config.reader, folder=config.input, rejects_folder=rejects)
 
     manifests = []
-    if config.manifests is not None:
+    # the filter stage writes no manifests folder when the corpus has no manifest: then there is none to read
+    if config.manifests is not None and ("://" in str(config.manifests) or Path(config.manifests).is_dir()):
         from dscoder.data.readers import ReaderConfig
 
         manifests = [build_reader(ReaderConfig(), folder=config.manifests)]  # file records of the filter stage
