@@ -101,3 +101,24 @@ def test_fifty_thousand_file_graph_is_ordered():
     assert len(order) == 1 and len(order[0]) == n
     assert edge_order_stats(n, edges, order).acyclic_share == 1.0
     assert sum(map(len, order_paper(n, edges, keys))) == n
+
+
+def test_stage_default_is_the_scc_order_and_paper_setting_is_algorithm_1():
+    from dscoder.data.repo_level.builder import FileRecord, build_repository_samples
+    from dscoder.data.repo_level.config import OrderingConfig
+
+    # the graph of the test above, as Python files whose path order gives the keys y < x < a < b < c
+    files = {"m1_y.py": "import m2_x\n", "m2_x.py": "import m5_c\nimport m1_y\n", "m3_a.py": "import m4_b\n",
+             "m4_b.py": "import m3_a\n", "m5_c.py": "import m3_a\n"}  # fmt: skip
+    records = [FileRecord(p, p, t, "python") for p, t in files.items()]
+
+    def order(**cfg):
+        result = build_repository_samples("o/r", records, OrderingConfig(tie_break="path", **cfg))
+        return [s.metadata["files"] for s in result.samples], result
+
+    assert OrderingConfig().order == "scc"
+    default, result = order()
+    assert default == [["m3_a.py", "m4_b.py", "m5_c.py", "m1_y.py", "m2_x.py"]]
+    paper, _ = order(order="paper")
+    assert paper == [["m1_y.py", "m2_x.py", "m3_a.py", "m4_b.py", "m5_c.py"]]  # Algorithm 1, as order_paper
+    assert (result.paper.acyclic_edges, result.paper.acyclic_in_order, result.scc.acyclic_in_order) == (2, 1, 2)
