@@ -152,6 +152,11 @@ def test_held_out_slice_is_the_evaluation_split(workdir):
     assert (len(trainer.train_dataset), len(trainer.eval_dataset)) == (12, 4)
     assert trainer.eval_dataset["input_ids"] == again.eval_dataset["input_ids"]  # seeded
     assert trainer.args.eval_strategy == "steps" and trainer.args.eval_steps == 40
+    from dscoder.training.runner import run_recipe
+
+    out = run_recipe(_recipe(workdir, "slice_run", **{"data.eval_fraction": 0.25, "training.max_steps": 2}))
+    assert [r["step"] for r in out["eval_history"]] == [2] and out["eval_history"][0]["eval_loss"] > 0
+    assert (workdir / "slice_run" / "eval_results.json").is_file()
 
 
 def test_lora_adapters_train_through_peft(workdir):
