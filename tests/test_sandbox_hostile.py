@@ -127,6 +127,11 @@ def test_writes_stay_inside_and_disk_is_capped(attacked):
         assert mb <= 48 and "No space left" in verdicts["python/fill_disk"]["stdout"]
 
 
+def test_no_network_no_vsock(attacked):
+    out = attacked[0]["python/network_escape"]["stdout"]
+    assert "CONNECTED" not in out and "refused 40 Address family not supported" in out, out
+
+
 def test_memory_cap_covers_all_processes(attacked):
     verdicts, _, dirs = attacked
     if not dirs["cgroups"]:

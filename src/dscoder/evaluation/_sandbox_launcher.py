@@ -15,7 +15,9 @@ Per program, in order (each step needs the privileges the next one drops):
    read-only, cover the world-writable scratch dirs (``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run``) with fresh
    size-capped tmpfs, bind the program's dir back read-write, bind back what the sandbox uid must read, and mount
    a ``/proc`` of its own PID namespace (Python programs get an empty one: no ``/proc/self/mem``);
-4. resource limits (CPU, address space, file size, processes, no core), close every fd above 2;
+4. resource limits (CPU, address space, file size, processes, no core), ``PR_SET_NO_NEW_PRIVS`` and a seccomp
+   filter refusing ``socket(AF_VSOCK)`` (vsock reaches a VM's host whatever the network namespace), close every
+   fd above 2;
 5. (root) drop to a throw-away uid/gid that owns nothing but the program's dir;
 6. ``chdir`` and ``execve`` the program with a minimal environment (or, in the zygote, run the Python program).
 
@@ -360,9 +362,52 @@ def isolate(cfg, flags):
             sys.stderr.write(f"sandbox: cannot drop privileges to uid {uid}: {exc}\n")
             os._exit(EXIT_ISOLATION_FAILED)
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a uid change clears it
+    try:
+        _no_new_privileges_no_vsock()
+    except OSError as exc:
+        sys.stderr.write(f"sandbox: cannot restrict the program's system calls: {exc}\n")
+        os._exit(EXIT_ISOLATION_FAILED)
     os.closerange(3, 1 << 20)  # nothing of the harness (pipes, sockets) reaches the program
     os.chdir(cfg["cwd"])
     os.umask(0o077)
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+#: (AUDIT_ARCH, socket syscall number) where the filter applies; elsewhere only no_new_privs is set
+_SECCOMP_ARCHES = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
+AF_VSOCK = 40
+
+
+def _no_new_privileges_no_vsock():
+    """``PR_SET_NO_NEW_PRIVS`` (setuid binaries gain nothing) and a seccomp filter refusing ``socket(AF_VSOCK)``:
+    vsock reaches the VM's host and ignores network namespaces."""
+    libc = _libc()
+    if libc.prctl(38, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
+        raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS")
+    arch = _SECCOMP_ARCHES.get(os.uname().machine)
+    if arch is None:
+        return
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    deny, allow = 0x00050000 | 97, 0x7FFF0000  # SECCOMP_RET_ERRNO | EAFNOSUPPORT, SECCOMP_RET_ALLOW
+    program = [  # (code, jump if true, jump if false, k); jumps count instructions after the next one
+        (ld, 0, 0, 4), (jeq, 0, 6, arch[0]),  # 0-1: another architecture's calling convention: allow
+        (ld, 0, 0, 0), (jge, 3, 0, 0x40000000),  # 2-3: x32 system calls (bit 30 set): refuse
+        (jeq, 0, 3, arch[1]),  # 4: not socket(): allow
+        (ld, 0, 0, 16), (jeq, 0, 1, AF_VSOCK),  # 5-6: the address family (low 32 bits of the first argument)
+        (ret, 0, 0, deny),  # 7
+        (ret, 0, 0, allow),  # 8
+    ]
+    filters = (_SockFilter * len(program))(*[_SockFilter(*insn) for insn in program])
+    fprog = _SockFprog(len(program), filters)
+    if libc.prctl(22, ctypes.c_ulong(2), ctypes.byref(fprog), ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
+        raise OSError(ctypes.get_errno(), "PR_SET_SECCOMP")
 
 
 def main():

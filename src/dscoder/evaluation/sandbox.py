@@ -13,6 +13,8 @@ harness), isolated by the kernel (the launcher, :mod:`._sandbox_launcher`, does 
 * every inherited mount is read-only; ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``/run`` (with ``/run/lock``)
   are fresh size-capped tmpfs that vanish with it; its own dir is read-write and, as root, a tmpfs of
   ``disk_bytes`` (a disk quota);
+* no vsock (a seccomp filter: it reaches a VM's host across network namespaces), no privilege from setuid
+  binaries (``PR_SET_NO_NEW_PRIVS``);
 * ``RLIMIT_CPU``, ``RLIMIT_AS``, ``RLIMIT_FSIZE`` (which also caps captured output), ``RLIMIT_NPROC``, no core;
   where a memory cgroup is writable (v1 under the harness's own, or a v2 parent that delegates ``memory``), one
   cap for all its processes together; otherwise its memory is bounded by ``RLIMIT_AS`` x ``RLIMIT_NPROC``;
