@@ -281,9 +281,6 @@ class _MemoryCgroups:
             return None
         return str(path)
 
-    def close(self) -> None:
-        _launcher._kill_cgroup(str(self.top))
-
 
 def _unreachable_paths(paths: Iterable[str]) -> list[list]:
     """``[[hidden_dir, [paths...]], ...]``: paths under a dir that other uids cannot enter (mode without o+x)."""
@@ -453,6 +450,9 @@ class Sandbox:
         self.switch_uid = self.as_root and drop_privileges
         self._uids = _UidPool(self.workers + 4) if self.switch_uid else None
         self._cgroups = _MemoryCgroups.detect() if self.as_root else None
+        if self.as_root and self._cgroups is None:
+            logger.warning("sandbox: no writable memory cgroup; a program's memory is bounded per process only "
+                           "(RLIMIT_AS x RLIMIT_NPROC)")
         self._lock = threading.Lock()
         self._tmp_root: Path | None = None
         self._reaper: subprocess.Popen | None = None
