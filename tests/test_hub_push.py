@@ -48,6 +48,7 @@ def hub_calls(monkeypatch):
     for name, fn in (("create_repo", create_repo), ("upload_folder", upload_folder), ("create_commit", create_commit)):
         monkeypatch.setattr(HfApi, name, fn)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_TOKEN", "hf_recorded_calls_only")  # a push needs a token; this one never leaves
     return calls
 
 
@@ -80,6 +81,17 @@ def test_model_push_uploads_the_whole_run_record_after_it_is_written(tmp_path, h
     pushed = json.loads((tmp_path / "run" / "train_summary.json").read_text())
     assert pushed["steps"] == 2 and summary["hub_commit"].endswith("/commit/0")
     assert "eval_loss" in json.loads((tmp_path / "run" / "eval_results.json").read_text())
+
+
+def test_a_push_without_a_token_fails_before_training(tmp_path, monkeypatch):
+    from dscoder.training.runner import run_recipe
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # no stored token either
+    with pytest.raises(ValueError, match=r"hub.push: no Hugging Face token"):
+        run_recipe(RECIPES / "tiny" / "pretrain.yaml", {"hub.push": True, "hub.model_id": "me/x",
+                                                         "training.output_dir": str(tmp_path / "never")})  # fmt: skip
+    assert not (tmp_path / "never").exists()
 
 
 def test_model_card_names_a_hub_base_model_and_datasets(tmp_path):

@@ -354,6 +354,20 @@ def _enable_fast_path(trainer, recipe: Recipe) -> None:
         print(f"fast path: {report.as_dict()}")
 
 
+def check_launch_settings(recipe: Recipe) -> list[str]:
+    """What fails a launch before any model is built (raised), and the loggers the Trainer gets (returned)."""
+    report_to = resolve_report_to(recipe.training.report_to)
+    value = recipe.training.resume_from_checkpoint
+    if value not in (None, "latest") and not Path(value).is_dir():
+        raise FileNotFoundError(f"training.resume_from_checkpoint: {value} is not a checkpoint folder")
+    if recipe.hub.push:
+        from huggingface_hub import get_token
+
+        if get_token() is None:  # the push comes after the training: find out now, not then
+            raise ValueError("hub.push: no Hugging Face token (run `hf auth login` or set HF_TOKEN)")
+    return report_to
+
+
 def _resume_point(recipe: Recipe) -> str | bool | None:
     value = recipe.training.resume_from_checkpoint
     if value is None:
@@ -383,7 +397,7 @@ def run_recipe(recipe: str | Path | Recipe, overrides: dict[str, Any] | None = N
     elif overrides:
         raise ValueError("overrides apply to a recipe path; edit the Recipe object instead")
     out = recipe.training.output_dir
-    resolve_report_to(recipe.training.report_to)  # a missing logger fails before any model is built
+    check_launch_settings(recipe)  # a missing logger, checkpoint or token fails before any model is built
     history = LossHistoryCallback(out)
     callbacks: list = [history]
     if recipe.training.stop_after_steps is not None:
@@ -529,7 +543,7 @@ def dry_run(
 
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, overrides)
-    report_to = resolve_report_to(recipe.training.report_to)
+    report_to = check_launch_settings(recipe)
     plan = derive_batch(recipe.batch, recipe.data.seq_length, num_processes or world_size())
     model_spec = recipe.model
     if model_spec.init_from and not Path(model_spec.init_from).exists() and checkpoint_preset:
