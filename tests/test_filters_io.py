@@ -129,7 +129,7 @@ def test_executor_config_validation_and_local_build(tmp_path):
     with pytest.raises(ConfigError, match="must be one of"):
         config_from_dict({"kind": "k8s"}, ExecutorConfig)
     ex = build_executor([], ExecutorConfig(tasks=3, workers=1), tmp_path / "logs")
-    assert type(ex).__name__ == "LocalPipelineExecutor" and ex.tasks == 3 and ex.workers == 1
+    assert type(ex).__name__ == "LocalExecutor" and ex.tasks == 3 and ex.workers == 1
     cfg = config_from_dict({"kind": "slurm", "tasks": 8, "slurm": {"partition": "cpu", "time": "1:00:00"}}, ExecutorConfig)
     slurm = build_executor([], cfg, tmp_path / "logs2", job_name="j")
     assert type(slurm).__name__ == "SlurmPipelineExecutor" and slurm.partition == "cpu" and slurm.job_name == "j"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -102,3 +105,46 @@ def test_cli_data_tokenize(tokenizer_dir, corpus, tmp_path, capsys):
                  str(tokenizer_dir)]) == 1  # fmt: skip
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "missing" in err
+
+
+def test_long_documents_are_tokenised_in_chunks_with_the_same_ids():
+    from dscoder.training.fim import DocumentEncoder, FIMConfig, chunk_bounds
+
+    tok = bytes_only_tokenizer()
+    rng = np.random.default_rng(0)
+    words = ["def", " f", "(x):", "\n", "    ", "return", " x", " + ", "1", "é", "世界", "\t", "  ", "\r\n", "🙂"]
+    texts = ["".join(rng.choice(words, size=3000)) for _ in range(4)] + ["a" * 2000]  # the last: one pre-token
+    bounds = chunk_bounds(tok.pre_tokenizer, texts[0], 300)
+    assert len(bounds) > 10 and bounds[0][0] == 0 and bounds[-1][1] == len(texts[0])
+    assert all(a < b <= a + 300 and b == c for (a, b), (c, _) in itertools.pairwise(bounds))
+    keys = list(range(len(texts)))
+    whole, fim_whole = DocumentEncoder(tok, FIMConfig(0.5, seed=3), max_piece_chars=10**9).encode(texts, keys)
+    chunked, fim_chunked = DocumentEncoder(tok, FIMConfig(0.5, seed=3), max_piece_chars=300).encode(texts, keys)
+    assert fim_whole == fim_chunked and 0 < sum(fim_whole) < len(texts)
+    assert all(np.array_equal(a, b) for a, b in zip(whole, chunked))
+
+
+def test_oversized_documents_are_counted_not_loaded(tokenizer_dir, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(
+        json.dumps({"id": "big", "text": "x" * 5000}) + "\n" + json.dumps({"id": "ok", "text": "y = 2\n" * 20}) + "\n"
+    )
+    counts = run_tokenize_stage(folder, tmp_path / "o", tokenizer_dir, seq_len=16, num_proc=1, progress=False,
+                                max_document_bytes=1000)  # fmt: skip
+    assert counts["reader_dropped"] == {"reader:too_large": 1} and counts["documents"] == 1
+    assert counts["records_in"] == 2 and counts["unreadable_files"] == {}
+
+
+def _killed_worker(batch):
+    os.kill(os.getpid(), signal.SIGKILL)  # what the kernel's out-of-memory killer does
+
+
+def test_a_dead_worker_is_an_error_not_a_hang(tokenizer_dir, corpus, tmp_path, monkeypatch):
+    from dscoder.data import tokenize_stage
+
+    monkeypatch.setattr(tokenize_stage, "_encode_in_worker", _killed_worker)  # forked workers inherit the patch
+    folder, _ = corpus
+    with pytest.raises(RuntimeError, match=r"a tokenising worker process died .* documents 's\d+'\.\.'s\d+'"):
+        run_tokenize_stage(folder, tmp_path / "o", tokenizer_dir, seq_len=32, num_proc=2, progress=False)
+    assert not (tmp_path / "o").exists() and not (tmp_path / ".o.tmp").exists()

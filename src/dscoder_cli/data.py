@@ -176,7 +176,12 @@ def _run_filter(args) -> int:
     logs = Path(args.logs) if args.logs else output.parent / "logs" / "filter"
     summary = run_filter_stage(args.input, output, excluded, logs, tasks=args.tasks, workers=args.workers, config=config)
     console = Console()
-    console.print(funnel_table(load_funnel(logs), title=f"filter funnel: {args.input} -> {output}"))
+    funnel = load_funnel(logs)
+    console.print(funnel_table(funnel, title=f"filter funnel: {args.input} -> {output}"))
+    if not funnel.files_in:
+        from dscoder.data.readers import no_records_message
+
+        raise ValueError(no_records_message(args.input, funnel.input_files, {}, funnel.unreadable_files))
     console.print(f"excluded files: {excluded}   chart: {summary['funnel_png']}")
     return 0
 
@@ -344,5 +349,11 @@ def _run_decontaminate(args) -> int:
     )
     if result["skipped_benchmarks"]:
         print(f"skipped (no data; pass --data-dir): {', '.join(result['skipped_benchmarks'])}")
+    if not result["documents_in"]:
+        from dscoder.data.readers import no_records_message
+
+        raise ValueError(no_records_message(args.input, None, result["reader_dropped"], result["unreadable_files"]))
+    for reason, n in result["unreadable_files"].items():
+        print(f"input files {reason}: {n:,} (their records are unknown; the warnings above name them)")
     print(f"kept {result['documents_kept']:,} of {result['documents_in']:,} documents; report: {result['report']}")
     return 0

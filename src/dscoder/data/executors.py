@@ -10,11 +10,13 @@ executor with :func:`build_executor`, so the YAML section that picks where it ru
       slurm: {partition: cpu, time: "12:00:00", cpus_per_task: 1, mem_per_cpu_gb: 2}
       ray: {address: null, cpus_per_task: 1, mem_per_cpu_gb: 1}
 
-A rerun with the same logging folder skips finished tasks (datatrove's ``skip_completed``).
+A rerun with the same logging folder skips finished tasks (datatrove's ``skip_completed``). Local runs use
+:class:`LocalExecutor`: a task process that dies is an error, and a killed run leaves no process behind.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import sys
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from datatrove.executor.base import PipelineExecutor
+from datatrove.executor.local import LocalPipelineExecutor
 
 from dscoder.config import bounded, check_bounds
 
@@ -80,16 +83,82 @@ class ExecutorConfig:
 
 
 def die_with_parent(parent: int) -> None:
-    """Have Linux kill this (child) process when its parent dies (``prctl(PR_SET_PDEATHSIG, SIGKILL)``), so a
-    SIGKILLed stage leaves no worker or manager process running; ``parent`` is the pid the caller expects as
-    parent (a parent already gone ends this process at once). A no-op off Linux."""
+    """End this worker process as soon as process ``parent`` (the stage's main process) ends, so a SIGKILLed stage
+    leaves nothing running: ``prctl(PR_SET_PDEATHSIG)`` for a direct child, and a thread waiting on a pidfd of
+    ``parent`` for a child of a forkserver (whose workers hold the forkserver's alive pipe, so neither would
+    ever exit on its own). A no-op off Linux."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
+    import select
+    import threading
 
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-    if os.getppid() != parent:
+    try:
+        fd = os.pidfd_open(parent)
+    except ProcessLookupError:
+        os._exit(1)  # already gone
+    except (AttributeError, OSError):  # kernel < 5.3: the parent-death signal alone
+        return
+
+    def wait_for_parent():
+        select.select([fd], [], [])
         os._exit(1)
+
+    threading.Thread(target=wait_for_parent, name="dscoder-die-with-parent", daemon=True).start()
+
+
+class LocalExecutor(LocalPipelineExecutor):
+    """datatrove's ``LocalPipelineExecutor`` (same arguments, logs, stats and ``skip_completed``) with a different
+    ``run``, because the stock one (datatrove 0.10) waits forever in ``Pool.imap_unordered`` when the kernel kills a
+    task process (out of memory), and its ``multiprocess.Manager`` server, the forkserver and the workers outlive
+    a SIGKILLed run. Here ``workers == 1`` runs the tasks in this process, and more workers run in a
+    ``concurrent.futures.ProcessPoolExecutor``: a dead task process raises ``BrokenProcessPool``, reported as one
+    error (a rerun resumes), and every worker dies with its parent (:func:`die_with_parent`). ``local_rank`` (which
+    datatrove uses only to decide which task logs to the console) is the task's slot, ``index % workers``."""
+
+    def run(self):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        import dill
+        from datatrove.utils.logging import logger
+        from datatrove.utils.stats import PipelineStats
+
+        if self.depends is not None and not self.depends._launched:
+            self.depends.run()  # the chain is run in order: a dependency is complete when its run() returns
+        self._launched = True
+        local = range(self.local_rank_offset, self.local_rank_offset + self.local_tasks)
+        if all(map(self.is_rank_completed, local)):
+            logger.info(f"Not doing anything as all {self.local_tasks} tasks have already been completed.")
+            return None
+        self.save_executor_as_json()
+        ranks = self.get_incomplete_ranks(local)
+        if self.workers == 1:
+            pipeline, stats = self.pipeline, []
+            for rank in ranks:
+                self.pipeline = copy.deepcopy(pipeline)  # fresh blocks: their stats are per task
+                stats.append(self._run_for_rank(rank, 0))
+        else:
+            ctx = multiprocessing.get_context(self.start_method)
+            blob = dill.dumps(self)  # pipelines may hold lambdas: dill, as datatrove's own (multiprocess) pool
+            with ProcessPoolExecutor(min(self.workers, len(ranks)), mp_context=ctx, initializer=die_with_parent,
+                                     initargs=(os.getpid(),)) as pool:  # fmt: skip
+                futures = {pool.submit(_run_task, blob, rank, i % self.workers): rank for i, rank in enumerate(ranks)}
+                try:
+                    stats = [future.result() for future in futures]
+                except BrokenProcessPool:
+                    lost = sorted(rank for future, rank in futures.items() if not future.done() or future.exception())
+                    raise RuntimeError(
+                        f"a task process of {self.logging_dir.path} died (killed by the system, most often out of "
+                        f"memory) while running tasks {lost}; rerun the same command to redo only the unfinished ones"
+                    ) from None
+        stats = sum(stats, start=PipelineStats())
+        with self.logging_dir.open("stats.json", "wt") as statsfile:
+            stats.save_to_disk(statsfile)
+        logger.success(stats.get_repr(f"All {self.local_tasks} tasks"))
+        return stats
 
 
 def ensure_ray(config: RayConfig) -> None:
@@ -98,6 +167,12 @@ def ensure_ray(config: RayConfig) -> None:
 
     if not ray.is_initialized():
         ray.init(address=config.address, num_cpus=config.num_cpus, include_dashboard=False, log_to_driver=False)
+
+
+def _run_task(blob: bytes, rank: int, local_rank: int):
+    import dill
+
+    return dill.loads(blob)._run_for_rank(rank, local_rank)
 
 
 def build_executor(
@@ -110,9 +185,7 @@ def build_executor(
     """The datatrove executor ``config`` names, running ``pipeline`` with its logs and stats in ``logging_dir``."""
     logging_dir = str(logging_dir)
     if config.kind == "local":
-        from datatrove.executor import LocalPipelineExecutor
-
-        return LocalPipelineExecutor(
+        return LocalExecutor(
             pipeline, tasks=config.tasks, workers=config.workers, logging_dir=logging_dir, depends=depends,
             skip_completed=config.skip_completed, start_method=config.start_method,
         )  # fmt: skip

@@ -96,12 +96,18 @@ class _RecordChecks:
         """A file that ends early (``truncated_file``) or gives no record at all (``unreadable_file``)."""
         reason = "truncated_file" if records_read else "unreadable_file"
         cause = f"{type(exc).__name__}: {exc}"
+        filepath = self.full_path(filepath)
         if records_read:
             logger.warning(f"{filepath}: input ends early after line {records_read} ({cause}); kept what was read, "
                            "the number of records after it is unknown")  # fmt: skip
         else:
             logger.warning(f"{filepath}: unreadable, dropped with an unknown number of records ({cause})")
         self.reject(reason, b"", filepath, records_read, detail=cause)
+
+    def full_path(self, filepath: str) -> str:
+        """``filepath`` (relative to the input folder) as the user can find it."""
+        folder = getattr(self, "data_folder", None)
+        return folder.resolve_paths(filepath) if folder is not None else filepath
 
     def text_problem(self, data: dict) -> str | None:
         """Why the record's text is unusable (``missing_text``, ``empty_text``, ``too_large``), or ``None``."""
@@ -155,7 +161,7 @@ class FileRecordJsonlReader(_RecordChecks, JsonlReader):
                         head, size = raw[:200], len(raw)
                         del raw
                         size += _skip_line(f)
-                        logger.warning(f"{filepath}: line {line_no} is {size:,} bytes, over max_record_bytes "
+                        logger.warning(f"{self.full_path(filepath)}: line {line_no} is {size:,} bytes, over max_record_bytes "
                                        f"{limit:,}; dropped as reader:too_large")  # fmt: skip
                         self.reject("too_large", head, filepath, line_no, size=size)
                         continue
@@ -309,12 +315,13 @@ def reader_drops(stats) -> tuple[dict[str, int], dict[str, int]]:
     return records, files
 
 
-def no_records_message(folder, input_files: int, records: dict[str, int], files: dict[str, int]) -> str:
-    """The one-line error of a stage that read no usable record from ``folder`` (counts from :func:`reader_drops`)."""
+def no_records_message(folder, input_files: int | None, records: dict[str, int], files: dict[str, int]) -> str:
+    """The one-line error of a stage that read no usable record from ``folder`` (counts from :func:`reader_drops`;
+    ``input_files``: how many files the reader opened, ``None`` when unknown)."""
     why = [f"{reason}: {n:,} file{'s' * (n != 1)}, records unknown (logged with its name)" for reason, n in files.items()]
     why += [f"{reason}: {n:,} line{'s' * (n != 1)}" for reason, n in records.items()]
-    return (f"{folder}: no usable record in {input_files:,} input file{'s' * (input_files != 1)} "
-            f"({'; '.join(why) if why else 'blank'})")  # fmt: skip
+    where = "its input files" if input_files is None else f"{input_files:,} input file{'s' * (input_files != 1)}"
+    return f"{folder}: no usable record in {where} ({'; '.join(why) if why else 'blank'})"
 
 
 def file_record_adapter(self, document: Document) -> dict:

@@ -137,9 +137,9 @@ def run_decontamination_stage(
     (default ``logs_dir``). Returns counts for the summary: documents in/kept/dropped, per-benchmark drops and
     tasks hit, the report and plot paths, the index size, and the benchmarks used or skipped (data absent).
     """
-    from datatrove.executor import LocalPipelineExecutor
     from rich.console import Console
 
+    from dscoder.data.executors import LocalExecutor
     from dscoder.data.readers import file_record_writer, reader_drops
 
     input_dir, logs_dir = Path(input_dir), Path(logs_dir)
@@ -149,7 +149,7 @@ def run_decontamination_stage(
     reader = _reader(input_dir, logs_dir / "rejects", show_progress)
     block = BenchmarkDecontaminationFilter(index_dir, exclusion_writer=file_record_writer(excluded_dir))
     pipeline = [reader, block, file_record_writer(output_dir)]
-    LocalPipelineExecutor(pipeline, tasks=tasks, workers=min(workers, tasks), logging_dir=str(logs_dir)).run()
+    LocalExecutor(pipeline, tasks=tasks, workers=min(workers, tasks), logging_dir=str(logs_dir)).run()
 
     stats = _block_stats(logs_dir, block.name)
     scanned = int(stats.get("total", 0))
