@@ -1,4 +1,8 @@
-"""Decontamination core (SPEC §1.4): code tokens, n-gram hashes, the index, and the planted-copy cases."""
+"""Decontamination core (SPEC §1.4): code tokens, n-gram hashes, the index, and the planted-copy cases.
+
+The index tests here pin the paper-literal rule (``mode="paper"``); the default ``words`` mode is tested in
+``test_decontam_words.py``.
+"""
 
 from __future__ import annotations
 
@@ -30,9 +34,12 @@ def humaneval() -> dict[str, dict]:
     return {p["task_id"]: p for p in load_humaneval()}
 
 
+PAPER = IndexConfig(mode="paper")
+
+
 @pytest.fixture(scope="module")
 def index(humaneval) -> DecontaminationIndex:
-    return DecontaminationIndex.build(benchmark_protected_strings("humaneval"))
+    return DecontaminationIndex.build(benchmark_protected_strings("humaneval"), PAPER)
 
 
 def filler(n_lines: int, seed: int = 0) -> str:
@@ -191,7 +198,7 @@ def test_short_strings_match_exactly_and_whole_tokens(tmp_path):
         ProtectedString("private", "short9", "test", "assert zork(1, 2) > 3"),  # 9 tokens: exact rule
         ProtectedString("private", "tiny", "test", "a b"),  # 2 tokens: ignored
     ]
-    idx = DecontaminationIndex.build(strings)
+    idx = DecontaminationIndex.build(strings, PAPER)
     assert idx.meta["benchmarks"]["private"] == {"exact_strings": 2, "strings": 3, "tasks": 3, "too_short": 1}
     assert [h.reason for h in idx.scan("y = frobnicate( 42 ,x )\n").hits] == ["contaminated:private/short5"]
     assert idx.scan("y = frobnicate( 42 ,x )\n").hits[0].exact == 1
@@ -212,7 +219,7 @@ def test_lone_surrogates_do_not_break_a_scan(index, humaneval):
     stream = tokenize(text)
     assert stream.span_text(2, 4) == "' \ufffd\ufffd\ufffd '"  # shown, one mark per byte
     assert index.scan(text).hits[0].reason == "contaminated:humaneval/HumanEval/12"
-    short = DecontaminationIndex.build([ProtectedString("p", "t", "test", "frobnicate(42, x)")])
+    short = DecontaminationIndex.build([ProtectedString("p", "t", "test", "frobnicate(42, x)")], PAPER)
     assert short.scan("\ud800 = 1\nfrobnicate(42, x)").hits[0].first_token == 3
 
 
@@ -227,5 +234,6 @@ def test_save_load_roundtrip_and_fingerprint(tmp_path, index, humaneval):
     strings = benchmark_protected_strings("humaneval")
     assert strings_fingerprint(strings, IndexConfig()) == strings_fingerprint(list(strings), IndexConfig())
     assert strings_fingerprint(strings, IndexConfig()) != strings_fingerprint(strings, IndexConfig(ngram=13))
+    assert strings_fingerprint(strings, PAPER) != strings_fingerprint(strings, IndexConfig())
     with pytest.raises(FileNotFoundError, match="index.json missing"):
         DecontaminationIndex.load(tmp_path / "nothing")

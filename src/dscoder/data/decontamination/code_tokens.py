@@ -32,6 +32,8 @@ _CLASS[0x80:] = _WORD
 for _c in b" \t\n\r\f\v":
     _CLASS[_c] = _SPACE
 
+_IS_WORD = _CLASS == _WORD
+
 _BASE = np.uint64(0x100000001B3)  # odd (the FNV-1 64-bit prime)
 _BASE_INV = np.uint64(pow(int(_BASE), -1, 2**64))
 _SPACE_BYTE = 32
@@ -77,8 +79,13 @@ class TokenStream:
         return self.normalized[self.norm_starts[first] : self.norm_ends[last]].tobytes().decode("utf-8", "replace")
 
 
-def tokenize(text: str | bytes) -> TokenStream:
-    """Split ``text`` into code tokens and build its normalised form (see the module docstring)."""
+def tokenize(text: str | bytes, words_only: bool = False) -> TokenStream:
+    """Split ``text`` into code tokens and build its normalised form (see the module docstring).
+
+    ``words_only``: keep only the word tokens (identifiers, numbers, words); punctuation separates them like
+    whitespace does (``"f(x)+1"`` -> ``" f x 1 "``). The ``words`` decontamination mode counts grams over
+    these with :func:`word_ngram_hashes`.
+    """
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     b = np.frombuffer(raw, dtype=np.uint8)
     n = len(b)
@@ -87,7 +94,7 @@ def tokenize(text: str | bytes) -> TokenStream:
         return TokenStream(np.zeros(0, dtype=np.uint8), empty, empty, empty)
     cls = _CLASS[b]
     word = cls == _WORD
-    keep = cls != _SPACE
+    keep = word if words_only else cls != _SPACE
     punct = keep ^ word
     # a token starts at a punctuation byte or where a word run begins, ends at punctuation or where a run ends
     is_start = np.empty(n, dtype=bool)
@@ -144,6 +151,65 @@ def ngram_hashes(stream: TokenStream, n: int) -> np.ndarray:
         s = stream.norm_starts[:count]
         e = stream.norm_ends[n - 1 :]
         return _mix(_POWERS.pow[e - 1] * (prefix[e] - prefix[s]))
+
+
+def word_token_hashes(text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The word tokens of ``text`` (those of ``tokenize(text, words_only=True)``) without building the normalised
+    text: each token's byte offset in the UTF-8 original and the uint64 hash of its bytes (equal tokens, equal
+    hashes)."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    b = np.frombuffer(raw, dtype=np.uint8)
+    if not len(b):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.astype(np.uint64)
+    word = np.zeros(len(b) + 2, dtype=bool)
+    np.take(_IS_WORD, b, out=word[1:-1])
+    bounds = np.flatnonzero(word[1:] != word[:-1])  # a word run's start, then its end, alternately
+    starts, ends = bounds[0::2], bounds[1::2]
+    _POWERS.ensure(len(b) + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(len(b) + 1, dtype=np.uint64)
+        np.multiply(b, _POWERS.inv[: len(b)], out=prefix[1:])
+        np.cumsum(prefix[1:], out=prefix[1:])
+        # sum_{s<=j<e} b[j] * BASE^(e-1-j): the same value wherever the token sits
+        return starts, _mix(_POWERS.pow[ends - 1] * (prefix[ends] - prefix[starts]))
+
+
+_DEF = None
+_DEFINED_NAME = np.uint64(0x5F)  # what every name defined in the text hashes to
+
+
+def mask_defined_names(tokens: np.ndarray) -> np.ndarray:
+    """Word token hashes where every name the text defines with ``def`` (the definition and each use: calls,
+    doctest examples) is one placeholder, so a copied function keeps its grams when it is renamed."""
+    global _DEF
+    if _DEF is None:
+        _DEF = word_token_hashes(b"def")[1][0]
+    is_def = tokens[:-1] == _DEF
+    if not is_def.any():
+        return tokens
+    defined = np.unique(tokens[1:][is_def])
+    at = np.minimum(np.searchsorted(defined, tokens), len(defined) - 1)
+    return np.where(defined[at] == tokens, _DEFINED_NAME, tokens)
+
+
+def token_ngram_hashes(tokens: np.ndarray, n: int) -> np.ndarray:
+    """uint64 hash of every run of ``n`` consecutive token hashes (a polynomial rolling hash, mixed)."""
+    count = len(tokens) - n + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    _POWERS.ensure(len(tokens) + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(len(tokens) + 1, dtype=np.uint64)
+        np.multiply(tokens, _POWERS.inv[: len(tokens)], out=prefix[1:])
+        np.cumsum(prefix[1:], out=prefix[1:])
+        return _mix(_POWERS.pow[n - 1 : len(tokens)] * (prefix[n:] - prefix[:count]))
+
+
+def word_ngram_hashes(text: str | bytes, n: int) -> np.ndarray:
+    """The ``words`` mode's n-grams of ``text``: :func:`token_ngram_hashes` of its word tokens with
+    :func:`mask_defined_names` applied."""
+    return token_ngram_hashes(mask_defined_names(word_token_hashes(text)[1]), n)
 
 
 def normalize(text: str) -> str:

@@ -1,8 +1,8 @@
 """The contamination report: per benchmark, which tasks training documents hit, by how many, with examples.
 
-Built from the documents the decontamination filter excluded (their ``contamination`` metadata, see
-:mod:`dscoder.data.decontamination.filter`) and the index's task table; written as JSON and shown as a rich
-table, so it can be published next to evaluation results.
+Built from what the decontamination filter excluded (whole documents, and files removed from repository
+samples, each with its ``contamination`` metadata, see :mod:`dscoder.data.decontamination.filter`) and the
+index's task table; written as JSON and shown as a rich table, so it can be published next to evaluation results.
 """
 
 from __future__ import annotations
@@ -34,18 +34,28 @@ def iter_excluded(excluded_dir: str | Path):
 
 def build_report(excluded_dir: str | Path, index: DecontaminationIndex, documents_scanned: int | None = None
                  ) -> dict:
-    """Per-benchmark contamination summary of the documents in ``excluded_dir``."""
+    """Per-benchmark contamination summary of the documents in ``excluded_dir``.
+
+    ``documents_dropped`` counts whole documents, ``files_removed`` the files taken out of repository samples
+    (``sample_kind: file_removed``; a sample whose every file matched is dropped as its files); per benchmark
+    ``documents_dropped`` counts both kinds of record by their strongest task.
+    """
     tasks_total = Counter(bench for bench, _ in index.tasks)
     dropped_by = Counter()  # benchmark of the drop reason
     touching = defaultdict(set)  # benchmark -> ids of documents touching any of its tasks
     task_docs = defaultdict(Counter)  # benchmark -> task -> documents
     examples = defaultdict(list)
-    n_dropped = 0
+    n_dropped = n_files = 0
+    samples_touched = set()
     for record in iter_excluded(excluded_dir):
         info = record.get("contamination") or (record.get("metadata") or {}).get("contamination")
         if not info:
             continue  # excluded by another block
-        n_dropped += 1
+        if record.get("sample_kind") == "file_removed":
+            n_files += 1
+            samples_touched.add(record.get("sample_id"))
+        else:
+            n_dropped += 1
         doc_id = record.get("id")
         dropped_by[info["benchmark"]] += 1
         for hit in info.get("tasks", []):
@@ -56,7 +66,7 @@ def build_report(excluded_dir: str | Path, index: DecontaminationIndex, document
                 "id": doc_id, "repo": record.get("repo"), "file": info.get("file"), "task_id": info["task_id"],
                 "line": info.get("line"), "ngrams": info.get("ngrams"), "exact": info.get("exact"),
                 "snippet": info.get("snippet"),
-            })
+            } | ({"sample_id": record["sample_id"]} if record.get("sample_id") else {}))
     benchmarks = {}
     for bench in tasks_total:
         benchmarks[bench] = {
@@ -70,6 +80,8 @@ def build_report(excluded_dir: str | Path, index: DecontaminationIndex, document
     return {
         "documents_scanned": documents_scanned,
         "documents_dropped": n_dropped,
+        "files_removed": n_files,
+        "samples_with_files_removed": len(samples_touched),
         "index": {k: index.meta.get(k) for k in ("config", "ngrams", "distinct_ngrams", "exact_patterns")}
         | {"bytes": index.nbytes},
         "benchmarks": benchmarks,
@@ -117,9 +129,12 @@ def report_table(report: dict):
     title = f"contamination: {report['documents_dropped']:,} documents dropped"
     if scanned:
         title += f" of {scanned:,} ({report['documents_dropped'] / scanned:.2%})"
+    if report.get("files_removed"):
+        title += (f"; {report['files_removed']:,} files removed from "
+                  f"{report['samples_with_files_removed']:,} repository samples")
     table = Table(title=title)
     for col, justify in (("benchmark", "left"), ("tasks", "right"), ("tasks hit", "right"),
-                         ("docs dropped", "right"), ("docs touching", "right"), ("most hit task", "left")):
+                         ("docs/files removed", "right"), ("docs touching", "right"), ("most hit task", "left")):
         table.add_column(col, justify=justify)
     for bench, row in report["benchmarks"].items():
         top = row["top_tasks"][0] if row["top_tasks"] else None

@@ -15,6 +15,7 @@ from dscoder.benchmarks import (
     available_benchmarks,
     get_benchmark,
 )
+from dscoder.data.decontamination.background import background_digest
 from dscoder.data.decontamination.filter import BenchmarkDecontaminationFilter
 from dscoder.data.decontamination.index import (
     DecontaminationIndex,
@@ -66,12 +67,13 @@ def collect_protected_strings(names: Iterable[str], data_dir: str | Path | None 
 def build_or_load_index(index_dir: str | Path, benchmarks: str | Sequence[str] | None = None,
                         data_dir: str | Path | None = None, extra_files: Iterable[str | Path] = (),
                         config: IndexConfig | None = None, rebuild: bool = False) -> DecontaminationIndex:
-    """The index for these benchmarks, reused from ``index_dir`` when its fingerprint (every protected string
-    and the config) matches, else built and saved there."""
+    """The index for these benchmarks, reused from ``index_dir`` when its fingerprint (every protected string,
+    the config and the background list) matches, else built and saved there."""
     config = config or IndexConfig()
     names, _ = resolve_benchmarks(benchmarks, data_dir)
     strings = collect_protected_strings(names, data_dir, extra_files)
-    fingerprint = strings_fingerprint(strings, config)
+    background = config.background_hashes()
+    fingerprint = strings_fingerprint(strings, config, background_digest(background) if len(background) else "")
     meta_path = Path(index_dir) / "index.json"
     if not rebuild and meta_path.is_file():
         try:
@@ -80,7 +82,7 @@ def build_or_load_index(index_dir: str | Path, benchmarks: str | Sequence[str] |
             same = False
         if same:
             return DecontaminationIndex.load(index_dir)
-    index = DecontaminationIndex.build(strings, config, fingerprint=fingerprint)
+    index = DecontaminationIndex.build(strings, config, fingerprint=fingerprint, background=background)
     index.save(index_dir)
     return DecontaminationIndex.load(index_dir)
 
@@ -102,13 +104,19 @@ def _reader(input_dir: Path, rejects_dir: Path, show_progress: bool):
     raise FileNotFoundError(f"{input_dir}: no *.jsonl, *.jsonl.gz or *.parquet files to decontaminate")
 
 
-def _block_stats(logs_dir: Path, block_name: str) -> dict:
+def _stats_blocks(logs_dir: Path) -> list[dict]:
     stats_path = logs_dir / "stats.json"
-    if not stats_path.is_file():
-        return {}
-    for block in json.loads(stats_path.read_text(encoding="utf-8")):
+    return json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.is_file() else []
+
+
+def _totals(block: dict) -> dict:
+    return {k: (v.get("total", 0) if isinstance(v, dict) else v) for k, v in block.get("stats", {}).items()}
+
+
+def _block_stats(logs_dir: Path, block_name: str) -> dict:
+    for block in _stats_blocks(logs_dir):
         if str(block.get("name", "")).endswith(block_name):  # datatrove prefixes the block type
-            return {k: (v.get("total", 0) if isinstance(v, dict) else v) for k, v in block.get("stats", {}).items()}
+            return _totals(block)
     return {}
 
 
@@ -121,8 +129,11 @@ def run_decontamination_stage(
     benchmarks: str | Sequence[str] | None = None,
     data_dir: str | Path | None = None,
     extra_files: Sequence[str | Path] = (),
-    ngram: int = 10,
-    min_exact_tokens: int = 3,
+    mode: str = "words",
+    ngram: int | None = None,
+    min_exact_tokens: int | None = None,
+    min_share: float | None = None,
+    background: str = "shipped",
     tasks: int = 2,
     workers: int = 2,
     report_dir: str | Path | None = None,
@@ -130,12 +141,16 @@ def run_decontamination_stage(
 ) -> dict:
     """Decontaminate ``input_dir`` (JSONL(.gz)/Parquet file records or repository samples) into ``output_dir``.
 
-    Dropped documents go to ``excluded_dir`` (give this stage its own folder) with ``filter_reason`` and
-    ``contamination``; datatrove logs and stats to ``logs_dir`` (unreadable input lines, counted by reason, to
+    ``mode``/``ngram``/``min_exact_tokens``/``min_share``/``background`` are :class:`IndexConfig`'s (``None``: the
+    mode's default). Contaminated files are removed from repository samples (see
+    :class:`BenchmarkDecontaminationFilter`). Dropped documents and removed files go to ``excluded_dir`` (give
+    this stage its own folder) with ``filter_reason`` and ``contamination``; datatrove logs and stats to ``logs_dir`` (unreadable input lines, counted by reason, to
     ``logs_dir/rejects``); the index is built once into ``index_dir`` (reused while benchmarks and config are
     unchanged); ``contamination_report.json`` (+ a ``.png`` bar chart when anything was hit) to ``report_dir``
     (default ``logs_dir``). Returns counts for the summary: documents in/kept/dropped, per-benchmark drops and
-    tasks hit, the report and plot paths, the index size, and the benchmarks used or skipped (data absent).
+    tasks hit, files removed from samples, bytes in and dropped, the report and plot paths, the index size, and
+    the benchmarks used or skipped (data absent). ``documents_in`` = kept + dropped + the input lines the reader
+    rejected.
     """
     from rich.console import Console
 
@@ -144,7 +159,8 @@ def run_decontamination_stage(
 
     input_dir, logs_dir = Path(input_dir), Path(logs_dir)
     names, skipped = resolve_benchmarks(benchmarks, data_dir)
-    config = IndexConfig(ngram=ngram, min_exact_tokens=min_exact_tokens)
+    config = IndexConfig(mode=mode, ngram=ngram, min_exact_tokens=min_exact_tokens, min_share=min_share,
+                         background=background)
     index = build_or_load_index(index_dir, names, data_dir, extra_files, config)
     reader = _reader(input_dir, logs_dir / "rejects", show_progress)
     block = BenchmarkDecontaminationFilter(index_dir, exclusion_writer=file_record_writer(excluded_dir))
@@ -164,7 +180,12 @@ def run_decontamination_stage(
         "documents_kept": int(stats.get("forwarded", 0)),
         "reader_dropped": reader_dropped,  # input lines the reader rejected, by reason
         "unreadable_files": unreadable_files,  # input files cut short or unreadable: records unknown
-        "documents_dropped": report["documents_dropped"],
+        "documents_dropped": int(stats.get("dropped", 0)),  # whole documents (a sample left empty included)
+        "files_removed": int(stats.get("files_removed", 0)),  # files taken out of repository samples
+        "samples_trimmed": int(stats.get("samples_trimmed", 0)),  # samples kept without their contaminated files
+        "bytes_in": int(stats.get("bytes_in", 0)),
+        "bytes_dropped": int(stats.get("bytes_dropped", 0)),
+        "mode": config.mode,
         "hits": {b: r["documents_dropped"] for b, r in report["benchmarks"].items()},
         "tasks_hit": {b: r["tasks_hit"] for b, r in report["benchmarks"].items()},
         "benchmarks": names,
