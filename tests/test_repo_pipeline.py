@@ -212,7 +212,8 @@ def test_pipeline_yaml_loads_with_the_defaults():
     from dscoder.config import load_yaml_config
 
     config = load_yaml_config(Path(__file__).resolve().parents[1] / "datatrove_pipelines" / "repo_level.yaml", RepoLevelConfig)
-    assert config.ordering.repo_level_languages == ["python", "java", "c-sharp", "c", "cpp"]
+    assert config.ordering.repo_level_languages == ["python", "java", "c-sharp", "c", "cpp", "go", "javascript",
+                                                    "typescript"]  # fmt: skip
     assert (config.ordering.order, config.dedup.n_grams, config.dedup.bands, config.dedup.rows) == ("scc", 5, 14, 8)
     assert config.grouping.buckets is None and config.grouping.bucket_mb == 128  # sized by bytes
     assert config.input.name == "filtered" and config.input.is_absolute()
@@ -270,8 +271,7 @@ def test_go_mod_carried_by_the_filter_stage_resolves_go_imports_and_counts_agree
                      tasks=1, workers=1, manifests_dir=tmp_path / "manifests")  # fmt: skip
     assert [r["path"] for r in _read(tmp_path / "manifests")] == ["go.mod"]
     assert "go.mod" not in {r["path"] for r in _read(tmp_path / "in")}  # not a training file
-    config = _config(tmp_path, manifests=str(tmp_path / "manifests"), buckets=1)
-    config.ordering.repo_level_languages.append("go")
+    config = _config(tmp_path, manifests=str(tmp_path / "manifests"), buckets=1)  # go: repository-level by default
     counts = run_repo_level(config)
     samples = _read(tmp_path / "out")
     assert len(samples) == 1 and "go.mod" not in samples[0]["files"]

@@ -10,7 +10,7 @@ from dscoder.data.repo_level.builder import (
     check_record,
     split_repository,
 )
-from dscoder.data.repo_level.config import OrderingConfig
+from dscoder.data.repo_level.config import PAPER_REPO_LEVEL_LANGUAGES, OrderingConfig
 from dscoder.data.repo_level.samples import COMMENT_SYNTAX, path_comment, render_sample
 
 
@@ -36,7 +36,8 @@ def test_paper_languages_are_repo_level_others_file_level():
         FileRecord("4", "web/lib.js", "export default 1\n", "javascript"),
         FileRecord("5", "data.json", '{"a": 1}\n', "json"),
     ]
-    result = build_repository_samples("o/r", files, OrderingConfig(tie_break="path"))
+    paper = OrderingConfig(tie_break="path", repo_level_languages=list(PAPER_REPO_LEVEL_LANGUAGES))
+    result = build_repository_samples("o/r", files, paper)
     kinds = [(s.metadata["sample_kind"], s.metadata["language"], s.metadata["files"]) for s in result.samples]
     assert kinds == [
         ("repo", "python", ["b.py", "a.py"]),
@@ -44,6 +45,9 @@ def test_paper_languages_are_repo_level_others_file_level():
         ("file", "javascript", ["web/app.js"]),
         ("file", "javascript", ["web/lib.js"]),
     ]
+    default = build_repository_samples("o/r", files, OrderingConfig(tie_break="path"))  # + go, javascript, typescript
+    assert [s.metadata["files"] for s in default.samples if s.metadata["sample_kind"] == "repo"] == [
+        ["web/lib.js", "web/app.js"], ["b.py", "a.py"]]  # fmt: skip
     assert result.samples[0].text == "# b.py\nB = 1\n\n# a.py\nimport b\n"
     assert result.samples[0].metadata["stars"] == 5 and result.samples[0].id == "o/r::b.py"
     assert result.samples[1].text == '{"a": 1}\n'  # JSON has no comment syntax: no path line

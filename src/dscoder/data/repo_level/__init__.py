@@ -1,5 +1,5 @@
 """Repository-level data (report §2.2–2.3): group files by repository, parse dependencies, order them with
-Algorithm 1 (or an SCC-aware variant), concatenate each component into one sample, near-dedup with MinHash.
+the SCC-aware order (or Algorithm 1 exactly, ``order: paper``), concatenate each component into one sample, near-dedup with MinHash.
 
 Heavy imports (datatrove) happen in the submodules that need them; see :mod:`.stage` for the pipelines.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .config import (
     PAPER_REPO_LEVEL_LANGUAGES,
+    REPO_LEVEL_LANGUAGES,
     DedupConfig,
     GroupingConfig,
     OrderingConfig,
@@ -23,6 +24,7 @@ from .stage import (
 
 __all__ = [
     "PAPER_REPO_LEVEL_LANGUAGES",
+    "REPO_LEVEL_LANGUAGES",
     "DedupConfig",
     "GroupingConfig",
     "OrderingConfig",
