@@ -237,7 +237,7 @@ def _add_repo_level(sub) -> None:
     p.add_argument("--logs", help="datatrove logging folders (default: OUTPUT/../logs/repo_level)")
     p.add_argument("--order", choices=["paper", "scc"],
                    help="scc (default: import cycles condensed, 100%% of acyclic import edges in order on installed "
-                   "packages) or paper (Algorithm 1 exactly: 96%% on the same packages, bench/repo_level.py)")
+                   "packages) or paper (Algorithm 1 exactly: 95%% on the same packages, bench/repo_level.py)")
     p.add_argument("--tasks", type=int, help="tasks of the routing pass (default: 2)")
     p.add_argument("--workers", type=int, help="tasks run at once (default: 2)")
     p.add_argument("--buckets", type=int, help="repository buckets = ordering tasks (default: one per 128 MB of input)")
