@@ -33,8 +33,7 @@ from pathlib import Path
 
 from dscoder_cli.data import byte_count
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_GGUF = REPO.parent / "shared" / "reference" / "deepseek-coder-vocab" / "ggml-vocab-deepseek-coder.gguf"
+RELEASED_TOKENIZER = "deepseek-ai/deepseek-coder-1.3b-base"  # from the Hub (or its local cache)
 BATCH = 256
 
 
@@ -89,7 +88,8 @@ def _write_subset(docs, folder: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=None, help="JSONL[.gz] documents (default: a demo corpus)")
-    parser.add_argument("--tokenizer", default=None, help="tokenizer (default: the released one from ../shared)")
+    parser.add_argument("--tokenizer", default=RELEASED_TOKENIZER,
+                        help=f"tokenizer folder, Hub id or .gguf file (default: the released one, {RELEASED_TOKENIZER})")
     parser.add_argument("--max-bytes", type=byte_count, default=4_000_000, help="text to use (default: 4e6 bytes)")
     parser.add_argument("--seq-len", type=int, default=4096)
     parser.add_argument("--repeats", type=int, default=3)
@@ -110,10 +110,7 @@ def main() -> None:
 
         corpus = work / "corpus"
         build_demo_corpus(corpus, max_bytes=args.max_bytes, shards=1)
-    tokenizer_src = args.tokenizer or (str(SHARED_GGUF) if SHARED_GGUF.exists() else None)
-    if tokenizer_src is None:
-        sys.exit("no tokenizer: pass --tokenizer (../shared with the released vocabulary is absent)")
-    tokenizer = load_tokenizer(tokenizer_src)
+    tokenizer = load_tokenizer(args.tokenizer)
     tokenizer_dir = str(save_tokenizer(tokenizer, work / "tokenizer"))
     backend = tokenizer.backend_tokenizer
 
