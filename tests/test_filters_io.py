@@ -183,3 +183,20 @@ def test_funnel_errors_name_the_folder(tmp_path):
     _write_stats(tmp_path, 0, [_step("💽 - WRITER: w", total=7)])
     with pytest.raises(ValueError, match="no dscoder filter stats"):
         load_funnel(tmp_path)
+
+
+def test_unreadable_shards_are_counted_as_files_and_rejected_with_their_path(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from dscoder.data.readers import reader_drops
+
+    pq.write_table(pa.table({"id": ["g1", "g2"], "text": ["x = 1\n", "y = 2\n"]}), tmp_path / "good.parquet")
+    (tmp_path / "bad.parquet").write_text(json.dumps(GOOD) + "\n")  # JSON named .parquet
+    rejects = tmp_path / "rejects"
+    reader = FileRecordParquetReader(str(tmp_path), rejects_folder=str(rejects))
+    assert [d.id for d in reader.run()] == ["g1", "g2"]
+    assert reader_drops(reader.stats) == ({}, {"reader:unreadable_file": 1})
+    (record,) = [json.loads(line) for line in (rejects / "00000.jsonl").read_text().splitlines()]
+    assert record["source_file"] == str(tmp_path / "bad.parquet") and record["records_after_line"] == "unknown"
+    assert record["reason"] == "reader:unreadable_file" and record["detail"].startswith("ArrowInvalid")

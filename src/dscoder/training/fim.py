@@ -72,21 +72,24 @@ def fim_split(text: str, rng: random.Random, rate: float) -> tuple[str, str, str
 
 
 def chunk_bounds(pre_tokenizer, text: str, max_chars: int, margin: int = 4096) -> list[tuple[int, int]]:
-    """``(start, end)`` chunks of ``text`` of at most ``max_chars`` characters, each cut at the start of a pre-token
-    that begins at least ``margin`` characters before the window's end (so a pre-token regex never sees the cut).
+    """``(start, end)`` chunks of ``text`` of at most ``max_chars`` characters, each cut at the start of a pre-token.
 
-    Without a pre-tokenizer, or inside one pre-token longer than the window (junk such as a 1 MB base64 run), the
-    cut falls at ``max_chars``: only then can the ids around the cut differ from encoding the text whole.
+    Only the last ``3 * margin`` characters of each window are pre-tokenised (pre-tokenising it all would cost
+    more than encoding it), and the cut is the last pre-token start at least ``margin`` characters from both ends
+    of that stretch: pre-token regexes look a few characters around, so there they split as on the whole text.
+    Without a pre-tokenizer, or inside a pre-token longer than ``margin`` (junk such as a base64 run), the cut falls
+    at ``max_chars``: only then can the ids around the cut differ from encoding the text whole.
     """
     margin = min(margin, max_chars // 4)
     bounds, start, n = [], 0, len(text)
     while n - start > max_chars:
         cut = max_chars
         if pre_tokenizer is not None:
-            starts = [s for _, (s, _) in pre_tokenizer.pre_tokenize_str(text[start : start + max_chars])]
-            safe = [s for s in starts if 0 < s <= max_chars - margin]
+            offset = max_chars - 3 * margin
+            stretch = pre_tokenizer.pre_tokenize_str(text[start + offset : start + max_chars])
+            safe = [s for _, (s, _) in stretch if margin <= s <= 2 * margin]
             if safe:
-                cut = safe[-1]
+                cut = offset + safe[-1]
         bounds.append((start, start + cut))
         start += cut
     bounds.append((start, n))
