@@ -92,8 +92,10 @@ def test_c_and_cpp_includes_with_a_cycle_and_include_folders():
         "src/util.h": "int f(void);\n",
         "src/x.c": '// #include "util.h"\n/* #include "a.h" */\nint main() { return 0; }\n',
     }
-    orders, result = _orders(files, {"h": "c", "cpp": "cpp", "c": "c"})
-    assert orders == [["src/util.h", "include/proj/api.h", "src/a.h", "src/b.h", "src/main.cpp"], ["src/x.c"]]
+    orders, result = _orders(files, {"h": "c", "cpp": "cpp", "c": "c"})  # default: SCC order, {a.h, b.h} first
+    assert orders == [["src/a.h", "src/b.h", "src/util.h", "include/proj/api.h", "src/main.cpp"], ["src/x.c"]]
+    paper, _ = _orders(files, {"h": "c", "cpp": "cpp", "c": "c"}, order="paper")  # Algorithm 1
+    assert paper == [["src/util.h", "include/proj/api.h", "src/a.h", "src/b.h", "src/main.cpp"], ["src/x.c"]]
     assert result.counts["cycles_broken"] == 1
     assert result.counts["unresolved_references"] == 1  # <vector>
 
