@@ -57,8 +57,9 @@ _COMPRESSED = (".gz", ".zst", ".zstd", ".bz2", ".xz", ".lz4", ".parquet")
 
 def estimate_input_bytes(config: RepoLevelConfig) -> int | None:
     """Text bytes of the stage's input, estimated from its files' sizes (compressed files and Parquet count
-    :data:`COMPRESSED_TEXT_RATIO` times their size); ``None`` for a Hub dataset."""
-    if config.reader.format == "hub":
+    :data:`COMPRESSED_TEXT_RATIO` times their size); ``None`` for a Hub dataset or an input not written yet (a
+    Slurm chain submitted before the filter stage ran)."""
+    if config.reader.format == "hub" or ("://" not in str(config.input) and not Path(config.input).is_dir()):
         return None
     from datatrove.io import get_datafolder
 
