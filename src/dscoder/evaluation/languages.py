@@ -17,8 +17,11 @@ program can read); the residual risk of each language is in the sandbox's docstr
 That is ``protocol: strict`` (and the default rule of every language). ``protocol: deepseek`` reproduces the
 official harness where it decides otherwise (:func:`official_passed`): TypeScript is built with
 ``tsc --target ES2015 --lib ES2015,DOM`` and, when that build or its run fails, built again with a bare
-``tsc main.ts`` (the verdict is the second try's); JavaScript passes when it prints nothing, whatever its exit
-status; C# passes when its stderr holds no "Fail", whatever its exit status.
+``tsc main.ts`` (the verdict is the second try's), and still needs the end token (an early ``process.exit(0)``
+passes there, not here); JavaScript passes when it prints nothing, whatever its exit status; C# is built without
+``-r:System.Numerics.dll`` (``BigInteger`` does not compile) and passes when its stderr holds no "Fail", whatever
+its exit status. Neither of these two needs the end token, so an early exit can pass under ``deepseek``, as in
+the official harness.
 """
 
 from __future__ import annotations
@@ -128,7 +131,7 @@ LANGUAGES: dict[str, LanguageSpec] = {
                      marker_statement='System.Console.WriteLine(System.Console.In.ReadLine());', marker_before_braces=2,
                      runtime_reserves_memory=True, max_processes=64,
                      env=(("MONO_TRACE_LISTENER", "Console.Error"),), failure_text="DefaultTraceListener.Fail",
-                     official_rule="no_fail_text"),
+                     official_rule="no_fail_text", official_compile=("mcs", "-d:DEBUG", "-out:main.exe", "main.cs")),
         LanguageSpec("sh", "Bash", "main.sh", ("bash",), ("bash", "main.sh"),
                      marker_statement='read -r dscoder_end; echo "$dscoder_end"'),
         LanguageSpec("js", "JavaScript", "main.js", ("node",), ("node", "main.js"),
@@ -147,12 +150,13 @@ def get_language(name: str) -> LanguageSpec:
 
 def official_passed(spec: LanguageSpec, result, end_token: str | None) -> bool | None:
     """The official harness's verdict of one sandbox ``result`` where its rule is not dscoder's (``protocol:
-    deepseek``; DeepSeek-Coder ``human_eval/execution.py``), else None. A failed build fails; a run killed by its
-    time or memory limit fails; then JavaScript passes when it printed nothing (the end token's line aside) and
-    C# when its stderr holds no "Fail" -- both whatever the exit status, so an early exit can pass, as there."""
+    deepseek``; DeepSeek-Coder ``human_eval/execution.py``), else None. A failed build or a run past its time
+    limit fails; then JavaScript passes when it printed nothing (the end token's line aside) and C# when its
+    stderr holds no "Fail" -- neither needs the end token, so an early exit passes as it does there, even with a
+    non-zero status or a signal."""
     if spec.official_rule == "exit_status":
         return None
-    if result.step == "compile" or result.status not in ("ok", "failed"):
+    if result.step == "compile" or result.status in ("timeout", "sandbox_error"):
         return False
     if spec.official_rule == "silent":
         stdout = result.stdout.replace(f"{end_token}\n", "", 1) if end_token else result.stdout

@@ -167,7 +167,7 @@ def execute_programs(
         if official is not None:
             reached_end = official
             if not official and status == "ok":
-                status = "printed_output" if specs[i].official_rule == "silent" else "fail_in_stderr"
+                status = {"silent": "printed_output", "no_fail_text": "fail_in_stderr"}.get(specs[i].official_rule, status)
         stdout = "\n".join(line for line in lines if token is None or line.strip() != token)
         verdicts[i] = {
             "passed": reached_end,
