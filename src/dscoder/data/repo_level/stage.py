@@ -350,6 +350,11 @@ def run_repo_level(config: RepoLevelConfig) -> dict[str, Any]:
     group = _stats(Path(config.logs) / "group")
     if not group.get("documents", 0):
         raise ValueError(no_records_message(config.input, int(group.get("input_files", 0)), *reader_drops(group)))
+    if len(executors) > 2:  # MinHash passes read the ordered samples: when every file was dropped there are none
+        executors[1].run()
+        order = _stats(Path(config.logs) / "order")
+        if not order.get("samples_repo", 0) + order.get("samples_file", 0):
+            return collect_counts(config)  # the counts say why (repo_level:<reason> per dropped file)
     executors[-1].run()
     return collect_counts(config)
 
