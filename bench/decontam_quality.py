@@ -7,7 +7,7 @@
    whose name's SHA-1 starts with an odd byte, ``background.stdlib_files("heldout")``). The default mode's
    background n-gram list is built from the *other* half, so false positives are never measured on the files
    the filter learnt from. Every file flagged here is a false positive.
-2. Planted copies of ``--tasks-per-benchmark`` tasks (seeded sample) of each benchmark the report decontaminates
+2. Planted copies of every task (or a seeded sample of ``--tasks-per-benchmark``) of each benchmark the report decontaminates
    against (HumanEval, MBPP, GSM8K, MATH, as far as their data is available) in six variants
    (``planted.planted_variants``: verbatim, re-indented, renamed, tests only, problem text only, embedded in a
    larger clean file). A copy counts as caught when it is dropped for a task of its own benchmark.
@@ -15,7 +15,7 @@
    copies together, and prints the false-positive rate and the recall per variant and per benchmark, for the
    paper-literal rule and for the default.
 4. Speed: both indexes scan the clean corpus in memory (``DecontaminationIndex.scan``), CPU seconds of this
-   process, best of ``--repeat``: MB/s per core, and the default's ratio to the paper rule in the same run.
+   process, modes round robin, best of ``--repeat``: MB/s per core, and the ratio to the paper rule.
 5. ``--corpus-mb N``: also builds an N MB demo corpus (``dscoder data demo-corpus``'s builder: stdlib +
    site-packages) and runs the CLI in each mode: share of bytes dropped (file records; a contaminated file of a
    repository sample is removed alone, so a sample loses the same bytes).
@@ -48,6 +48,7 @@ from dscoder.data.decontamination.planted import VARIANTS, planted_variants
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GOALS = {"fp": 0.005, "recall": 0.99, "recall_loose": 0.95, "mb_per_s": 20.0, "bytes_dropped": 0.02}
 LOOSE_VARIANTS = ("tests_only", "problem_only")
+SMOKE_SET = ("humaneval", "mbpp")
 
 
 def _write_jsonl_gz(path: Path, records: list[dict]) -> None:
@@ -65,7 +66,7 @@ def clean_records(limit: int | None = None) -> list[dict]:
 
 def planted_records(benchmarks: list[str], data_dir: str | None, per_benchmark: int, hosts: list[str],
                     seed: int) -> list[dict]:
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # which tasks (when sampled) and which clean file hosts each embedded copy
     out = []
     for bench in benchmarks:
         records = load_benchmark(bench, data_dir=data_dir)
@@ -126,17 +127,20 @@ def quality(clean: list[dict], planted: list[dict], dropped: dict) -> dict:
             "recall_worst_benchmark": worst}  # fmt: skip
 
 
-def scan_speed(index_dir: Path, texts: list[str], repeat: int) -> float:
-    index = DecontaminationIndex.load(index_dir)
-    _ = index.automaton
+def scan_speeds(index_dirs: dict[str, Path], texts: list[str], repeat: int) -> dict[str, float]:
+    """MB/s per core of ``DecontaminationIndex.scan`` per mode: CPU seconds, modes round robin, best of ``repeat``."""
+    indexes = {mode: DecontaminationIndex.load(folder) for mode, folder in index_dirs.items()}
+    for index in indexes.values():
+        _ = index.automaton
     size = sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
-    best = float("inf")
+    best = dict.fromkeys(indexes, float("inf"))
     for _ in range(repeat):
-        start = time.process_time()
-        for t in texts:
-            index.scan(t)
-        best = min(best, time.process_time() - start)
-    return size / 1e6 / best
+        for mode, index in indexes.items():
+            start = time.process_time()
+            for t in texts:
+                index.scan(t)
+            best[mode] = min(best[mode], time.process_time() - start)
+    return {mode: size / 1e6 / seconds for mode, seconds in best.items()}
 
 
 def bytes_dropped(corpus: Path, work: Path, modes: list[str], benchmarks: list[str], data_dir: str | None) -> dict:
@@ -155,23 +159,25 @@ def bytes_dropped(corpus: Path, work: Path, modes: list[str], benchmarks: list[s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", help="benchmark data folder (default: $DSCODER_BENCHMARKS_DIR, else ../shared)")
-    parser.add_argument("--tasks-per-benchmark", type=int, default=100, help="planted tasks per benchmark (100)")
+    parser.add_argument("--tasks-per-benchmark", type=int, default=0,
+                        help="planted tasks per benchmark, a seeded sample (default: 0, every task)")
     parser.add_argument("--modes", default="paper,words", help="modes to compare (default: paper,words)")
     parser.add_argument("--corpus-mb", type=float, default=0.0, help="also measure bytes dropped on a demo corpus "
                         "of this many MB (default: 0, skipped)")
-    parser.add_argument("--repeat", type=int, default=2, help="scan-speed runs; the best counts (default: 2)")
+    parser.add_argument("--repeat", type=int, default=3, help="scan-speed rounds; the best counts (default: 3)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the numbers here")
-    parser.add_argument("--smoke", action="store_true", help="tiny run (3 tasks per benchmark, 40 clean files)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny run (HumanEval and MBPP only, 3 tasks each, 40 clean files, no demo corpus)")
     args = parser.parse_args(argv)
     console = Console()
     data_dir = args.data_dir or os.environ.get(ENV_VAR)
     if data_dir is None and (REPO_ROOT.parent / "shared" / "benchmarks").is_dir():
         data_dir = str(REPO_ROOT.parent / "shared" / "benchmarks")
     available = set(available_benchmarks(data_dir))
-    benchmarks = [b for b in PAPER_DECONTAMINATION_SET if b in available]
+    benchmarks = [b for b in PAPER_DECONTAMINATION_SET if b in available and (not args.smoke or b in SMOKE_SET)]
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    per_bench = 3 if args.smoke else args.tasks_per_benchmark
+    per_bench = 3 if args.smoke else (args.tasks_per_benchmark or 10**9)
     work = Path(tempfile.mkdtemp(prefix="dscoder-bench-decontam-quality-"))
     results: dict = {"benchmarks": benchmarks, "skipped": sorted(set(PAPER_DECONTAMINATION_SET) - available),
                      "modes": {}}  # fmt: skip
@@ -181,15 +187,17 @@ def main(argv: list[str] | None = None) -> int:
         size = sum(len(r["text"].encode("utf-8", "surrogatepass")) for r in clean)
         _write_jsonl_gz(work / "in" / "00000.jsonl.gz", clean + planted)
         console.print(f"clean: {len(clean):,} held-out stdlib files ({size / 1e6:.1f} MB); planted: {len(planted):,} "
-                      f"copies of {per_bench} tasks x {len(VARIANTS)} variants of {', '.join(benchmarks)}"
+                      f"copies ({len(VARIANTS)} variants) of tasks of {', '.join(benchmarks)}"
                       + (f" (no data: {', '.join(results['skipped'])})" if results["skipped"] else ""))  # fmt: skip
         texts = [r["text"] for r in clean]
         for mode in modes:
             dropped, wall = run_cli(work / "in", work, mode, benchmarks, data_dir)
             q = quality(clean, planted, dropped)
             q["cli_wall_s"] = wall
-            q["scan_mb_per_s"] = scan_speed(work / f"index-{mode}", texts, 1 if args.smoke else args.repeat)
             results["modes"][mode] = q
+        speeds = scan_speeds({mode: work / f"index-{mode}" for mode in modes}, texts, 1 if args.smoke else args.repeat)
+        for mode in modes:
+            results["modes"][mode]["scan_mb_per_s"] = speeds[mode]
 
         table = Table(title="decontamination quality: false positives on held-out stdlib files, recall on copies")
         table.add_column("measure")
@@ -222,10 +230,10 @@ def main(argv: list[str] | None = None) -> int:
             if m[mode]["fp_examples"]:
                 console.print(f"[dim]{mode}: flagged clean files (first 5): " + "; ".join(m[mode]["fp_examples"]))
 
-        if args.corpus_mb > 0 or args.smoke:
+        if args.corpus_mb > 0 and not args.smoke:
             from dscoder.data.demo_corpus import build_demo_corpus
 
-            mb = 2.0 if args.smoke else args.corpus_mb
+            mb = args.corpus_mb
             with console.status(f"building a {mb:g} MB demo corpus"):
                 build_demo_corpus(work / "corpus", max_repos=100_000, max_bytes=int(mb * 1e6), shards=2,
                                   show_progress=False)

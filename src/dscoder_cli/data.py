@@ -308,7 +308,7 @@ def _add_decontaminate(sub) -> None:
         "punctuation and whitespace ignored), n-grams common in unrelated code (a background list shipped with "
         "the package) ignored, and a protected string counts when a document holds at least half of its n-grams. "
         "--mode paper: the report's rule read literally, one shared 10-gram of code tokens (every punctuation mark "
-        "a token) flags a document; it flags about 10%% of clean standard-library files (bench/decontam_quality.py). "
+        "a token) flags a document; it flags about 9%% of clean standard-library files (bench/decontam_quality.py). "
         "Strings shorter than n tokens are matched exactly. The drop reason names the task "
         "(contaminated:humaneval/HumanEval/12). The index is built once into --index-dir and reused; a "
         "contamination report (JSON + table) is written.",
@@ -326,7 +326,7 @@ def _add_decontaminate(sub) -> None:
     p.add_argument("--extra", action="append", default=[], metavar="FILE",
                    help="your own test data to protect: JSONL (task_id + string fields) or a text file; repeatable")
     p.add_argument("--mode", choices=["words", "paper"], default="words",
-                   help="words (default; measured precision) or paper (one shared 10-gram of code tokens; ~10%% of "
+                   help="words (default; measured precision) or paper (one shared 10-gram of code tokens; ~9%% of "
                    "clean files flagged)")
     p.add_argument("--ngram", type=int, default=None, help="n-gram length in tokens (default: words 8, paper 10)")
     p.add_argument("--min-exact-tokens", type=int, default=None,

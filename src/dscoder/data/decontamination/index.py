@@ -1,24 +1,26 @@
-"""The decontamination index (report §2.4): hashed n-grams plus exact short strings, built once, on disk.
+"""The decontamination index (report §2.4): hashed n-grams of protected benchmark text, built once, on disk.
 
 Two modes (:class:`IndexConfig` ``mode``), both measured by ``bench/decontam_quality.py`` on held-out standard
-library files (clean code) and planted copies of HumanEval, MBPP, GSM8K and MATH tasks:
+library files (clean code: every flag is a false positive) and on planted copies of HumanEval, MBPP, GSM8K and
+MATH tasks (verbatim, re-indented, renamed, tests only, problem text only, embedded):
 
 * ``words`` (default): grams of 8 **word tokens** (identifiers, numbers, words; punctuation and whitespace
-  ignored, so the same rule serves code and the natural-language problem texts); the n-grams of the background
-  list (:mod:`.background`: common in code written without any benchmark) are left out of the index; and a
+  ignored, so one rule serves code and the natural-language problem texts), where every name the text defines
+  with ``def`` counts as one placeholder (a renamed copy keeps its grams); the n-grams of the background list
+  (:mod:`.background`: found in 2+ files of code written without any benchmark) are left out of the index; and a
   protected string counts only when a document holds at least ``min_share`` (half) of its distinct indexed
-  n-grams. A copy of a task matches most of its grams; shared boilerplate matches one or two;
+  n-grams. A copy of a task holds most of a string's grams; shared idioms hold one or two. A string of 4-7
+  words counts when every one of its 4-grams is there; the several strings of one field (MBPP's asserts) are
+  also protected joined. Measured: 0 of 342 held-out files flagged, recall 99-100% on every variant;
 * ``paper``: the report's rule read literally with SPEC's unit: one shared 10-gram of code tokens (every
-  punctuation mark a token) flags a document. On held-out stdlib files it flags about 10% of clean files
-  (``bench/decontam_quality.py``), for idioms such as ``for i in range ( len ( xs )``.
+  punctuation mark a token) flags a document, and a string of 3-9 code tokens is matched exactly, as whole
+  tokens, by a ``pyahocorasick`` automaton over the normalised text. It flags about 9% of the held-out files,
+  for idioms such as ``for i in range ( len ( xs )`` (``tests/fixtures/decontam_idioms.json``).
 
-In both, a protected string of ``min_exact_tokens`` to ``ngram - 1`` tokens is matched exactly, as whole tokens,
-by a ``pyahocorasick`` automaton over the document's normalised text; shorter strings are ignored.
-
-Storage: the sorted distinct ``uint64`` n-gram hashes with, per hash, the owners (CSR: ``offsets`` into
+Storage: the sorted distinct ``uint64`` gram hashes with, per hash, the owners (CSR: ``offsets`` into
 ``owners``; an owner is a task in ``paper`` mode, a protected string in ``words`` mode, whose task and needed
 match count are in ``units``), plus a bit filter (one bit per hash prefix) that answers "certainly absent" for
-almost every n-gram of a training document with one memory read.
+almost every gram of a training document with one memory read.
 Layout of an index folder: ``index.json`` (config, tasks, per-benchmark counts, fingerprint),
 ``keys.npy`` / ``offsets.npy`` / ``owners.npy`` / ``units.npy`` / ``bitfilter.npy`` (memory-mapped on load,
 so the worker processes of a datatrove run share one copy through the page cache) and ``exact.json``.
