@@ -96,12 +96,12 @@ class _RecordChecks:
         """A file that ends early (``truncated_file``) or gives no record at all (``unreadable_file``)."""
         reason = "truncated_file" if records_read else "unreadable_file"
         cause = f"{type(exc).__name__}: {exc}"
-        filepath = self.full_path(filepath)
+        where = self.full_path(filepath)
         if records_read:
-            logger.warning(f"{filepath}: input ends early after line {records_read} ({cause}); kept what was read, "
+            logger.warning(f"{where}: input ends early after line {records_read} ({cause}); kept what was read, "
                            "the number of records after it is unknown")  # fmt: skip
         else:
-            logger.warning(f"{filepath}: unreadable, dropped with an unknown number of records ({cause})")
+            logger.warning(f"{where}: unreadable, dropped with an unknown number of records ({cause})")
         self.reject(reason, b"", filepath, records_read, detail=cause)
 
     def full_path(self, filepath: str) -> str:
