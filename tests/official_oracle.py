@@ -165,11 +165,12 @@ def program(benchmark: str, sample: dict, problems: dict, language: str, is_mbpp
     return official(benchmark).evaluation.process_humaneval_test(sample, problems, False, is_mbpp, language)
 
 
-def verdict(benchmark: str, program_text: str, language: str, timeout: float, tmp_dir: Path) -> bool:
+def verdict(benchmark: str, program_text: str, language: str, timeout: float, tmp_dir: Path, key: str) -> bool:
     """``check_correctness`` on one program (Python: ``exec`` in a guarded child process; other languages:
-    the script's compiler and runtime commands). Call with the official folder as working directory."""
+    the script's compiler and runtime commands). Call with the official folder as working directory. ``key``
+    names the program's folder (the runner's own random suffix repeats across forked workers)."""
     result = official(benchmark).execution.check_correctness(
-        "case/0", {"test_code": program_text}, language, timeout, str(tmp_dir / "tmp"), 0)
+        key, {"test_code": program_text}, language, timeout, str(tmp_dir / "tmp"), 0)
     return result["passed"]
 
 

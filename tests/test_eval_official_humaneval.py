@@ -187,15 +187,20 @@ def _verdicts(family: str, tmp_path, monkeypatch) -> tuple[list[str], list[bool]
         pytest.skip(f"toolchain missing for {language}: {', '.join(missing_toolchain(language))}")
     cases = _cases(family)
     monkeypatch.chdir(oracle.OFFICIAL_DIR / "HumanEval")  # the Java runner copies ./javatuples-1.2.jar
-    official_timeout = 3.0 if instruct else 10.0  # eval_instruct.py / humaneval.py
-    assert t.timeout_s == official_timeout
-
+    limit = 3.0 if instruct else 10.0  # eval_instruct.py / humaneval.py
+    assert t.timeout_s == limit
+    if language != "python":
+        # The official runner gives g++/javac/tsc and the JVM or node start the program's own limit (3 s for
+        # instruct): on a loaded test machine that, not the answer, decides. Both sides get 30 s here; the
+        # Python families check the limits themselves (their infinite loops time out on both sides).
+        limit = 30.0
+        cases = [c for c in cases if c[0]["case"] != "infinite_loop"]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        theirs = list(pool.map(
-            lambda item: oracle.verdict("HumanEval", item[2], language, official_timeout, tmp_path), cases))
+        theirs = list(pool.map(lambda item: oracle.verdict("HumanEval", item[2], language, limit, tmp_path,
+                                                           item[0]["case"]), cases))
     with Sandbox(allow_code_execution=True, workers=2) as sandbox:
         programs = [Program(language, program) for _, program, _ in cases]
-        ours = [v["passed"] for v in execute_programs(sandbox, programs, t.timeout_s)]
+        ours = [v["passed"] for v in execute_programs(sandbox, programs, limit, protocol="deepseek")]
     return [case["case"] for case, _, _ in cases], ours, theirs
 
 

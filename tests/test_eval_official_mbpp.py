@@ -135,7 +135,7 @@ def test_constructed_verdicts_match_the_official_harness(family, tmp_path):
     t = task(family == "mbpp-instruct")
     assert t.timeout_s == 10.0  # evaluate_functional_correctness as both scripts call it
     with ThreadPoolExecutor(max_workers=4) as pool:
-        theirs = list(pool.map(lambda c: oracle.verdict("MBPP", c[2], "python", 10.0, tmp_path), cases))
+        theirs = list(pool.map(lambda c: oracle.verdict("MBPP", c[2], "python", 10.0, tmp_path, c[0]["case"]), cases))
     with Sandbox(allow_code_execution=True, workers=2) as sandbox:
         ours = [v["passed"] for v in execute_programs(sandbox, [Program("python", c[1]) for c in cases], t.timeout_s)]
     assert [c["case"] for (c, _, _), a, b in zip(cases, ours, theirs) if a != b] == []
