@@ -274,8 +274,9 @@ def bench_fixtures(folder: Path) -> dict:
     return out
 
 
-def _stage_input(folder: Path, megabytes: float, packages: list[str]) -> float:
-    """File records of installed packages' ``.py`` files (one repository per package) up to ``megabytes``."""
+def _stage_input(folder: Path, megabytes: float, packages: list[str], repo_depth: int = 1) -> float:
+    """File records of installed packages' ``.py`` files up to ``megabytes``: one repository per package, per
+    folder ``repo_depth`` levels down, or per file (``repo_depth=0``: many small repositories)."""
     import importlib.util
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -292,7 +293,8 @@ def _stage_input(folder: Path, megabytes: float, packages: list[str]) -> float:
                     continue
                 total += len(text.encode())
                 rel = p.relative_to(root.parent).as_posix()
-                out.write(json.dumps({"id": rel, "text": text, "repo": name, "path": rel, "language": "python"}) + "\n")
+                repo = "/".join(rel.split("/")[:-1][:repo_depth]) or name if repo_depth else rel
+                out.write(json.dumps({"id": rel, "text": text, "repo": repo, "path": rel, "language": "python"}) + "\n")
     return total / 1e6
 
 
@@ -330,21 +332,35 @@ def bench_stage_cost(sizes_mb: tuple[float, float], packages: list[str], pools: 
 
 
 def bench_memory(sizes_mb: tuple[float, float], packages: list[str], bucket_mb: float) -> dict:
-    """Peak Python memory of the stage (no dedup, one process) on two input sizes: buckets sized by bytes
-    (``bucket_mb``) against one fixed bucket (the former default with a corpus that outgrows its buckets)."""
+    """Peak Python memory (tracemalloc) of the ``order`` pass, which holds one bucket at a time, on two input
+    sizes of many small repositories (one per file, so that no repository outweighs a bucket), in one process: buckets sized by bytes
+    (``bucket_mb``) against one fixed bucket (a fixed count that the corpus outgrows)."""
+    from dscoder.config import config_from_dict
+    from dscoder.data.repo_level import RepoLevelConfig, build_executors
+    from dscoder.data.repo_level.stage import resolve_config
+
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for k, mb in enumerate(sizes_mb):
             folder = tmp / f"in_{k}"
-            actual = _stage_input(folder, mb, packages)
+            actual = _stage_input(folder, mb, packages, repo_depth=0)
             for mode, grouping in (("by bytes", {"bucket_mb": bucket_mb}), ("one bucket", {"buckets": 1})):
+                run = tmp / f"mem_{k}_{mode[:3]}"
+                config = config_from_dict(
+                    {"input": str(folder), "output": str(run / "out"), "logs": str(run / "logs"), "grouping": grouping,
+                     "dedup": {"enabled": False}, "executor": {"kind": "local", "tasks": 1, "workers": 1}},
+                    RepoLevelConfig, source="bench",
+                )  # fmt: skip
+                config = resolve_config(config)
+                group, order = build_executors(config)
+                group.run()
                 tracemalloc.start()
-                _run_stage(tmp, folder, f"mem_{k}_{mode[:3]}", grouping=grouping, dedup={"enabled": False},
-                           min_mb_per_worker=1e9)  # fmt: skip
+                order.run()
                 _, peak = tracemalloc.get_traced_memory()
                 tracemalloc.stop()
-                out.setdefault(mode, []).append({"input_mb": actual, "peak_mb": peak / 1e6})
+                out.setdefault(mode, []).append({"input_mb": actual, "buckets": config.grouping.buckets,
+                                                 "peak_mb": peak / 1e6})  # fmt: skip
     return out
 
 
@@ -525,7 +541,7 @@ def _print_cost_tables(console: Console, results: dict) -> None:
             t.add_row(mode, " / ".join(f"{x:.1f}" for x in r["seconds"]), f"{r['per_mb_s']:.2f}", f"{r['fixed_s']:.1f}")
     console.print(t)
     m = results["memory"]
-    t = Table(title="peak Python memory of the stage (tracemalloc, one process, no dedup)")
+    t = Table(title="peak Python memory of the order pass (tracemalloc, one process)")
     for col in ("buckets", *(f"{r['input_mb']:.1f} MB input" for r in m["by bytes"])):
         t.add_column(col, justify="right")
     for mode, rows in m.items():
@@ -567,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     results["installed_packages"] = bench_installed_packages(args.packages)
     results["fixtures"] = bench_fixtures(FIXTURES)
     results["stage_cost"] = bench_stage_cost(tuple(args.stage_mb), args.packages)
-    results["memory"] = bench_memory((args.stage_mb[1] / 2, args.stage_mb[1]), args.packages, bucket_mb=0.5)
+    results["memory"] = bench_memory((args.stage_mb[1] / 4, args.stage_mb[1]), args.packages, bucket_mb=0.25)
     results["minhash"] = bench_minhash(_samples(repos), args.repeat)
     results["dedup_quality"] = bench_dedup_quality(repos, threshold=(1 / 14) ** (1 / 8), png=args.png)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
