@@ -164,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", default="paper,words", help="modes to compare (default: paper,words)")
     parser.add_argument("--corpus-mb", type=float, default=0.0, help="also measure bytes dropped on a demo corpus "
                         "of this many MB (default: 0, skipped)")
+    parser.add_argument("--corpus-repo-mb", type=float, default=8.0,
+                        help="largest share of one repository in that corpus, MB (default: 8; the demo's is 1)")
     parser.add_argument("--repeat", type=int, default=3, help="scan-speed rounds; the best counts (default: 3)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the numbers here")
@@ -236,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             mb = args.corpus_mb
             with console.status(f"building a {mb:g} MB demo corpus"):
                 build_demo_corpus(work / "corpus", max_repos=100_000, max_bytes=int(mb * 1e6), shards=2,
-                                  show_progress=False)
+                                  max_repo_bytes=int(args.corpus_repo_mb * 1e6), show_progress=False)
             results["corpus"] = bytes_dropped(work / "corpus", work, modes, benchmarks, data_dir)
             for mode, r in results["corpus"].items():
                 console.print(f"demo corpus {r['bytes_in'] / 1e6:.1f} MB, {mode}: {r['bytes_dropped'] / 1e6:.2f} MB "
