@@ -20,7 +20,7 @@ from dscoder.data.decontamination.background import (
     save_background,
     shipped_background_path,
 )
-from dscoder.data.decontamination.code_tokens import word_ngram_hashes
+from dscoder.data.decontamination.code_tokens import word_ngram_hashes, word_token_hashes
 from dscoder.data.decontamination.filter import BenchmarkDecontaminationFilter
 from dscoder.data.decontamination.planted import VARIANTS, planted_variants
 from dscoder.data.decontamination.stage import run_decontamination_stage
@@ -64,6 +64,22 @@ def test_word_tokens_ignore_punctuation_and_defined_names():
     assert word_ngram_hashes(other, 4).tolist() != grams[0]
     undefined = word_ngram_hashes(original.replace("def strlen", "def other"), 4)
     assert undefined.tolist()[1:] != grams[0][1:]  # strlen is no longer defined: its uses count as words
+
+def test_word_token_hashes_agree_with_the_words_only_stream():
+    import random
+
+    rng = random.Random(1)
+    alphabet = "ab_9 \t\n()=.,é中\x00"
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        stream = tokenize(text, words_only=True)
+        starts, hashes = word_token_hashes(text)
+        assert starts.tolist() == stream.orig_starts.tolist()
+        by_token: dict[str, int] = {}
+        for i, h in enumerate(hashes.tolist()):
+            assert by_token.setdefault(stream.span_text(i, i), h) == h  # equal tokens, equal hashes
+        assert len(set(by_token.values())) == len(by_token)
+
 
 def test_config_defaults_per_mode():
     words, paper = IndexConfig(), IndexConfig(mode="paper")
