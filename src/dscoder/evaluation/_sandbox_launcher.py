@@ -245,7 +245,8 @@ def _private_mounts(cfg, strict):
     hidden_fds = [(hidden, [(p, os.open(p, os.O_PATH)) for p in paths]) for hidden, paths in cfg.get("expose") or []]
     keep_fds = [(p, os.open(p, os.O_PATH)) for p in cfg.get("keep") or [] if os.path.isdir(p)]
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    for point, flags in _mount_points():  # every inherited mount read-only: no host path stays writable
+    points = cfg.get("mounts") or _mount_points()  # the harness reads the mount table once (slow per program)
+    for point, flags in points:  # every inherited mount read-only: no host path stays writable
         if point == "/proc" or point.startswith("/proc/"):
             continue
         try:
@@ -266,7 +267,8 @@ def _private_mounts(cfg, strict):
             _bind_read_only(fd, path)
     os.makedirs(cwd, exist_ok=True)
     _mount(f"/proc/self/fd/{cwd_fd}", cwd, None, MS_BIND)
-    inherited = next((flags for point, flags in reversed(_mount_points()) if point == cwd), 0)
+    inherited = max(((len(p), f) for p, f in points if cwd == p or cwd.startswith(p.rstrip("/") + "/")),
+                    default=(0, 0))[1]  # the flags of the mount the dir lies on
     _mount(None, cwd, None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | inherited)  # writable again (this dir only)
     os.close(cwd_fd)
     try:

@@ -464,6 +464,7 @@ class Sandbox:
         if venv is not None and (venv / "pyvenv.cfg").is_file():  # a venv's site-packages must stay visible too
             interpreters.append(str(venv))
         self._keep = _under_scratch_dirs(interpreters)
+        self._mounts = _launcher._mount_points()  #: the host's mounts, made read-only for every program
         self.network_isolated = self._probe_network() if network == "isolate" else False
         self.python = self._pick_python(python)
         self.preload = tuple(preload)
@@ -586,6 +587,7 @@ class Sandbox:
             "expose": self._expose if uid is not None else [],
             "keep": self._keep,
             "scratch_dirs": list(SCRATCH_DIRS),
+            "mounts": self._mounts,
             "scratch_bytes": min(self.disk_bytes, 64 << 20),
         }
 
