@@ -256,9 +256,10 @@ class VLLMGenerator(_Base):
         from vllm import SamplingParams
 
         first = batch[0]
+        extra = {"stop_token_ids": [self.tokenizer.convert_tokens_to_ids(first.eos_token)]} if first.eos_token else {}
         params = SamplingParams(
             temperature=0.0, max_tokens=first.max_new_tokens, stop=list(first.stop) or None, skip_special_tokens=True,
-            stop_token_ids=[self.tokenizer.convert_tokens_to_ids(first.eos_token)] if first.eos_token else None,
+            **extra,
         )
         prompts = [{"prompt_token_ids": self.encode(r)} for r in batch]
         return [o.outputs[0].text for o in self.llm.generate(prompts, params, use_tqdm=False)]
