@@ -249,12 +249,18 @@ def test_vllm_backend_wiring(monkeypatch):
         def __call__(self, text, add_special_tokens=True):
             return {"input_ids": ([1] if add_special_tokens else []) + [ord(c) for c in text]}
 
+        def convert_tokens_to_ids(self, token):
+            return {"<|EOT|>": 32021}[token]
+
     monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=FakeLLM, SamplingParams=FakeParams))
     monkeypatch.setattr("dscoder.evaluation.generation.load_tokenizer", lambda path: FakeTokenizer())
     gen = VLLMGenerator("/m", GenerationSettings(max_length=64))
     assert gen.generate_batch([Request("a", "hi", ("\n",), 8)]) == [" done"]
     assert seen["init"] == ("/m", "auto", 64) and seen["prompts"] == [{"prompt_token_ids": [1, 104, 105]}]
     assert seen["params"].kw == {"temperature": 0.0, "max_tokens": 8, "stop": ["\n"], "skip_special_tokens": True}
+    gen.generate_batch([Request("b", "hi", (), 8, eos_token="<|EOT|>")])
+    assert seen["params"].kw == {"temperature": 0.0, "max_tokens": 8, "stop": None, "skip_special_tokens": True,
+                                 "stop_token_ids": [32021]}  # fmt: skip
 
 
 def test_generation_store_survives_a_cut_line_and_detects_changed_prompts(tmp_path):
