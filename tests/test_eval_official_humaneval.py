@@ -211,7 +211,7 @@ def test_constructed_python_verdicts_match_the_official_harness(family, tmp_path
     assert 0 < sum(theirs) < len(theirs)  # the suite has passing and failing answers
 
 
-@pytest.mark.slow
+@pytest.mark.exhaustive  # compiles every constructed answer twice: minutes per family (make test-full)
 @pytest.mark.parametrize("family", [f for f in FAMILIES if not f.startswith("humaneval-python")])
 def test_constructed_verdicts_match_the_official_harness(family, tmp_path, monkeypatch):
     names, ours, theirs = _verdicts(family, tmp_path, monkeypatch)

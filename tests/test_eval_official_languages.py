@@ -25,7 +25,7 @@ def _cases(language: str) -> list[dict]:
     return [json.loads(line) for line in (DATA / f"languages-{language}.jsonl").read_text().splitlines() if line]
 
 
-@pytest.mark.parametrize("language", [pytest.param("ts", marks=pytest.mark.slow), "js", "cs"])
+@pytest.mark.parametrize("language", [pytest.param("ts", marks=pytest.mark.exhaustive), "js", pytest.param("cs", marks=pytest.mark.exhaustive)])
 def test_verdicts_match_the_official_harness(language, tmp_path, monkeypatch):
     if missing_toolchain(language):
         pytest.skip(f"toolchain missing for {language}: {', '.join(missing_toolchain(language))}")
