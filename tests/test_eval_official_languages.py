@@ -38,7 +38,8 @@ def test_verdicts_match_the_official_harness(language, tmp_path, monkeypatch):
     oracle.official("HumanEval")  # load once, before the threads (loading swaps sys.modules entries)
     with ThreadPoolExecutor(max_workers=2) as pool:
         theirs = list(pool.map(
-            lambda c: oracle.verdict("HumanEval", c["program"], language, oracle_timeout, tmp_path), cases))
+            lambda c: oracle.verdict("HumanEval", c["program"], language, oracle_timeout, tmp_path, f"{language}-{c['id']}"),
+            cases))
     programs = [Program(language, c["program"]) for c in cases]
     with Sandbox(allow_code_execution=True, workers=2) as sandbox:
         ours = [v["passed"] for v in execute_programs(sandbox, programs, TIMEOUT_S, protocol="deepseek")]
