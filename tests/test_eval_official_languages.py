@@ -31,7 +31,7 @@ def test_verdicts_match_the_official_harness(language, tmp_path, monkeypatch):
         pytest.skip(f"toolchain missing for {language}: {', '.join(missing_toolchain(language))}")
     cases = _cases(language)
     assert len(cases) >= 30
-    monkeypatch.chdir(oracle.OFFICIAL_DIR / "HumanEval")
+    monkeypatch.chdir(oracle.require(oracle.OFFICIAL_DIR / "HumanEval"))
     # The official check limits each build to the run's timeout (and the whole check to it + 1 s): on a loaded
     # machine tsc alone can take longer, so the oracle gets a minute and time is not what decides its verdicts.
     oracle_timeout = 60.0 if language == "ts" else TIMEOUT_S
