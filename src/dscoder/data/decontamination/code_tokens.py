@@ -181,7 +181,7 @@ _DEFINED_NAME = np.uint64(0x5F)  # what every name defined in the text hashes to
 
 def mask_defined_names(tokens: np.ndarray) -> np.ndarray:
     """Word token hashes where every name the text defines with ``def`` (the definition and each use: calls,
-    doctest examples) is one placeholder, so a copied function keeps its grams when it is renamed."""
+    doctest examples) is one stand-in token, so a copied function keeps its grams when it is renamed."""
     global _DEF
     if _DEF is None:
         _DEF = word_token_hashes(b"def")[1][0]

@@ -6,7 +6,7 @@ MATH tasks (verbatim, re-indented, renamed, tests only, problem text only, embed
 
 * ``words`` (default): grams of 8 **word tokens** (identifiers, numbers, words; punctuation and whitespace
   ignored, so one rule serves code and the natural-language problem texts), where every name the text defines
-  with ``def`` counts as one placeholder (a renamed copy keeps its grams); the n-grams of the background list
+  with ``def`` counts as one stand-in token (a renamed copy keeps its grams); the n-grams of the background list
   (:mod:`.background`: found in 2+ files of code written without any benchmark) are left out of the index; and a
   protected string counts only when a document holds at least ``min_share`` (half) of its distinct indexed
   n-grams. A copy of a task holds most of a string's grams; shared idioms hold one or two. A string of 4-7
