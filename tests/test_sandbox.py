@@ -137,3 +137,61 @@ def test_only_interpreter_folders_inside_a_scratch_dir_are_bound_back(tmp_path, 
     monkeypatch.chdir(tmp_path)  # a bare interpreter name must not make the cwd's parent visible
     with Sandbox(allow_code_execution=True, workers=1, python="python3") as sb:
         assert str(tmp_path.parent) not in sb._keep and "/tmp" not in sb._keep
+
+
+needs_slot_cgroups = pytest.mark.skipif(
+    os.geteuid() != 0, reason="slot forkers exist where the sandbox has memory cgroups (root)"
+)
+
+
+@needs_slot_cgroups
+def test_a_slot_reused_by_the_next_program_holds_nothing_of_the_last():
+    """Programs of one worker slot share its memory cgroup, forker and network namespace, one at a time: what the
+    last one left (a file in /tmp, a listening abstract socket, a background process) is gone for the next."""
+    plant = (
+        "import os, socket, subprocess\n"
+        "open('/tmp/planted', 'w').write('x')\n"
+        "s = socket.socket(socket.AF_UNIX); s.bind('\\0dscoder-planted'); s.listen(1)\n"
+        "subprocess.Popen(['sleep', '30'], start_new_session=True)\n"
+    )
+    connect = "import socket; socket.socket(socket.AF_UNIX).connect('\\0dscoder-planted')"
+    probe = (  # a child interpreter: the program's own code may not connect to unix sockets at all
+        "import os, subprocess, sys\n"
+        "assert not os.path.exists('/tmp/planted')\n"
+        f"r = subprocess.run([sys.executable, '-c', {connect!r}], capture_output=True, text=True)\n"
+        "assert 'ConnectionRefusedError' in r.stderr, r.stderr\n"
+    )
+    with Sandbox(allow_code_execution=True, workers=1) as sb:
+        slots = sb._slots.qsize()
+        assert run_py(sb, plant).ok
+        for _ in range(slots - 1):  # slots are handed out in turn: the last one is the planter's again
+            assert run_py(sb, "pass").ok
+        r = run_py(sb, probe)
+        assert r.ok, r.stderr
+        cgroups = sorted(p.name for p in sb._cgroups.top.iterdir() if p.is_dir())
+    assert len(cgroups) == slots  # one per slot (and cap), not one per program
+
+
+@needs_slot_cgroups
+def test_a_program_whose_forker_dies_is_reported_and_the_next_one_runs():
+    with Sandbox(allow_code_execution=True, workers=1) as sb:
+        assert run_py(sb, "pass").ok
+        import threading
+
+        results = []
+        worker = threading.Thread(target=lambda: results.append(run_py(sb, "import time\ntime.sleep(30)")))
+        worker.start()
+        zygote = sb._zygote
+        for _ in range(200):  # the program's pid, once it is forked
+            with zygote._cond:
+                pids = list(zygote._pids.values())
+            if pids:
+                break
+            threading.Event().wait(0.02)
+        with open(f"/proc/{pids[0]}/stat") as f:
+            forker = int(f.read().rsplit(")", 1)[1].split()[1])
+        os.kill(forker, 9)
+        worker.join(timeout=20)
+        assert results and results[0].status == "sandbox_error" and "forker" in results[0].stderr
+        assert results[0].wall_s < 10
+        assert run_py(sb, "print('after')").stdout == "after\n"

@@ -7,7 +7,9 @@ harness), isolated by the kernel (the launcher, :mod:`._sandbox_launcher`, does 
 
 * PID 1 of fresh PID, mount and network namespaces (inside a user namespace without root): it sees and signals
   only its own processes, and all of them die with it; no network (where the kernel refuses a network namespace
-  the sandbox says so once and records ``network_isolated: false``);
+  the sandbox says so once and records ``network_isolated: false``). A Python program run by the warm zygote as
+  root uses its worker slot's empty network namespace instead of a fresh one: the slot runs one program at a
+  time and nothing of a program outlives its PID namespace;
 * nothing of the harness reaches it: a minimal environment from ``execve`` (the warm Python zygote itself starts
   with a minimal environment, so no ``HF_TOKEN`` sits in the memory programs are forked from), no fd above 2;
 * every inherited mount is read-only; ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``/run`` (with ``/run/lock``)
@@ -17,7 +19,9 @@ harness), isolated by the kernel (the launcher, :mod:`._sandbox_launcher`, does 
   binaries (``PR_SET_NO_NEW_PRIVS``);
 * ``RLIMIT_CPU``, ``RLIMIT_AS``, ``RLIMIT_FSIZE`` (which also caps captured output), ``RLIMIT_NPROC``, no core;
   where a memory cgroup is writable (v1 under the harness's own, or a v2 parent that delegates ``memory``), one
-  cap for all its processes together; otherwise its memory is bounded by ``RLIMIT_AS`` x ``RLIMIT_NPROC``;
+  cap for all its processes together (the cgroup of its worker slot, which runs one program at a time; a Python
+  program is forked inside it, see the launcher's zygote); otherwise its memory is bounded by ``RLIMIT_AS`` x
+  ``RLIMIT_NPROC``;
 * as root, a throw-away uid per running program (each harness owns a disjoint block of uids, derived from its
   pid): the kernel enforces ``RLIMIT_NPROC`` and it owns nothing but its dir; without root, ``RLIMIT_NPROC`` is
   the account's process count plus ``max_processes`` (best effort) and files are protected by read-only mounts;
@@ -195,28 +199,22 @@ _UID_BLOCK = 760  # (2**22 possible pids) * 760 + 2**30 < 2**32 - 2: every pid's
 
 
 class _UidPool:
-    """Throw-away uids for concurrently running programs (root only). The block is derived from the harness's pid,
-    so two live harnesses on one machine never share a uid (RLIMIT_NPROC counts per uid), whatever their worker
-    counts."""
+    """Throw-away uids for concurrently running programs (root only): worker slot ``i`` runs as ``base + i``. The
+    block is derived from the harness's pid, so two live harnesses on one machine never share a uid (RLIMIT_NPROC
+    counts per uid), whatever their worker counts."""
 
     def __init__(self, size: int, base: int | None = None):
         if size > _UID_BLOCK:
             raise ValueError(f"at most {_UID_BLOCK - 4} sandbox workers as root, got {size - 4}")
         self.base = _UID_BASE + (os.getpid() % (1 << 22)) * _UID_BLOCK if base is None else base
         self.size = size
-        self._free: queue.Queue[int] = queue.Queue()
-        for i in range(size):
-            self._free.put(self.base + i)
-
-    def acquire(self) -> int:
-        return self._free.get()
-
-    def release(self, uid: int) -> None:
-        self._free.put(uid)
 
 
 class _MemoryCgroups:
-    """One memory cgroup per program, so that one cap covers all its processes (RLIMIT_AS is per process).
+    """A memory cgroup per worker slot and cap, so that one cap covers all the processes of the program running in
+    the slot (RLIMIT_AS is per process). Slots are reused, not made per program: a Python program is forked inside
+    its slot's cgroup by the zygote's forker for it, which joined it once (see the launcher's zygote: joining costs
+    ~8 ms per program on cgroup v1); other programs join it as they start.
 
     cgroup v2: a dir next to the harness's own cgroup, under a parent that delegates the memory controller; v1: a
     child of the harness's memory cgroup. :meth:`detect` returns None where neither is writable (then the memory
@@ -224,7 +222,7 @@ class _MemoryCgroups:
 
     def __init__(self, top: Path, version: int):
         self.top, self.version = top, version
-        self._count = 0
+        self._made: set[Path] = set()
         self._lock = threading.Lock()
 
     @classmethod
@@ -261,24 +259,27 @@ class _MemoryCgroups:
             return None
         return cls(top, version)
 
-    def create(self, limit_bytes: int) -> str | None:
+    def slot(self, index: int, limit_bytes: int) -> str | None:
+        """The cgroup of worker slot ``index`` with cap ``limit_bytes`` (made on first use; None if it cannot be)."""
+        path = self.top / f"slot{index}-{limit_bytes}"
         with self._lock:
-            self._count += 1
-            path = self.top / f"p{self._count}"
-        try:
-            path.mkdir()
-            if self.version == 1:
-                (path / "memory.limit_in_bytes").write_text(str(limit_bytes))
-                if (path / "memory.memsw.limit_in_bytes").exists():
-                    (path / "memory.memsw.limit_in_bytes").write_text(str(limit_bytes))
-            else:
-                (path / "memory.max").write_text(str(limit_bytes))
-                if (path / "memory.swap.max").exists():
-                    (path / "memory.swap.max").write_text("0")
-        except OSError as exc:
-            logger.warning("sandbox: cannot create a memory cgroup (%s); RLIMIT_AS only", exc)
-            _launcher._kill_cgroup(str(path))
-            return None
+            if path in self._made:
+                return str(path)
+            try:
+                path.mkdir(exist_ok=True)
+                if self.version == 1:
+                    (path / "memory.limit_in_bytes").write_text(str(limit_bytes))
+                    if (path / "memory.memsw.limit_in_bytes").exists():
+                        (path / "memory.memsw.limit_in_bytes").write_text(str(limit_bytes))
+                else:
+                    (path / "memory.max").write_text(str(limit_bytes))
+                    if (path / "memory.swap.max").exists():
+                        (path / "memory.swap.max").write_text("0")
+            except OSError as exc:
+                logger.warning("sandbox: cannot create a memory cgroup (%s); RLIMIT_AS only", exc)
+                _launcher._kill_cgroup(str(path))
+                return None
+            self._made.add(path)
         return str(path)
 
 
@@ -321,6 +322,10 @@ class _ZygoteDied(RuntimeError):
     """The zygote stopped while a program ran in it (that program is reported, never run again)."""
 
 
+class _ForkerDied(RuntimeError):
+    """The zygote's forker of the program's cgroup stopped while the program ran (reported, never run again)."""
+
+
 class _Zygote:
     """Parent side of the launcher's zygote (see :mod:`._sandbox_launcher`): one warm interpreter that forks an
     isolated child per Python program. If it cannot start, the sandbox runs one fresh interpreter per program;
@@ -339,7 +344,7 @@ class _Zygote:
         self._write_lock = threading.Lock()
         self._cond = threading.Condition()
         self._pids: dict[int, int] = {}
-        self._status: dict[int, int] = {}
+        self._status: dict[int, int | None] = {}  # None: its forker died
         self._next = 0
         self.alive = True
         threading.Thread(target=self._read, daemon=True, name="dscoder-sandbox-zygote").start()
@@ -351,7 +356,7 @@ class _Zygote:
                 if "pid" in msg:
                     self._pids[msg["id"]] = msg["pid"]
                 else:
-                    self._status[msg["id"]] = msg["status"]
+                    self._status[msg["id"]] = None if msg.get("lost") else msg["status"]
                 self._cond.notify_all()
         with self._cond:
             self.alive = False
@@ -386,6 +391,8 @@ class _Zygote:
             pid = self._pids.pop(rid, None)
         if pid is not None:
             _killpg(pid)  # background children of a finished program
+        if status is None:
+            raise _ForkerDied("sandbox: the forker of the program's memory cgroup stopped")
         return os.waitstatus_to_exitcode(status), timed_out
 
     def close(self) -> None:
@@ -449,6 +456,9 @@ class Sandbox:
         self.as_root = os.geteuid() == 0
         self.switch_uid = self.as_root and drop_privileges
         self._uids = _UidPool(self.workers + 4) if self.switch_uid else None
+        self._slots: queue.Queue[int] = queue.Queue()  #: worker slots: a uid and a memory cgroup each
+        for slot in range(self.workers + 4):
+            self._slots.put(slot)
         self._cgroups = _MemoryCgroups.detect() if self.as_root else None
         if self.as_root and self._cgroups is None:
             logger.warning("sandbox: no writable memory cgroup; a program's memory is bounded per process only "
@@ -598,9 +608,10 @@ class Sandbox:
             raise RuntimeError("sandbox: closed (interrupted); no more programs run")
         if not steps:
             raise ValueError("Sandbox.run needs at least one step")
-        uid = self._uids.acquire() if self._uids else None
+        slot = self._slots.get()
+        uid = self._uids.base + slot if self._uids else None
         workdir = Path(tempfile.mkdtemp(prefix="p", dir=self._tmp()))
-        mounted = cgroup = None
+        mounted = None
         try:
             if self.as_root:  # the program's dir is a tmpfs of its own: a disk quota, gone with it
                 _launcher._mount("tmpfs", str(workdir), "tmpfs", _launcher.MS_NOSUID | _launcher.MS_NODEV,
@@ -620,22 +631,19 @@ class Sandbox:
             result = None
             for step in steps:
                 cap = step.limits.memory_bytes or self.memory_bytes
-                cgroup = self._cgroups.create(cap) if self._cgroups is not None and cap else None
-                try:
-                    result = self._run_step(workdir, step, uid, cgroup)
-                finally:
-                    if cgroup is not None:
-                        _launcher._kill_cgroup(cgroup)
+                cgroup = self._cgroups.slot(slot, cap) if self._cgroups is not None and cap else None
+                result = self._run_step(workdir, step, uid, cgroup)
                 if not result.ok:
                     break
             return result
         finally:
-            if uid is not None:
-                _launcher._kill_uids(uid, 1)
-                self._uids.release(uid)
+            # No sweep of the uid's processes here: as root every program is PID 1 of its own PID namespace, and
+            # the kernel ends all of a namespace's processes before its PID 1 is reaped; the reaper sweeps the uid
+            # block when the sandbox closes or the harness dies.
             if mounted is not None:
                 _launcher._libc().umount2(str(mounted).encode(), _launcher.MNT_DETACH)
             shutil.rmtree(workdir, ignore_errors=True)
+            self._slots.put(slot)
 
     def _run_step(self, workdir: Path, step: Step, uid: int | None, cgroup: str | None) -> ExecResult:
         limits = step.limits
@@ -665,6 +673,11 @@ class Sandbox:
                     os.close(out_fd)
                     os.close(err_fd)
                     return ExecResult(False, "sandbox_error", step.name, None, "", "sandbox: the zygote stopped",
+                                      round(time.perf_counter() - start, 4), self.network_isolated)
+                except _ForkerDied as exc:
+                    os.close(out_fd)
+                    os.close(err_fd)
+                    return ExecResult(False, "sandbox_error", step.name, None, "", str(exc),
                                       round(time.perf_counter() - start, 4), self.network_isolated)
                 wall = time.perf_counter() - start
                 with os.fdopen(out_fd, "rb") as out, os.fdopen(err_fd, "rb") as err:
