@@ -10,14 +10,15 @@ Per program, in order (each step needs the privileges the next one drops):
    and (unless allowed) network namespaces, inside a fresh user namespace when not root;
 2. it forks the program's process, PID 1 of the new PID namespace, and stays outside as its *relay*: it waits for
    it, exits as it did, and (Python) holds the private verdict channel (below). When PID 1 dies every process of
-   the program dies with it, and PID 1 itself dies with the relay (``PR_SET_PDEATHSIG``);
+   the program dies with it, and PID 1 itself dies with the relay (``PR_SET_PDEATHSIG``). (A Python program of the
+   zygote's forkers is forked straight into its PID namespace by the forker, which is its relay; see the zygote);
 3. in PID 1: join the program's memory cgroup (one cap for all its processes), make every inherited mount
-   read-only, cover the world-writable scratch dirs (``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run``) with fresh
+   read-only and private (one ``mount_setattr`` where the kernel has it), cover the world-writable scratch dirs (``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run``) with fresh
    size-capped tmpfs, bind the program's dir back read-write, bind back what the sandbox uid must read, and mount
    a ``/proc`` of its own PID namespace (Python programs get an empty one: no ``/proc/self/mem``);
 4. resource limits (CPU, address space, file size, processes, no core), ``PR_SET_NO_NEW_PRIVS`` and a seccomp
-   filter refusing ``socket(AF_VSOCK)`` (vsock reaches a VM's host whatever the network namespace), close every
-   fd above 2;
+   filter refusing ``socket(AF_VSOCK)`` (vsock reaches a VM's host whatever the network namespace; the zygote
+   attaches both to itself once and its programs inherit them), close every fd above 2;
 5. (root) drop to a throw-away uid/gid that owns nothing but the program's dir;
 6. ``chdir`` and ``execve`` the program with a minimal environment (or, in the zygote, run the Python program).
 
@@ -101,11 +102,12 @@ def _map_own_ids(uid, gid):
         pass
 
 
-def _leave_namespaces(cfg):
-    """Unshare what this machine allows; return (flags obtained, why the network could not be isolated or None)."""
+def _leave_namespaces(cfg, pid_namespace=True):
+    """Unshare what this machine allows; return the flags obtained. Exits 97 when nothing can be unshared, or when
+    the network cannot be isolated and the config requires it (``network_required``)."""
     as_root = os.geteuid() == 0
     network = cfg.get("network") == "isolate"
-    base = CLONE_NEWPID | CLONE_NEWNS | (0 if as_root else CLONE_NEWUSER)
+    base = (CLONE_NEWPID if pid_namespace else 0) | CLONE_NEWNS | (0 if as_root else CLONE_NEWUSER)
     uid, gid = os.getuid(), os.getgid()
     attempts = [base | CLONE_NEWNET, base] if network else [base]
     if not as_root:
@@ -116,7 +118,10 @@ def _leave_namespaces(cfg):
         if failed is None:
             if flags & CLONE_NEWUSER:
                 _map_own_ids(uid, gid)
-            return flags, (error if network and not flags & CLONE_NEWNET else None)
+            if network and not flags & CLONE_NEWNET and cfg.get("network_required", True):
+                sys.stderr.write(f"sandbox: cannot create a network namespace: {error}\n")
+                os._exit(EXIT_ISOLATION_FAILED)
+            return flags
         error = error or failed
     sys.stderr.write(f"sandbox: cannot create namespaces: {error}\n")
     os._exit(EXIT_ISOLATION_FAILED)
@@ -197,10 +202,7 @@ def enter_sandbox(cfg):
     """Steps 1-2 of the module docstring. Returns in the program's process (PID 1) with the verdict address (or
     None) and the namespaces obtained; the calling process becomes its relay and never returns."""
     parent = os.getpid()
-    flags, network_error = _leave_namespaces(cfg)
-    if network_error is not None and cfg.get("network_required", True):
-        sys.stderr.write(f"sandbox: cannot create a network namespace: {network_error}\n")
-        os._exit(EXIT_ISOLATION_FAILED)
+    flags = _leave_namespaces(cfg)
     listener, address = _listen_for_verdict() if cfg.get("verdict") else (None, None)
     pid = os.fork()
     if pid == 0:
@@ -239,22 +241,39 @@ def _mount_points():
     return points
 
 
+class _MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64), ("propagation", ctypes.c_uint64),
+                ("userns_fd", ctypes.c_uint64)]
+
+
+_SYS_MOUNT_SETATTR, _AT_FDCWD, _AT_RECURSIVE, _MOUNT_ATTR_RDONLY = 442, -100, 0x8000, 1  # 442 on every architecture
+
+
+def _read_only_private_tree():
+    """Every inherited mount read-only and private (no propagation to or from the host) in one system call,
+    ``mount_setattr(2)`` (Linux 5.12+; atomic: all or nothing). False where the kernel lacks it."""
+    attr = _MountAttr(_MOUNT_ATTR_RDONLY, 0, MS_PRIVATE, 0)
+    return _libc().syscall(ctypes.c_long(_SYS_MOUNT_SETATTR), ctypes.c_int(_AT_FDCWD), b"/",
+                           ctypes.c_uint(_AT_RECURSIVE), ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr))) == 0
+
+
 def _private_mounts(cfg, strict):
     """Step 3's mounts (we are in a fresh mount namespace). ``strict`` (root): any failure stops the program."""
     cwd = cfg["cwd"]
     cwd_fd = os.open(cwd, os.O_PATH)
     hidden_fds = [(hidden, [(p, os.open(p, os.O_PATH)) for p in paths]) for hidden, paths in cfg.get("expose") or []]
     keep_fds = [(p, os.open(p, os.O_PATH)) for p in cfg.get("keep") or [] if os.path.isdir(p)]
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
     points = cfg.get("mounts") or _mount_points()  # the harness reads the mount table once (slow per program)
-    for point, flags in points:  # every inherited mount read-only: no host path stays writable
-        if point.startswith(("/proc", "/sys")):  # kernel interfaces, writable by root only: left as they are
-            continue
-        try:
-            _mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | flags)
-        except OSError:
-            if strict and point == "/":
-                raise
+    if not _read_only_private_tree():  # kernels before 5.12: every inherited mount, one by one
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)
+        for point, flags in points:  # no host path stays writable
+            if point.startswith(("/proc", "/sys")):  # kernel interfaces, writable by root only: left as they are
+                continue
+            try:
+                _mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | flags)
+            except OSError:
+                if strict and point == "/":
+                    raise
     size = int(cfg.get("scratch_bytes") or 64 << 20)
     for scratch in cfg["scratch_dirs"]:
         if os.path.isdir(scratch) and not os.path.islink(scratch):
@@ -366,7 +385,8 @@ def isolate(cfg, flags):
             os._exit(EXIT_ISOLATION_FAILED)
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a uid change clears it
     try:
-        _no_new_privileges_no_vsock()
+        if not _SYSTEM_CALLS_RESTRICTED:  # the zygote's programs inherit its filter (attaching one costs ~0.5 ms)
+            _no_new_privileges_no_vsock()
     except OSError as exc:
         sys.stderr.write(f"sandbox: cannot restrict the program's system calls: {exc}\n")
         os._exit(EXIT_ISOLATION_FAILED)
@@ -386,6 +406,9 @@ class _SockFprog(ctypes.Structure):
 #: (AUDIT_ARCH, socket syscall number) where the filter applies; elsewhere only no_new_privs is set
 _SECCOMP_ARCHES = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
 AF_VSOCK = 40
+
+
+_SYSTEM_CALLS_RESTRICTED = False  #: True in the zygote (and so in everything forked from it) once the filter is on
 
 
 def _no_new_privileges_no_vsock():
@@ -521,11 +544,17 @@ run_python_program = _RUNNER_NAMESPACE["run_python_program"]
 # A forker with network isolation also makes one empty network namespace (loopback down) for its slot: its programs,
 # one at a time and each in its own PID namespace (nothing of one outlives it), use it in turn instead of making and
 # tearing down one each (~2 ms of CPU per program, half of it in the kernel's deferred clean-up).
+# A forker is also its programs' relay (step 2 of the module docstring): it unshares a PID namespace for its next
+# child, forks the program as its PID 1, steps back into its own (``setns``), holds the verdict listener and
+# reports the status as the relay would. One fork per program instead of two: each fork and exit of a copy of the
+# warm interpreter (numpy loaded) costs ~1 ms of page-table work.
 # Every fork server is single-threaded (SIGCHLD wakes the select loop), so forking never copies a lock held by
 # another thread. When its input closes (the harness ended or died) it kills every running program and exits.
 
 
-def _run_python_child(request, close_fds, parent_pid):
+def _run_python_child(request, close_fds, parent_pid, verdict_address=None):
+    """The program's process. ``verdict_address``: this process is already PID 1 of a PID namespace made by its
+    parent, which relays (a forker); otherwise :func:`enter_sandbox` makes the namespaces and a relay."""
     os.setsid()
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -543,11 +572,14 @@ def _run_python_child(request, close_fds, parent_pid):
     os.dup2(os.open(request["stdout"], os.O_WRONLY | os.O_APPEND), 1)
     os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_APPEND), 2)
     cfg = request["cfg"]
-    address, flags = enter_sandbox(cfg)
+    if verdict_address is None:
+        verdict_address, flags = enter_sandbox(cfg)
+    else:
+        flags = _leave_namespaces(cfg, pid_namespace=False) | CLONE_NEWPID
     isolate(cfg, flags)
     os.environ.clear()
     os.environ.update(cfg["env"])
-    run_python_program(request["script"], address)
+    run_python_program(request["script"], verdict_address)
 
 
 class _Forker:
@@ -565,6 +597,9 @@ class _ForkServer:
         self.use_forkers, self.joined_cgroup, self.own_network = forkers, joined_cgroup, own_network
         self.pid = os.getpid()
         self.children = {}  # pid -> request id (a program) or cgroup (a forker)
+        self.relayed = {}  # pid -> [verdict listener, confirmed] of the programs this server is PID-1 parent of
+        # a forker (root) relays its programs itself: it needs its own PID namespace to come back to
+        self.own_pid_namespace = None if forkers else os.open("/proc/self/ns/pid", os.O_RDONLY)
         self.forkers = {}  # cgroup -> _Forker
         self.unjoinable = set()  # cgroups whose forker could not join: the programs join themselves
         self.wake_r, self.wake_w = os.pipe()
@@ -574,8 +609,12 @@ class _ForkServer:
 
     def _own_fds(self):
         fds = [self.wake_r, self.wake_w]
+        if self.own_pid_namespace is not None:
+            fds.append(self.own_pid_namespace)
         for forker in self.forkers.values():
             fds += [forker.requests_w, forker.statuses_r]
+        for listener, _ in self.relayed.values():
+            fds.append(listener.fileno())
         return fds
 
     @staticmethod
@@ -587,12 +626,19 @@ class _ForkServer:
             request["cfg"]["cgroup"] = None  # born in it
         if self.own_network and request["cfg"].get("network") == "isolate":
             request["cfg"]["network"] = "forker"  # already in the slot's own empty network namespace
+        relay = self.own_pid_namespace is not None and request["cfg"].get("verdict") and _unshare(CLONE_NEWPID) is None
+        listener, address = _listen_for_verdict() if relay else (None, None)
         pid = os.fork()
         if pid == 0:
             try:
-                _run_python_child(request, self._own_fds(), self.pid)
+                _run_python_child(request, self._own_fds(), self.pid, address)
             finally:
                 os._exit(EXIT_ISOLATION_FAILED)
+        if relay:
+            if _libc().setns(self.own_pid_namespace, CLONE_NEWPID) != 0:  # or the next unshare fails
+                os.kill(pid, signal.SIGKILL)
+                raise OSError(ctypes.get_errno(), "setns back into the forker's PID namespace")
+            self.relayed[pid] = [listener, False]
         self.children[pid] = request["id"]
         self._emit({"id": request["id"], "pid": pid})
 
@@ -669,6 +715,11 @@ class _ForkServer:
             if pid == 0:
                 return
             owner = self.children.pop(pid, None)
+            if pid in self.relayed:  # as the relay would exit: 0 only with the runner's confirmation
+                listener, confirmed = self.relayed.pop(pid)
+                listener.close()
+                if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and not confirmed:
+                    status = EXIT_NO_VERDICT << 8
             if isinstance(owner, int):
                 self._emit({"id": owner, "status": status})
             elif owner is not None:
@@ -689,11 +740,15 @@ class _ForkServer:
     def serve(self):
         buffer = b""
         while True:
-            watched = [0, self.wake_r] + [f.statuses_r for f in self.forkers.values()]
+            listeners = {entry[0]: pid for pid, entry in self.relayed.items()}
+            watched = [0, self.wake_r, *listeners] + [f.statuses_r for f in self.forkers.values()]
             try:
                 readable, _, _ = select.select(watched, [], [])
             except InterruptedError:
                 readable = [self.wake_r]
+            for listener, pid in listeners.items():  # before reaping: the runner waits for the answer to exit
+                if listener in readable:
+                    self.relayed[pid][1] = _accept_verdict(listener, pid) or self.relayed[pid][1]
             for forker in list(self.forkers.values()):
                 if forker.statuses_r in readable:
                     self._forker_output(forker)
@@ -722,6 +777,12 @@ def zygote(preload):
         except ImportError:
             pass
     gc.freeze()  # what is loaded now is never scanned by the programs' collector: no copy-on-write of it per program
+    global _SYSTEM_CALLS_RESTRICTED
+    try:  # the zygote needs neither vsock nor setuid binaries: its filter is inherited by every program it forks
+        _no_new_privileges_no_vsock()
+        _SYSTEM_CALLS_RESTRICTED = True
+    except OSError:
+        pass  # each program attaches it (and fails to start if it cannot)
     server = _ForkServer(forkers=True)
     server._emit({"ready": True})
     server.serve()
