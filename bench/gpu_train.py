@@ -30,13 +30,19 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout without installing
 
-import dscoder  # noqa: F401  (registers the model)
-from dscoder.modeling import DeepseekCoderForCausalLM, enable_fast_path, preset_config
-from dscoder.modeling.conversion import llama_config_dict
+# torch and the model are imported by main(), after the arguments: `--help` answers at once
+torch = DeepseekCoderForCausalLM = enable_fast_path = preset_config = llama_config_dict = None
+
+
+def _import_heavy() -> None:
+    global torch, DeepseekCoderForCausalLM, enable_fast_path, preset_config, llama_config_dict
+    import torch
+
+    import dscoder  # noqa: F401  (registers the model)
+    from dscoder.modeling import DeepseekCoderForCausalLM, enable_fast_path, preset_config
+    from dscoder.modeling.conversion import llama_config_dict
 
 LOSS_TOLERANCE_BF16 = 0.02  # |loss_ours - loss_llama| in nats, both bf16, same weights and batch
 GRAD_SLACK = 1.5  # ours' gradient error vs fp32 may be at most this times Llama's (+ GRAD_FLOOR)
@@ -250,11 +256,12 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> int:
+    args = parse_args(argv)
+    _import_heavy()
     from rich.console import Console
     from rich.table import Table
     from transformers import LlamaConfig
 
-    args = parse_args(argv)
     console = Console(width=max(Console().width, 120))
     if args.smoke:
         device, dtype = "cpu", torch.float32  # CPU bf16 matmuls are emulated (slow) on most CPUs
