@@ -62,6 +62,36 @@ def test_long_document_spans_rows_restarting_positions():
         Packer(1)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_document_streamed_in_parts_packs_like_the_whole(seed):
+    """``start_document`` + ``extend`` of any cut of each document: the rows and counts of ``add`` (issue 18)."""
+    rng = np.random.default_rng(seed)
+    docs = _docs(rng.integers(1, 40, size=30).tolist() + [0, 57, 1])
+    whole, streamed = Packer(11), Packer(11)
+    rows_whole = [row for doc in docs for row in whole.add(doc)]
+    rows_streamed = []
+    for doc in docs:
+        if len(doc) == 0:
+            rows_streamed += streamed.add(doc)
+            continue
+        streamed.start_document()
+        cuts = np.sort(rng.integers(0, len(doc) + 1, size=rng.integers(0, 5)))  # empty parts included
+        for part in np.split(doc, cuts):
+            rows_streamed += streamed.extend(part)
+    assert len(rows_whole) == len(rows_streamed) > 10
+    assert all(np.array_equal(a, c) and np.array_equal(b, d) for (a, b), (c, d) in zip(rows_whole, rows_streamed))
+    assert whole.finish() == streamed.finish() and whole.stats.documents_split > 5
+
+
+def test_extend_needs_a_started_document():
+    packer = Packer(4)
+    with pytest.raises(RuntimeError, match="before start_document"):
+        packer.extend([1, 2])
+    packer.finish()
+    with pytest.raises(RuntimeError, match="after finish"):
+        packer.start_document()
+
+
 @pytest.mark.parametrize("attn", ["sdpa", "eager"])
 def test_packed_documents_do_not_attend_to_each_other(attn):
     """The model sees each packed document exactly as alone (transformers' position-id packing, use_cache=False)."""

@@ -14,7 +14,7 @@ from datasets import load_from_disk
 
 from dscoder.data.tokenize_stage import METADATA_FILE, run_tokenize_stage
 from dscoder.tokenization import bytes_only_tokenizer, save_tokenizer, to_transformers
-from dscoder.tokenization.special_tokens import BOS, EOS
+from dscoder.tokenization.special_tokens import BOS, EOS, FIM_BEGIN, FIM_END, FIM_HOLE
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +148,83 @@ def test_a_dead_worker_is_an_error_not_a_hang(tokenizer_dir, corpus, tmp_path, m
     with pytest.raises(RuntimeError, match=r"a tokenising worker process died .* documents 's\d+'\.\.'s\d+'"):
         run_tokenize_stage(folder, tmp_path / "o", tokenizer_dir, seq_len=32, num_proc=2, progress=False)
     assert not (tmp_path / "o").exists() and not (tmp_path / ".o.tmp").exists()
+
+
+def _reference_rows(docs: list[np.ndarray], seq_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the packing contract written out plainly: documents concatenated, cut every ``seq_len`` tokens,
+    a token's position id = its distance from the later of its document's start and its row's start."""
+    ids = np.concatenate(docs)
+    starts = np.repeat(np.cumsum([0] + [len(d) for d in docs[:-1]]), [len(d) for d in docs])
+    index = np.arange(len(ids))
+    pos = index - np.maximum(starts, index // seq_len * seq_len)
+    rows = len(ids) // seq_len
+    return ids[: rows * seq_len].reshape(rows, seq_len), pos[: rows * seq_len].reshape(rows, seq_len)
+
+
+@pytest.mark.parametrize(("fim_rate", "fim_mode", "num_proc"), [(1.0, "psm", 2), (1.0, "spm", 1), (0.0, "psm", 2)])
+def test_a_long_document_streams_through_jobs_with_the_rows_of_whole_document_packing(
+    tokenizer_dir, tmp_path, monkeypatch, fim_rate, fim_mode, num_proc
+):
+    """A document over ``max_piece_chars`` (chunked) and over many jobs gives exactly the rows of tokenising each
+    FIM part whole and packing whole documents (issue 18: streamed, not materialised)."""
+    from dscoder.data import tokenize_stage
+    from dscoder.training import fim
+    from dscoder.training.fim import document_rng, fim_split
+
+    monkeypatch.setattr(fim, "MAX_PIECE_CHARS", 3000)  # the FIM parts of the long document are chunked
+    monkeypatch.setattr(tokenize_stage, "_JOB_CHARS", 5000)  # and spread over many jobs
+    rng = np.random.default_rng(1)
+    words = ["def", " f", "(x):", "\n", "    ", "return", " x", " + ", "1", "é", "世界", "\t", "🙂"]
+    long_text = "".join(rng.choice(words, size=8000))
+    docs = [("a", "x = 1\n" * 30), ("long", long_text), ("b", ""), ("c", "print('hi')\n" * 3), ("long2", long_text[:9000])]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("".join(json.dumps({"id": k, "text": t}) + "\n" for k, t in docs))
+    seq_len = 97
+    counts = run_tokenize_stage(folder, tmp_path / "o", tokenizer_dir, seq_len=seq_len, fim_rate=fim_rate,
+                                fim_mode=fim_mode, seed=5, num_proc=num_proc, batch_size=2, progress=False)  # fmt: skip
+
+    tok = to_transformers(bytes_only_tokenizer())
+    special = {name: tok.convert_tokens_to_ids(t) for name, t in
+               (("bos", BOS), ("eos", EOS), ("begin", FIM_BEGIN), ("hole", FIM_HOLE), ("end", FIM_END))}  # fmt: skip
+    expected = []
+    for key, text in docs:
+        if not text:
+            continue
+        parts = fim_split(text, document_rng(5, key), fim_rate)
+        enc = [tok.backend_tokenizer.encode(p, add_special_tokens=False).ids for p in (parts or (text,))]
+        if parts is None:
+            ids = [special["bos"], *enc[0], special["eos"]]
+        elif fim_mode == "psm":
+            ids = [special["bos"], special["begin"], *enc[0], special["hole"], *enc[2], special["end"], *enc[1],
+                   special["eos"]]  # fmt: skip
+        else:
+            ids = [special["bos"], special["begin"], special["hole"], *enc[2], special["end"], *enc[0], *enc[1],
+                   special["eos"]]  # fmt: skip
+        expected.append(np.asarray(ids, dtype=np.int32))
+    want_ids, want_pos = _reference_rows(expected, seq_len)
+    ds = load_from_disk(str(tmp_path / "o")).with_format("numpy")
+    assert np.array_equal(ds["input_ids"], want_ids) and np.array_equal(ds["position_ids"], want_pos)
+    total = sum(len(e) for e in expected)
+    assert counts["tokens_in"] == total and counts["rows"] == total // seq_len and counts["documents"] == 4
+    assert counts["records_in"] == 5 and counts["documents_fim"] == (4 if fim_rate else 0)
+    # documents_split: the documents that go on past a row they filled
+    starts = np.cumsum([0] + [len(e) for e in expected])
+    assert counts["documents_split"] == sum(e - s > seq_len - s % seq_len for s, e in itertools.pairwise(starts))
+
+
+def test_rows_are_written_in_shards_that_load_from_disk_reads(tokenizer_dir, corpus, tmp_path, monkeypatch):
+    from datasets import config
+
+    folder, _ = corpus
+    one = run_tokenize_stage(folder, tmp_path / "one", tokenizer_dir, seq_len=16, num_proc=1, progress=False)
+    monkeypatch.setattr(config, "MAX_SHARD_SIZE", 8 * 16 * 7)  # 7 rows of 16 int32 ids + 16 positions per shard
+    many = run_tokenize_stage(folder, tmp_path / "many", tokenizer_dir, seq_len=16, num_proc=1, progress=False)
+    assert one["rows"] == many["rows"] > 14
+    shards = sorted(p.name for p in (tmp_path / "many").glob("*.arrow"))
+    n = -(-many["rows"] // 7)
+    assert shards == [f"data-{i:05d}-of-{n:05d}.arrow" for i in range(n)]
+    a, b = load_from_disk(str(tmp_path / "one")), load_from_disk(str(tmp_path / "many"))
+    assert a.features == b.features and a[:] == b[:]
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(
+        ["data-00000-of-00001.arrow", "dataset_info.json", METADATA_FILE, "state.json"])  # fmt: skip

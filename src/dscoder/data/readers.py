@@ -169,6 +169,7 @@ class FileRecordJsonlReader(_RecordChecks, JsonlReader):
                         continue
                     with self.track_time():
                         document = self._parse(raw, filepath, line_no)
+                    del raw  # not held while the consumer works on the document (a long line: its size again)
                     if document is not None:
                         yield document
             except (EOFError, zlib.error, OSError) as exc:  # gzip.BadGzipFile is an OSError

@@ -3,18 +3,22 @@
 Reads file records / samples (JSONL[.gz] or Parquet with ``text`` and ``id``) through the pipeline's checked reader
 (bad lines are counted by reason, never crash the run), applies FIM per document and tokenises
 (:class:`dscoder.training.fim.DocumentEncoder`) in ``num_proc`` worker processes, and packs the documents in their
-input order in the main process (:class:`dscoder.training.packing.Packer`). Rows stream into an Arrow file, so memory
-stays flat in the corpus size; the result is written with ``save_to_disk`` together with ``tokenization.json``
-(DESIGN "Tokenised datasets": tokenizer, FIM rate/mode, seed, sequence length, token counts kept and dropped).
+input order in the main process (:class:`dscoder.training.packing.Packer`). Rows stream into the shards of a
+``save_to_disk`` folder, so memory stays flat in the corpus size; ``tokenization.json`` beside them records the
+settings (DESIGN "Tokenised datasets": tokenizer, FIM rate/mode, seed, sequence length, token counts kept and dropped).
 
 The output is the same for every ``num_proc`` and batch size: FIM draws are seeded per document and packing
 follows the input order.
 
-Memory is bounded per document: a record over ``max_document_bytes`` (default 128 MiB, above the repo-level
-stage's largest sample) is skipped while it is read and counted as ``reader:too_large``; a long document is
-tokenised in chunks (:class:`~dscoder.training.fim.DocumentEncoder`), and batches are cut at
-``_BATCH_CHARS`` characters as well as ``batch_size`` documents. A worker that dies (killed by the kernel's
-out-of-memory killer, say) is an error naming the documents it held, never a hang, and nothing is written.
+Memory is bounded per document (issue 18): a record over ``max_document_bytes`` (default 128 MiB, above the
+repo-level stage's largest sample) is skipped while it is read and counted as ``reader:too_large``. Below the cap,
+the main process lays each document out (:meth:`~dscoder.training.fim.DocumentEncoder.layout`: FIM cuts on the
+whole text, parts over ``max_piece_chars`` cut at pre-token boundaries) and sends its texts to the workers in jobs
+of at most ``_JOB_CHARS`` characters and ``batch_size`` documents; the ids come back job by job and stream into the
+packer, so besides the document's text no process holds more than a few jobs of ids (``bench/tokenize_memory.py``:
+peak memory flat in the document size). The workers are forked before the first document is read. A worker that
+dies (killed by the kernel's out-of-memory killer, say) is an error naming the documents it held, never a hang,
+and nothing is written.
 """
 
 from __future__ import annotations
@@ -41,8 +45,8 @@ __all__ = ["METADATA_FILE", "run_tokenize_stage"]
 #: the JSON written inside the output folder (read by ``dscoder.training.data.tokenized_metadata``)
 METADATA_FILE = "tokenization.json"
 _ROWS_PER_BATCH = 64
-#: characters of text in one batch (a larger document is a batch of its own)
-_BATCH_CHARS = 1 << 22
+#: characters of text in one worker job (a longer document is cut into several jobs)
+_JOB_CHARS = 1 << 20
 
 
 def run_tokenize_stage(
@@ -72,8 +76,6 @@ def run_tokenize_stage(
     An existing ``output_dir`` is replaced only when it holds an earlier output of this stage, and only once the
     new one is complete. A corpus too small for one row is an error (nothing is written).
     """
-    from datasets import Dataset
-
     from dscoder.data.readers import ReaderConfig, build_reader, no_records_message, reader_drops
     from dscoder.tokenization.loading import load_backend_tokenizer
 
@@ -93,16 +95,15 @@ def run_tokenize_stage(
     start = time.perf_counter()
     documents_fim = 0
     try:
-        arrow_path = tmp / "rows.arrow"
+        staged = tmp / "dataset"
         bar = _progress(progress)
-        with _ArrowRowWriter(arrow_path, seq_len) as writer:
-            for ids, flags in _encoded_batches(reader, encoder, batch_size, num_proc):
-                for doc_ids in ids:
-                    for row in packer.add(doc_ids):
-                        writer.add(*row)
-                documents_fim += sum(flags)
+        with _DatasetWriter(staged, seq_len) as writer:
+            for ops, pieces in _encoded_jobs(_jobs(reader, encoder, batch_size), encoder, num_proc):
+                done, fim = _pack_job(ops, pieces, packer, writer)
+                del pieces
+                documents_fim += fim
                 if bar is not None:
-                    bar.update(len(ids))
+                    bar.update(done)
                     bar.set_postfix(rows=packer.stats.rows, refresh=False)
         if bar is not None:
             bar.close()
@@ -116,8 +117,7 @@ def run_tokenize_stage(
                 f"{input_dir}: all {stats.tokens_in:,} tokens are fewer than one row of seq_len {seq_len}; "
                 "lower the sequence length or add documents"
             )
-        staged = tmp / "dataset"
-        _save_dataset(Dataset.from_file(str(arrow_path)), staged, progress)
+        writer.save(fingerprint=hashlib.sha256(f"{tokenizer.to_str()}{seq_len}{fim}{add_bos}{stats}".encode()).hexdigest()[:16])
         _write_json(staged / METADATA_FILE, {})  # marks the folder as this stage's output until the real one
         if output_dir.exists():
             shutil.rmtree(output_dir)  # an earlier output of this stage (checked above); replaced only on success
@@ -155,23 +155,6 @@ def _write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-def _save_dataset(dataset, output_dir: Path, progress: bool) -> None:
-    from datasets.utils import (
-        disable_progress_bars,
-        enable_progress_bars,
-        is_progress_bar_enabled,
-    )
-
-    was_enabled = is_progress_bar_enabled()
-    if not progress and was_enabled:
-        disable_progress_bars()
-    try:
-        dataset.save_to_disk(str(output_dir))
-    finally:
-        if not progress and was_enabled:
-            enable_progress_bars()
-
-
 def _check_output(output_dir: Path) -> None:
     if output_dir.exists() and not output_dir.is_dir():
         raise FileExistsError(f"{output_dir}: output path exists and is not a folder")
@@ -187,24 +170,85 @@ def _progress(enabled: bool):
     return tqdm(desc="tokenise+FIM+pack", unit="doc")
 
 
-def _document_batches(reader, batch_size: int) -> Iterator[tuple[list[str], list[str]]]:
-    texts, keys = [], []
-    chars = 0
+class _Job:
+    """Texts to tokenise in one worker call and, in order, what to do with their ids: ``_START`` a document (its
+    key and FIM flag follow), an id array to pack as is (special tokens), ``None`` to pack the next text's ids,
+    ``_EMPTY`` an empty document, ``_END`` a document done. A document longer than ``_JOB_CHARS`` spreads over
+    several jobs, so no process ever holds all its ids (issue 18: bounded memory per document)."""
+
+    __slots__ = ("chars", "documents", "keys", "ops", "texts")
+
+    def __init__(self):
+        self.texts: list[str] = []
+        self.ops: list = []
+        self.chars = self.documents = 0
+        self.keys: list = []  # the first and the last document of the job, for error messages
+
+
+_START, _EMPTY, _END = "start", "empty", "end"
+
+
+def _jobs(reader, encoder: DocumentEncoder, batch_size: int) -> Iterator[_Job]:
+    """Jobs of at most ``_JOB_CHARS`` characters (+ one piece) and ``batch_size`` documents, in input order; a
+    document's texts are cut out of it only when its job is built (the caller pulls jobs as workers free up)."""
+    job = _Job()
     for document in reader.run(None, rank=0, world_size=1):
-        if texts and chars + len(document.text) > _BATCH_CHARS:
-            yield texts, keys
-            texts, keys, chars = [], [], 0
-        texts.append(document.text)
-        keys.append(document.id)
-        chars += len(document.text)
-        if len(texts) == batch_size:
-            yield texts, keys
-            texts, keys, chars = [], [], 0
-    if texts:
-        yield texts, keys
+        text, key = document.text, document.id
+        del document
+        job.keys = [job.keys[0] if job.keys else key, key]
+        is_fim, items = encoder.layout(text, key)
+        job.ops.extend((_START, key, is_fim) if items else (_EMPTY,))
+        for item in items:
+            if isinstance(item, tuple):
+                a, b = item
+                if job.texts and job.chars + b - a > _JOB_CHARS:
+                    yield job
+                    job = _Job()
+                    job.keys = [key, key]
+                job.texts.append(text[a:b])
+                job.chars += b - a
+                job.ops.append(None)
+            else:
+                job.ops.append(item)
+        if items:
+            job.ops.append(_END)
+        job.documents += 1
+        if job.documents >= batch_size:
+            yield job
+            job = _Job()
+    if job.ops:
+        yield job
 
 
-# Worker side: the encoder is sent once per process (initializer), batches come back as one flat array.
+def _pack_job(ops: list, pieces: list[np.ndarray], packer: Packer, writer) -> tuple[int, int]:
+    """Run a job's ``ops`` (see :class:`_Job`) with its texts' ``pieces`` of ids; returns (documents done, FIM)."""
+    done = fim = 0
+    pieces_left = iter(pieces)
+    ops_left = iter(ops)
+    for op in ops_left:
+        if op is None:
+            rows = packer.extend(next(pieces_left))
+        elif isinstance(op, np.ndarray):
+            rows = packer.extend(op)
+        elif op == _START:
+            next(ops_left)  # the key
+            fim += next(ops_left)
+            packer.start_document()
+            continue
+        elif op == _EMPTY:
+            rows = packer.add(_NO_IDS)
+            done += 1
+        else:  # _END
+            done += 1
+            continue
+        for row in rows:
+            writer.add(*row)
+    return done, fim
+
+
+_NO_IDS = np.empty(0, dtype=np.int32)
+
+# Worker side: the encoder is sent once per process (initializer), a job's ids come back as one flat array.
 _WORKER_ENCODER: DocumentEncoder | None = None
 
 
@@ -216,39 +260,47 @@ def _init_worker(encoder: DocumentEncoder, parent: int) -> None:
     _WORKER_ENCODER = encoder
 
 
-def _encode_in_worker(batch: tuple[list[str], list[str]]):
-    ids, flags = _WORKER_ENCODER.encode(*batch)
+def _encode_in_worker(texts: list[str]):
+    return _flat(_WORKER_ENCODER.encode_pieces(texts))
+
+
+def _flat(ids: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.fromiter((len(a) for a in ids), dtype=np.int64, count=len(ids))
-    flat = np.concatenate(ids) if ids else np.empty(0, dtype=np.int32)
-    return flat, lengths, flags
+    return (np.concatenate(ids) if ids else _NO_IDS), lengths
 
 
-def _encoded_batches(reader, encoder: DocumentEncoder, batch_size: int, num_proc: int):
-    """``(list of id arrays, fim flags)`` per input batch, in input order; at most ``2 * num_proc`` batches in
-    flight. A worker death (``BrokenProcessPool``; ``Pool.imap`` would wait for it forever) is a ``RuntimeError``."""
-    batches = _document_batches(reader, batch_size)
+def _started(pid: int) -> int:
+    return pid
+
+
+def _encoded_jobs(jobs: Iterator[_Job], encoder: DocumentEncoder, num_proc: int):
+    """``(job ops, ids of its texts)`` per job, in input order; at most ``2 * num_proc`` jobs in flight. A worker
+    death (``BrokenProcessPool``; ``Pool.imap`` would wait for it forever) is a ``RuntimeError``."""
     if num_proc == 1:
-        for batch in batches:
-            yield encoder.encode(*batch)
+        for job in jobs:
+            yield job.ops, encoder.encode_pieces(job.texts)
         return
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pool = ProcessPoolExecutor(num_proc, mp_context=ctx, initializer=_init_worker, initargs=(encoder, os.getpid()))
-    pending: deque = deque()  # (future, (first key, last key)) in input order
+    pending: deque = deque()  # (future, job) in input order
 
     def oldest():
-        flat, lengths, flags = pending[0][0].result()
-        pending.popleft()
-        return np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else [], flags
+        flat, lengths = pending[0][0].result()
+        _, job = pending.popleft()
+        return job.ops, np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
 
     try:
-        for batch in batches:
-            pending.append((pool.submit(_encode_in_worker, batch), (batch[1][0], batch[1][-1])))
+        # the workers are forked now, before any document is read: they never inherit (and count) a long text
+        pool.submit(_started, 0).result()
+        for job in jobs:
+            pending.append((pool.submit(_encode_in_worker, job.texts), job))
+            job.texts = []  # the pickled copy is the worker's: the main process keeps none
             if len(pending) >= 2 * num_proc:
                 yield oldest()
         while pending:
             yield oldest()
     except BrokenProcessPool:
-        first, last = pending[0][1] if pending else ("?", "?")
+        first, last = (pending[0][1].keys[0], pending[-1][1].keys[-1]) if pending else ("?", "?")
         raise RuntimeError(
             f"a tokenising worker process died (killed by the system, most often out of memory) while documents "
             f"{first!r}..{last!r} were being encoded; nothing was written. Lower --num-proc or --max-document-bytes"
@@ -257,21 +309,29 @@ def _encoded_batches(reader, encoder: DocumentEncoder, batch_size: int, num_proc
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-class _ArrowRowWriter:
-    """Append packed rows to an Arrow stream file (the format ``Dataset.from_file`` memory-maps)."""
+class _DatasetWriter:
+    """Packed rows straight into the shards of a ``Dataset.save_to_disk`` folder, through ``datasets``' own
+    ``ArrowWriter`` (shards of ``datasets.config.MAX_SHARD_SIZE``, ``state.json``, ``dataset_info.json``), read back
+    by ``load_from_disk``. Written by hand rather than an Arrow file copied by ``save_to_disk``: that copy reads the
+    memory-mapped rows back, whose pages then count in the process's RSS (~1 GB for a 128 MiB document with a
+    bytes-level tokenizer), and costs a second write of the whole output."""
 
-    def __init__(self, path: Path, seq_len: int):
+    def __init__(self, folder: Path, seq_len: int):
         import pyarrow as pa
+        from datasets import Features, List, Value, config
+        from datasets.utils.py_utils import convert_file_size_to_int
 
-        self._pa = pa
-        self.path, self.seq_len = path, seq_len
-        self.schema = pa.schema([("input_ids", pa.list_(pa.int32())), ("position_ids", pa.list_(pa.int32()))])
+        self._pa, self.folder, self.seq_len = pa, folder, seq_len
+        self.features = Features({"input_ids": List(Value("int32")), "position_ids": List(Value("int32"))})
+        self._rows_per_shard = max(1, convert_file_size_to_int(config.MAX_SHARD_SIZE) // (8 * seq_len))
         self._ids: list[np.ndarray] = []
         self._pos: list[np.ndarray] = []
+        self._shards: list[Path] = []
+        self._writer = None
+        self._in_shard = 0
 
     def __enter__(self):
-        self._sink = self._pa.OSFile(str(self.path), "wb")
-        self._writer = self._pa.ipc.new_stream(self._sink, self.schema)
+        self.folder.mkdir(parents=True)
         return self
 
     def add(self, input_ids: np.ndarray, position_ids: np.ndarray) -> None:
@@ -281,19 +341,46 @@ class _ArrowRowWriter:
             self._flush()
 
     def _flush(self) -> None:
-        if not self._ids:
-            return
-        pa = self._pa
-        offsets = pa.array(np.arange(0, (len(self._ids) + 1) * self.seq_len, self.seq_len, dtype=np.int32))
-        columns = [pa.ListArray.from_arrays(offsets, pa.array(np.concatenate(rows))) for rows in (self._ids, self._pos)]
-        self._writer.write_batch(pa.record_batch(columns, schema=self.schema))
-        self._ids, self._pos = [], []
+        from datasets.arrow_writer import ArrowWriter
+
+        while self._ids:
+            if self._writer is None:
+                self._shards.append(self.folder / f"shard-{len(self._shards):05d}.arrow")
+                self._writer, self._in_shard = ArrowWriter(features=self.features, path=str(self._shards[-1])), 0
+            take = min(len(self._ids), self._rows_per_shard - self._in_shard)
+            pa = self._pa
+            offsets = pa.array(np.arange(0, (take + 1) * self.seq_len, self.seq_len, dtype=np.int32))
+            columns = [pa.ListArray.from_arrays(offsets, pa.array(np.concatenate(rows[:take])))
+                       for rows in (self._ids, self._pos)]  # fmt: skip
+            self._writer.write_table(pa.table(columns, names=["input_ids", "position_ids"]))
+            del self._ids[:take], self._pos[:take]
+            self._in_shard += take
+            if self._in_shard == self._rows_per_shard:
+                self._close_shard()
+
+    def _close_shard(self) -> None:
+        self._writer.finalize()
+        self._writer.close()
+        self._writer = None
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
             self._flush()
-        self._writer.close()
-        self._sink.close()
+        if self._writer is not None:
+            self._close_shard()
+
+    def save(self, fingerprint: str) -> None:
+        """Name the shards as ``save_to_disk`` does and write its ``state.json`` and ``dataset_info.json``."""
+        from datasets import DatasetInfo, config
+
+        names = [f"data-{i:05d}-of-{len(self._shards):05d}.arrow" for i in range(len(self._shards))]
+        for shard, name in zip(self._shards, names):
+            shard.rename(self.folder / name)
+        state = {"_data_files": [{"filename": name} for name in names], "_fingerprint": fingerprint,
+                 "_format_columns": None, "_format_kwargs": {}, "_format_type": None, "_output_all_columns": False,
+                 "_split": None}  # fmt: skip
+        (self.folder / config.DATASET_STATE_JSON_FILENAME).write_text(json.dumps(state, indent=2, sort_keys=True))
+        DatasetInfo(features=self.features).write_to_directory(str(self.folder))
 
 
 def _tokenizer_digest(tokenizer) -> str:

@@ -65,23 +65,35 @@ def document_rng(seed: int, key: object) -> random.Random:
 
 def fim_split(text: str, rng: random.Random, rate: float) -> tuple[str, str, str] | None:
     """``(prefix, middle, suffix)`` with probability ``rate``, else ``None``; cuts are uniform character positions."""
-    if not text or rng.random() >= rate:
+    cuts = _fim_cuts(text, rng, rate)
+    if cuts is None:
         return None
-    a, b = sorted((rng.randint(0, len(text)), rng.randint(0, len(text))))
+    a, b = cuts
     return text[:a], text[a:b], text[b:]
 
 
-def chunk_bounds(pre_tokenizer, text: str, max_chars: int, margin: int = 4096) -> list[tuple[int, int]]:
-    """``(start, end)`` chunks of ``text`` of at most ``max_chars`` characters, each cut at the start of a pre-token.
+def _fim_cuts(text: str, rng: random.Random, rate: float) -> tuple[int, int] | None:
+    """The two cut positions of :func:`fim_split` (same draws), without copying the parts."""
+    if not text or rng.random() >= rate:
+        return None
+    a, b = sorted((rng.randint(0, len(text)), rng.randint(0, len(text))))
+    return a, b
+
+
+def chunk_bounds(pre_tokenizer, text: str, max_chars: int, margin: int = 4096, start: int = 0,
+                 end: int | None = None) -> list[tuple[int, int]]:
+    """``(start, end)`` chunks of ``text[start:end]`` (offsets in ``text``) of at most ``max_chars`` characters, each
+    cut at the start of a pre-token.
 
     Only the last ``3 * margin`` characters of each window are pre-tokenised (pre-tokenising it all would cost
     more than encoding it), and the cut is the last pre-token start at least ``margin`` characters from both ends
     of that stretch: pre-token regexes look a few characters around, so there they split as on the whole text.
     Without a pre-tokenizer, or inside a pre-token longer than ``margin`` (junk such as a base64 run), the cut falls
     at ``max_chars``: only then can the ids around the cut differ from encoding the text whole.
+    The chunks of a span are the same as those of the span cut out on its own (no copy of it is made).
     """
     margin = min(margin, max_chars // 4)
-    bounds, start, n = [], 0, len(text)
+    bounds, n = [], len(text) if end is None else end
     while n - start > max_chars:
         cut = max_chars
         if pre_tokenizer is not None:
@@ -127,10 +139,10 @@ class DocumentEncoder:
     """
 
     def __init__(self, tokenizer, fim: FIMConfig | None = None, add_bos: bool = True, text_column: str = "text",
-                 id_column: str | None = "id", max_piece_chars: int = MAX_PIECE_CHARS):
+                 id_column: str | None = "id", max_piece_chars: int | None = None):
         self.fim = fim or FIMConfig()
         self.add_bos = add_bos
-        self.max_piece_chars = max_piece_chars
+        self.max_piece_chars = max_piece_chars or MAX_PIECE_CHARS
         self.text_column, self.id_column = text_column, id_column
         self.tokenizer = _backend(tokenizer)
         needed = [EOS] + ([BOS] if add_bos else []) + ([FIM_BEGIN, FIM_HOLE, FIM_END] if self.fim.rate > 0 else [])
@@ -145,72 +157,62 @@ class DocumentEncoder:
         encode = getattr(self.tokenizer, "encode_batch_fast", None)  # tokenizers >= 0.20: no offsets, faster
         self._encode_batch = encode or self.tokenizer.encode_batch
 
+    def layout(self, text: str, key: object) -> tuple[bool, list[np.ndarray | tuple[int, int]]]:
+        """Whether ``text`` gets FIM, and its ids in order as special-id arrays and ``(start, end)`` spans of
+        ``text`` to tokenise, each span at most ``max_piece_chars`` (a longer FIM part is cut by
+        :func:`chunk_bounds`); ``(False, [])`` for an empty text. :meth:`encode_pieces` of the spans' texts,
+        interleaved with the special ids, is the document's ids: the way to stream a long document (the stage)."""
+        if not isinstance(text, str):
+            raise TypeError(f"document {key!r}: text must be a string, got {type(text).__name__}")
+        if not text:
+            return False, []
+        cuts = _fim_cuts(text, document_rng(self.fim.seed, key), self.fim.rate) if self.fim.rate > 0 else None
+        if cuts is None:
+            return False, [self._head, *self._spans(text, 0, len(text)), self._eos]
+        a, b, n = *cuts, len(text)
+        prefix, middle, suffix = self._spans(text, 0, a), self._spans(text, a, b), self._spans(text, b, n)
+        if self.fim.mode == "psm":
+            head, middle_ids = [self._head, self._begin, *prefix, self._hole], [*middle]
+        else:
+            head, middle_ids = [self._head, self._begin, self._hole], [*prefix, *middle]
+        return True, [*head, *suffix, self._end, *middle_ids, self._eos]
+
+    def _spans(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        if end - start <= self.max_piece_chars:
+            return [(start, end)] if end > start else []
+        return chunk_bounds(self.tokenizer.pre_tokenizer, text, self.max_piece_chars, start=start, end=end)
+
     def encode(self, texts: Sequence[str], keys: Sequence[object]) -> tuple[list[np.ndarray], list[bool]]:
         """Token ids (int32) of each document and whether it got FIM; an empty text gives an empty array."""
         if len(texts) != len(keys):
             raise ValueError(f"encode got {len(texts)} texts but {len(keys)} keys")
-        pieces: list[str] = []
-        plan: list[tuple[int, bool]] = []  # (number of pieces, fim?) per document
-        for text, key in zip(texts, keys):
-            if not isinstance(text, str):
-                raise TypeError(f"document {key!r}: text must be a string, got {type(text).__name__}")
-            if not text:
-                plan.append((0, False))
-                continue
-            parts = fim_split(text, document_rng(self.fim.seed, key), self.fim.rate) if self.fim.rate > 0 else None
-            if parts is None:
-                pieces.append(text)
-                plan.append((1, False))
-            else:
-                pieces.extend(parts)
-                plan.append((3, True))
-        encodings = self._piece_ids(pieces)
+        layouts = [self.layout(text, key) for text, key in zip(texts, keys)]
+        pieces = [text[a:b] for text, (_, items) in zip(texts, layouts) for a, b in _span_items(items)]
+        encodings = iter(self.encode_pieces(pieces))
         del pieces
-        out: list[np.ndarray] = []
-        flags: list[bool] = []
-        i = 0
-        for n, is_fim in plan:
-            if n == 0:
-                ids = np.empty(0, dtype=np.int32)
-            elif not is_fim:
-                ids = np.concatenate([self._head, encodings[i], self._eos])
-            else:
-                prefix, middle, suffix = encodings[i : i + 3]
-                if self.fim.mode == "psm":
-                    parts = [self._head, self._begin, prefix, self._hole, suffix, self._end, middle, self._eos]
-                else:
-                    parts = [self._head, self._begin, self._hole, suffix, self._end, prefix, middle, self._eos]
-                ids = np.concatenate(parts)
-            encodings[i : i + n] = [None] * n  # free each part once it is laid out
-            i += n
-            out.append(ids)
-            flags.append(is_fim)
-        return out, flags
+        out = [
+            np.concatenate([next(encodings) if isinstance(item, tuple) else item for item in items])
+            if items else np.empty(0, dtype=np.int32)
+            for _, items in layouts
+        ]  # fmt: skip
+        return out, [is_fim for is_fim, _ in layouts]
 
-    def _piece_ids(self, pieces: list[str]) -> list[np.ndarray]:
-        """int32 ids of each piece: short pieces in batch calls of at most ``4 * max_piece_chars`` characters, longer
-        ones chunk by chunk (module docstring)."""
-        out: list[np.ndarray | None] = [None] * len(pieces)
-        group: list[int] = []
+    def encode_pieces(self, pieces: Sequence[str]) -> list[np.ndarray]:
+        """int32 ids of each piece (no special tokens added), in batch calls of at most ``4 * max_piece_chars``
+        characters (``tokenizers`` keeps ~100 bytes per token of every encoding of a call until it returns)."""
+        out: list[np.ndarray] = []
+        group: list[str] = []
         size = 0
 
         def flush():
-            for j, encoding in zip(group, self._encode_batch([pieces[j] for j in group], add_special_tokens=False)):
-                out[j] = np.asarray(encoding.ids, dtype=np.int32)
+            out.extend(np.asarray(e.ids, dtype=np.int32) for e in self._encode_batch(group, add_special_tokens=False))
             group.clear()
 
-        for j, piece in enumerate(pieces):
-            if len(piece) > self.max_piece_chars:
-                chunks = chunk_bounds(self.tokenizer.pre_tokenizer, piece, self.max_piece_chars)
-                out[j] = np.concatenate([
-                    np.asarray(self._encode_batch([piece[a:b]], add_special_tokens=False)[0].ids, dtype=np.int32)
-                    for a, b in chunks
-                ])  # fmt: skip
-                continue
+        for piece in pieces:
             if size + len(piece) > 4 * self.max_piece_chars and group:
                 flush()
                 size = 0
-            group.append(j)
+            group.append(piece)
             size += len(piece)
         if group:
             flush()
@@ -240,6 +242,10 @@ class DocumentEncoder:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._encode_batch = getattr(self.tokenizer, "encode_batch_fast", None) or self.tokenizer.encode_batch
+
+
+def _span_items(items: list) -> list[tuple[int, int]]:
+    return [item for item in items if isinstance(item, tuple)]
 
 
 def _backend(tokenizer):

@@ -52,36 +52,61 @@ class Packer:
         self._pos = np.empty(seq_len, dtype=np.int32)
         self._arange = np.arange(seq_len, dtype=np.int32)
         self._fill = 0
+        self._position: int | None = None  # None: no document started
+        self._row_closed = self._split = False
         self._finished = False
 
     def add(self, ids) -> list[tuple[np.ndarray, np.ndarray]]:
         """Append one document's ids; returns the rows it completed (often none)."""
-        if self._finished:
-            raise RuntimeError("Packer.add after finish()")
         ids = np.asarray(ids, dtype=np.int32)
-        n = len(ids)
-        if n == 0:
+        if len(ids) == 0:
+            self._check_open()
             self.stats.empty_documents += 1
             return []
+        self.start_document()
+        return self.extend(ids)
+
+    def start_document(self) -> None:
+        """Start a document whose ids come in parts through :meth:`extend` (a long document, streamed); the same
+        rows and counts as :meth:`add` of all its parts concatenated. The document must get at least one id."""
+        self._check_open()
         self.stats.documents += 1
+        self._position = 0  # position id of the document's next token in the current row
+        self._row_closed = False  # a row was completed inside this document
+        self._split = False
+
+    def extend(self, ids) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Append the next ids of the current document (:meth:`start_document`); returns the rows completed."""
+        self._check_open()
+        if self._position is None:
+            raise RuntimeError("Packer.extend before start_document()")
+        ids = np.asarray(ids, dtype=np.int32)
+        n = len(ids)
         self.stats.tokens_in += n
-        if n > self.seq_len - self._fill:
-            self.stats.documents_split += 1
         rows = []
         offset = 0
         while offset < n:
+            if self._row_closed and not self._split:  # the document goes on past a row it filled
+                self._split = True
+                self.stats.documents_split += 1
             take = min(self.seq_len - self._fill, n - offset)
             end = self._fill + take
             self._ids[self._fill : end] = ids[offset : offset + take]
-            self._pos[self._fill : end] = self._arange[:take]
+            self._pos[self._fill : end] = self._arange[self._position : self._position + take]
             self._fill = end
+            self._position += take
             offset += take
             if self._fill == self.seq_len:
                 rows.append((self._ids.copy(), self._pos.copy()))
-                self._fill = 0
+                self._fill = self._position = 0
+                self._row_closed = True
         self.stats.rows += len(rows)
         self.stats.tokens_kept += len(rows) * self.seq_len
         return rows
+
+    def _check_open(self) -> None:
+        if self._finished:
+            raise RuntimeError("Packer.add after finish()")
 
     def leftover(self) -> tuple[np.ndarray, np.ndarray]:
         """The tokens of the current partial row (not yet dropped)."""
