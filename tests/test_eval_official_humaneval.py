@@ -224,6 +224,7 @@ def test_canonical_solutions_pass_under_both_protocols():
     with Sandbox(allow_code_execution=True, workers=2) as sandbox:
         for protocol in ("deepseek", "strict"):
             t = task("python", protocol=protocol)
+            assert t.checks == ("isolated" if protocol == "strict" else "shared")  # tests apart from the program
             t.timeout_s = 60.0  # a loaded CI core; the verdicts, not the time, are under test here
             problems = t.problems()
             solutions = {r["task_id"].replace("Python/", "HumanEval/"): r["canonical_solution"]

@@ -71,6 +71,7 @@ def test_humaneval_instruct_prompt_and_extraction():
 
 def test_mbpp_prompt_and_reference_solutions(benchmarks_dir, sandbox):
     t = task("mbpp", benchmarks_dir, protocol="strict")  # deepseek: tests/test_eval_official_mbpp.py
+    assert t.checks == "isolated"  # the asserts run apart from the program (tests/test_eval_isolated_checks.py)
     problems = t.problems()
     assert len(problems) == 500 and problems[0]["task_id"] == 11 and problems[-1]["task_id"] == 510
     prompt = t.request(problems[0]).prompt

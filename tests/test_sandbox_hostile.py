@@ -244,3 +244,23 @@ def test_interrupted_harness_leaves_nothing(sig):
     assert not os.path.exists(dirs["tmp_root"])
     assert dirs["cgroup"] is None or not os.path.exists(dirs["cgroup"])
 
+
+
+def test_python_attacks_also_fail_under_isolated_checks():
+    """``checks: isolated`` (strict): the same attacks with the tests in a process of their own."""
+    from dscoder.evaluation.tasks.base import isolated_checks
+
+    name = f"{random.randint(900, 999)}.{random.randint(100000, 999999)}"
+    checks = isolated_checks("", PY_DRIVER, ["add"])
+    programs, names = [], []
+    for path in sorted((DATA / "python").glob("*.py")):
+        if path.stem in ("fill_disk", "memory_all_processes"):  # resource caps: covered above, same processes
+            continue
+        names.append(path.stem)
+        source = path.read_text().replace("@NAME@", name).replace("@SECRET@", SECRET)
+        programs.append(Program("python", source, checks=checks))
+    with Sandbox(allow_code_execution=True, workers=2) as sb:
+        verdicts = execute_programs(sb, programs, timeout_s=8, protocol="strict")
+    forged = {n: (v["status"], v["stdout"][-300:]) for n, v in zip(names, verdicts) if v["passed"]}
+    assert not forged, forged
+    assert len(names) >= 17

@@ -445,6 +445,8 @@ def main():
     if cfg.get("verdict"):  # a Python program: its interpreter runs it through the runner
         source = f"VERDICT_MESSAGE = {VERDICT_MESSAGE!r}\n{RUNNER_SOURCE}\nimport sys\nrun_python_program(*sys.argv[1:])\n"
         argv = [argv[0], "-I", "-c", source, cfg["python_script"], address]
+        if cfg.get("python_checks"):
+            argv.append(cfg["python_checks"])
     try:
         os.execvpe(argv[0], argv, cfg["env"])
     except OSError as exc:
@@ -459,7 +461,7 @@ def main():
 # program can read a frame, never rebind another frame's locals (tracing is refused).
 
 RUNNER_SOURCE = r'''
-def run_python_program(script, verdict_address):
+def run_python_program(script, verdict_address, checks=None):
     import builtins, os, sys, traceback, _socket
     _exit, _getframe, _print_exc, _write = os._exit, sys._getframe, traceback.print_exc, os.write
     _unix, _stream, _socket_type = _socket.AF_UNIX, _socket.SOCK_STREAM, _socket.socket
@@ -469,6 +471,10 @@ def run_python_program(script, verdict_address):
         "sys.settrace", "sys.setprofile", "os.exec", "ctypes.call_function", "ctypes.cdata", "ctypes.string_at",
         "ctypes.wstring_at", "ctypes.dlsym/handle", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
     ))
+    checks_text = None
+    if checks:  # read before the program runs: it may rewrite the files of its dir
+        with open(checks, encoding="utf-8") as f:
+            checks_text = f.read()
     try:  # the program's process only: no ptrace or /proc/PID/mem from its other processes
         import ctypes
         ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
@@ -485,26 +491,33 @@ def run_python_program(script, verdict_address):
     del refuse
     sys.argv = [script]
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
-    code = 1
-    returned = False
-    try:
-        with open(script, encoding="utf-8") as f:
-            program = compile(f.read(), script, "exec")
-        exec(program, {"__name__": "__main__", "__file__": script, "__builtins__": builtins})  # noqa: S102
-        returned, code = True, 0
-    except SystemExit as exc:
-        code = exc.code if _isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if not _isinstance(exc.code, int) and exc.code is not None:
-            try:
-                _write(2, f"{exc.code}\n".encode())
-            except Exception:
-                pass
-    except BaseException:
+
+    def load():
+        # the program's code: (returned normally, exit code, its namespace)
+        namespace = {"__name__": "__main__", "__file__": script, "__builtins__": builtins}
         try:
-            _print_exc()
+            with open(script, encoding="utf-8") as f:
+                program = compile(f.read(), script, "exec")
+            exec(program, namespace)  # noqa: S102
+            return True, 0, namespace
+        except SystemExit as exc:
+            if not _isinstance(exc.code, int) and exc.code is not None:
+                try:
+                    _write(2, f"{exc.code}\n".encode())
+                except Exception:
+                    pass
+            return False, exc.code if _isinstance(exc.code, int) else (0 if exc.code is None else 1), namespace
         except BaseException:
-            pass
-        code = 1
+            try:
+                _print_exc()
+            except BaseException:
+                pass
+            return False, 1, namespace
+
+    if checks_text is None:
+        returned, code, _ = load()
+    else:
+        returned, code = run_checked(load, checks_text)
     try:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -521,6 +534,200 @@ def run_python_program(script, verdict_address):
         except BaseException:
             code = 1
     _exit(code & 0xFF)
+
+
+# Checked mode (protocol strict, ``checks: isolated``): the tests run in this process, which never runs the
+# program's code; the program runs in a child (forked before it is loaded) that calls its functions on request.
+# Only plain values cross the socket between them (EvalPlus-style type-aware comparison): an object whose __eq__ is
+# always true, a str subclass, a patched builtin or stdlib module, a traced frame -- all stay in the child.
+
+MAX_FRAME = 256 << 20
+
+
+def send_frame(sock, message):
+    import json
+    data = json.dumps(message).encode()
+    sock.sendall(len(data).to_bytes(4, "big") + data)
+
+
+def recv_frame(sock):
+    import json
+    def exactly(n):
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(min(n - len(data), 1 << 20))
+            if not chunk:
+                return None
+            data += chunk
+        return data
+    head = exactly(4)
+    if head is None:
+        return None
+    size = int.from_bytes(head, "big")
+    if size > MAX_FRAME:
+        raise ValueError(f"a message of {size} bytes from the program")
+    data = exactly(size)
+    return None if data is None else json.loads(data)
+
+
+def encode_plain(value):
+    # a plain value as tagged JSON; TypeError for anything else (exact types only: no subclass crosses)
+    kind = type(value)
+    if value is None or kind is bool or kind is int or kind is str:
+        return value
+    if kind is float:
+        return {"float": repr(value)}
+    if kind is list:
+        return [encode_plain(v) for v in value]
+    if kind in (tuple, set, frozenset):
+        return {kind.__name__: [encode_plain(v) for v in value]}
+    if kind is dict:
+        return {"dict": [[encode_plain(k), encode_plain(v)] for k, v in value.items()]}
+    if kind.__module__ == "collections" and kind.__name__ in ("Counter", "OrderedDict", "defaultdict"):
+        import collections
+        if kind is getattr(collections, kind.__name__):  # the stdlib's own, whose __eq__ is dict's
+            return {kind.__name__: [[encode_plain(k), encode_plain(v)] for k, v in value.items()]}
+    if kind is complex:
+        return {"complex": [repr(value.real), repr(value.imag)]}
+    if kind is bytes:
+        return {"bytes": value.hex()}
+    if getattr(kind, "__module__", None) == "numpy" and hasattr(value, "dtype") and value.dtype.kind in "biufcUS":
+        return {"numpy": [value.dtype.str, encode_plain(value.tolist()), kind.__name__ == "ndarray"]}
+    raise TypeError(f"{kind.__module__}.{kind.__qualname__}")
+
+
+def decode_plain(data):
+    if data is None or isinstance(data, (bool, int, str)):
+        return data
+    if isinstance(data, list):
+        return [decode_plain(v) for v in data]
+    (kind, value), = data.items()
+    if kind == "float":
+        return float(value)
+    if kind in ("tuple", "set", "frozenset"):
+        return {"tuple": tuple, "set": set, "frozenset": frozenset}[kind](decode_plain(v) for v in value)
+    if kind in ("dict", "defaultdict"):  # a defaultdict compares as the dict it holds
+        return {decode_plain(k): decode_plain(v) for k, v in value}
+    if kind in ("Counter", "OrderedDict"):
+        import collections
+        return getattr(collections, kind)({decode_plain(k): decode_plain(v) for k, v in value})
+    if kind == "complex":
+        return complex(float(value[0]), float(value[1]))
+    if kind == "bytes":
+        return bytes.fromhex(value)
+    if kind == "numpy":
+        import numpy
+        dtype, items, is_array = value
+        return numpy.array(decode_plain(items), dtype=dtype) if is_array else numpy.dtype(dtype).type(decode_plain(items))
+    if kind == "unsupported":
+        raise TypeError(f"the program gave a {value}, not a plain value (checks: isolated compares plain values only)")
+    raise ValueError(f"unknown value kind {kind!r} from the program")
+
+
+def flush_output():
+    import sys
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def serve_calls(sock, namespace):
+    # in the program's process, once its code returned: call its functions, answer with plain values
+    import builtins
+    while True:
+        message = recv_frame(sock)
+        if message is None:
+            return
+        if "names" in message:
+            described = {}
+            for name in message["names"]:
+                if name in namespace:
+                    value = namespace[name]
+                    if type(value) is type(builtins):
+                        described[name] = {"module": value.__name__}
+                        continue
+                    try:
+                        described[name] = {"function": True} if callable(value) else {"value": encode_plain(value)}
+                    except Exception as exc:
+                        described[name] = {"value": {"unsupported": str(exc)}}
+            send_frame(sock, described)
+            continue
+        try:
+            result = namespace[message["call"]](*decode_plain(message["args"]), **decode_plain(message["kwargs"]))
+            try:
+                reply = {"value": encode_plain(result)}
+            except Exception as exc:
+                reply = {"value": {"unsupported": str(exc)}}
+        except BaseException as exc:
+            kind = type(exc).__name__ if getattr(builtins, type(exc).__name__, None) is type(exc) else "RuntimeError"
+            reply = {"raised": kind, "message": str(exc)[:2000]}
+        flush_output()  # what it printed is in the result before the tests end
+        send_frame(sock, reply)
+
+
+def proxy(sock, name):
+    import builtins
+    def call(*args, **kwargs):
+        send_frame(sock, {"call": name, "args": encode_plain(list(args)), "kwargs": encode_plain(dict(kwargs))})
+        reply = recv_frame(sock)
+        if reply is None:
+            raise RuntimeError(f"the program ended while {name}() ran")
+        if "value" in reply:
+            return decode_plain(reply["value"])
+        kind = getattr(builtins, reply["raised"], None)
+        if not (isinstance(kind, type) and issubclass(kind, BaseException)) or kind in (SystemExit, KeyboardInterrupt):
+            kind = RuntimeError
+        try:
+            error = kind(reply["message"])
+        except Exception:
+            error = RuntimeError(reply["message"])
+        raise error
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def run_checked(load, checks_text):
+    # (the tests ran to their end, exit code); the program runs in a child
+    import builtins, importlib, json, os, sys, traceback, _socket
+    spec = json.loads(checks_text)
+    tests_end, program_end = _socket.socketpair()
+    child = os.fork()
+    if child == 0:
+        tests_end.close()
+        returned, code, namespace = load()
+        flush_output()
+        try:
+            send_frame(program_end, {"loaded": returned})
+            if returned:
+                serve_calls(program_end, namespace)
+        except BaseException:
+            pass
+        os._exit(code & 0xFF)
+    program_end.close()
+    del sys.path[0]  # the program's dir (it may have written modules there): the tests import from the host only
+    try:
+        hello = recv_frame(tests_end)
+        if hello is None or not hello.get("loaded"):  # it exited or raised while loading: its status says which
+            tests_end.close()
+            status = os.waitpid(child, 0)[1]
+            return False, os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1
+        namespace = {"__name__": "__main__", "__builtins__": builtins}
+        exec(compile(spec["prelude"], "<prompt>", "exec"), namespace)  # noqa: S102 - the benchmark's own text
+        send_frame(tests_end, {"names": spec["names"]})
+        for name, described in recv_frame(tests_end).items():
+            if "function" in described:
+                namespace[name] = proxy(tests_end, name)
+            elif "module" in described:  # what the program imported, imported here afresh
+                namespace[name] = importlib.import_module(described["module"])
+            else:
+                namespace[name] = decode_plain(described["value"])
+        exec(compile(spec["tests"], "<tests>", "exec"), namespace)  # noqa: S102
+        return True, 0
+    except BaseException:
+        traceback.print_exc()
+        return False, 1
 '''
 _RUNNER_NAMESPACE = {"VERDICT_MESSAGE": VERDICT_MESSAGE}
 exec(RUNNER_SOURCE, _RUNNER_NAMESPACE)  # noqa: S102 - the zygote runs the same runner as a fresh interpreter
@@ -579,7 +786,7 @@ def _run_python_child(request, close_fds, parent_pid, verdict_address=None):
     isolate(cfg, flags)
     os.environ.clear()
     os.environ.update(cfg["env"])
-    run_python_program(request["script"], verdict_address)
+    run_python_program(request["script"], verdict_address, cfg.get("python_checks"))
 
 
 class _Forker:

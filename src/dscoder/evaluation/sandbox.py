@@ -44,7 +44,10 @@ harness), isolated by the kernel (the launcher, :mod:`._sandbox_launcher`, does 
   Residual risk: a build-specific memory-corruption exploit (ctypes pointer types stay reachable through
   ``object.__subclasses__()`` because the zygote loaded ctypes, and CPython does not verify bytecode made with
   ``marshal``) could forge the confirmation; and, as in the official harness, the program shares its namespace
-  with the tests (it can shadow builtins the tests use or return objects whose ``__eq__`` is always true).
+  with the tests (it can shadow builtins the tests use or return objects whose ``__eq__`` is always true) unless
+  the step has ``python_checks``: then the tests run in the program's first process, which never runs the
+  program's code, and call the program's functions in a child process that answers with plain values only
+  (the launcher's "checked mode"; ``checks: isolated`` of the strict protocol).
 * C++, Java, PHP, TypeScript, JavaScript, C#, Bash: the test driver's last statement echoes a per-program random
   token that exists only on the program's stdin at run time (never in a file, argv or the environment), so
   reading the own source (the old end marker), an ``EXIT`` trap or ``atexit`` handler, and ``exit(0)`` /
@@ -170,6 +173,10 @@ class Step:
     #: a Python program: run this file of the program's dir through the runner (warm zygote, else ``argv[0]``);
     #: it is ``ok`` only when its code returned normally, which the runner confirms on a private channel
     python_script: str | None = None
+    #: with ``python_script``: a JSON file of the program's dir, ``{"prelude", "tests", "names"}``: the tests run in
+    #: a separate process that never runs the program's code, calling the program's functions ``names`` across a
+    #: process boundary (plain values only; the launcher's "checked mode"); the step is ``ok`` when they ran to their end
+    python_checks: str | None = None
     env: tuple[tuple[str, str], ...] = ()  #: extra environment variables
 
 
@@ -654,6 +661,7 @@ class Sandbox:
         cfg["cgroup"] = cgroup
         if step.python_script:
             cfg["verdict"], cfg["python_script"] = True, step.python_script
+            cfg["python_checks"] = step.python_checks
         zygote = self._get_zygote() if step.python_script and step.stdin is None else None
         start = time.perf_counter()
         if zygote is not None:

@@ -8,8 +8,12 @@ comparing strings. Data comes from :mod:`dscoder.benchmarks` (issue 5's loaders)
 
 from __future__ import annotations
 
+import ast
+import builtins
 import dataclasses
+import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +29,7 @@ from dscoder.evaluation.languages import (
 from dscoder.evaluation.metrics import mean
 from dscoder.evaluation.sandbox import Sandbox
 
-__all__ = ["Program", "Task", "TaskConfig", "execute_programs"]
+__all__ = ["Program", "Task", "TaskConfig", "execute_programs", "isolated_checks"]
 
 
 @dataclass
@@ -46,6 +50,12 @@ class TaskConfig:
     #: extraction, assembly, grading); ``strict`` is dscoder's own, named where it deliberately differs.
     #: None: the suite's ``protocol``.
     protocol: Literal["deepseek", "strict"] | None = None
+    #: Python HumanEval and MBPP under ``protocol: strict``: ``isolated`` (the default there) runs the tests in a
+    #: separate process that never runs the program's code and calls the program's functions across a process
+    #: boundary, so only plain values reach the asserts (EvalPlus-style type-aware comparison: no object whose
+    #: ``__eq__`` is always true, no patched builtin or stdlib module); ``shared`` runs them in the program's own
+    #: namespace, as the official harness does (the only choice under ``deepseek``). None: that default.
+    checks: Literal["shared", "isolated"] | None = None
 
     def __post_init__(self):
         check_bounds(self)
@@ -57,6 +67,47 @@ class Program:
 
     language: str
     source: str
+    #: Python, ``checks: isolated``: ``{"prelude", "tests", "names"}`` from :func:`isolated_checks` (the tests are
+    #: then not in ``source``)
+    checks: dict[str, Any] | None = None
+
+
+def isolated_checks(prelude: str, tests: str, entry_points: Iterable[str] = ()) -> dict[str, Any]:
+    """The checks of a program under ``checks: isolated``: the trusted ``prelude`` (import lines, the benchmark's
+    prompt or setup code) and ``tests`` run in a process of their own; ``names`` are what the tests take from the
+    program: the ``entry_points`` they use (even one named like a builtin: MBPP's ``sum``), and what they use
+    without binding it themselves that is no builtin and not bound by the prelude (whose stub of a function gives
+    way to the program's). A name the program lacks keeps the prelude's binding."""
+    used, bound = set(), set()
+    for node in ast.walk(ast.parse(tests)):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    prelude_tree = ast.parse(prelude)
+    stubs = {n.name for n in prelude_tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+             and _only_docstring(n)}
+    prelude_bound = set()
+    for node in ast.walk(prelude_tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            prelude_bound.add(node.name)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            prelude_bound.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            prelude_bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+    names = sorted((used - bound - set(dir(builtins)) - prelude_bound) | ((stubs | set(entry_points)) & used))
+    return {"prelude": prelude, "tests": tests, "names": names}
+
+
+def _only_docstring(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    body = function.body
+    return len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
 
 
 class Task:
@@ -71,8 +122,17 @@ class Task:
     def __init__(self, cfg: TaskConfig, data_dir: str | Path | None = None):
         self.cfg, self.data_dir = cfg, data_dir
         self.protocol: Literal["deepseek", "strict"] = cfg.protocol or "deepseek"
+        available = self.protocol == "strict" and self.isolated_checks_available()
+        if cfg.checks == "isolated" and not available:
+            raise ValueError(f"task {cfg.task}: checks: isolated needs protocol: strict and a Python HumanEval or MBPP "
+                             "task (under deepseek the tests run in the program, as the official harness runs them)")
+        self.checks: Literal["shared", "isolated"] = "isolated" if available and cfg.checks != "shared" else "shared"
         if cfg.timeout_s is not None:
             self.timeout_s = cfg.timeout_s
+
+    def isolated_checks_available(self) -> bool:
+        """Whether this task can run its tests apart from the program (``checks: isolated``)."""
+        return False
 
     # -- data ------------------------------------------------------------------------------------------------
     def problems(self) -> list[dict[str, Any]]:
@@ -147,7 +207,11 @@ def execute_programs(
         if steps[-1].python_script is None:
             tokens[i] = f"DSCODER-END-{secrets.token_hex(16)}"
             steps[-1] = dataclasses.replace(steps[-1], stdin=tokens[i] + "\n")
-        jobs.append(({spec.filename: with_end_marker(program.source, program.language)}, steps))
+        files = {spec.filename: with_end_marker(program.source, program.language)}
+        if program.checks is not None:
+            files["checks.json"] = json.dumps(program.checks)
+            steps[-1] = dataclasses.replace(steps[-1], python_checks="checks.json")
+        jobs.append((files, steps))
         index.append(i)
         failure_texts[i] = spec.failure_text
     verdicts: list[dict[str, Any]] = [

@@ -40,6 +40,7 @@ from dscoder.evaluation.tasks.base import (
     Program,
     Task,
     execute_programs,
+    isolated_checks,
     toolchain_skip_reason,
 )
 from dscoder.tokenization.special_tokens import EOT, MODEL_MAX_LENGTH
@@ -201,10 +202,10 @@ class HumanEvalTask(Task):
     timeout_s = 10.0
 
     def __init__(self, cfg, data_dir=None, language: str = "python"):
+        self.language = language
         super().__init__(cfg, data_dir)
         from dscoder.evaluation.languages import get_language
 
-        self.language = language
         instruct = cfg.mode == "instruct"
         self.name = f"humaneval-{language}" + ("-instruct" if instruct else "")
         self.display = f"HumanEval {get_language(language).display}" + (" (instruct)" if instruct else "")
@@ -213,6 +214,9 @@ class HumanEvalTask(Task):
 
     def skip_reason(self) -> str | None:
         return toolchain_skip_reason(self.language)
+
+    def isolated_checks_available(self) -> bool:
+        return self.language == "python"
 
     def load(self) -> list[dict[str, Any]]:
         from dscoder.benchmarks import load_humaneval, load_humaneval_multilingual
@@ -252,6 +256,11 @@ class HumanEvalTask(Task):
 
     def program(self, problem: dict[str, Any], completion: str) -> Program:
         code = completion if self.cfg.mode == "instruct" else problem["prompt"] + "\n" + completion
+        if self.checks == "isolated":  # the tests run apart, after the import helper and the prompt (trusted)
+            helper = python_import_helper()
+            return Program("python", helper + code + "\n",
+                           checks=isolated_checks(helper + problem["prompt"], problem["test_program"],
+                                                  [problem["entry_point"]]))
         source = program_for(self.language, problem["prompt"], code, problem["test_program"], self.protocol)
         if self.language == "python" and self.protocol == "deepseek":
             source = official_python_exec(source)

@@ -31,7 +31,7 @@ from typing import Any
 
 from dscoder.evaluation.extract import first_code_block, official_python_exec
 from dscoder.evaluation.generation import Request
-from dscoder.evaluation.tasks.base import Program, Task, execute_programs
+from dscoder.evaluation.tasks.base import Program, Task, execute_programs, isolated_checks
 from dscoder.evaluation.tasks.humaneval import DEEPSEEK_PYTHON_IMPORTS
 from dscoder.tokenization.special_tokens import EOT, MODEL_MAX_LENGTH
 
@@ -114,6 +114,9 @@ class MBPPTask(Task):
         self.display = "MBPP (instruct)" if instruct else "MBPP"
         self._fitted: dict[str, str] = {}  #: base prompts by task id once fitted to the tokenizer
 
+    def isolated_checks_available(self) -> bool:
+        return True
+
     def load(self) -> list[dict[str, Any]]:
         from dscoder.benchmarks import load_mbpp
 
@@ -153,6 +156,9 @@ class MBPPTask(Task):
         tests = "\n".join(problem["test_list"])
         if self.protocol == "strict":
             setup = problem.get("test_setup_code") or ""
+            if self.checks == "isolated" and not setup.strip():  # setup code builds objects the asserts pass
+                entry_points = re.findall(r"^def\s+(\w+)", problem["code"], flags=re.MULTILINE)  # the reference's functions
+                return Program("python", completion + "\n", checks=isolated_checks("", tests + "\n", entry_points))
             return Program("python", completion + "\n" + setup + "\n" + tests + "\n")
         if self.cfg.mode == "instruct":  # evaluate_functional_correctness(is_mbpp=True)
             source = completion + "\n" + tests
