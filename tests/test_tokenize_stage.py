@@ -228,3 +228,49 @@ def test_rows_are_written_in_shards_that_load_from_disk_reads(tokenizer_dir, cor
     assert a.features == b.features and a[:] == b[:]
     assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(
         ["data-00000-of-00001.arrow", "dataset_info.json", METADATA_FILE, "state.json"])  # fmt: skip
+
+
+def test_memory_of_one_long_document_does_not_grow_with_its_ids(monkeypatch):
+    """Python + numpy peak (tracemalloc) of the stage's path from a read document to packed rows (jobs, encoding,
+    packing; in-process) is the same for a 4x longer single-line document: its ids (4 bytes per token, 1 token per
+    byte here) were held several times over before issue 18. RSS figures live in bench/tokenize_memory.py."""
+    import tracemalloc
+
+    from datatrove.data import Document
+
+    from dscoder.data import tokenize_stage
+    from dscoder.training.fim import DocumentEncoder, FIMConfig
+    from dscoder.training.packing import Packer
+
+    class Reader:
+        def __init__(self, text):
+            self.documents = [Document(text=text, id="a")]
+
+        def run(self, data, rank, world_size):
+            while self.documents:
+                yield self.documents.pop()
+
+    class Rows:
+        def add(self, ids, pos):
+            self.rows = getattr(self, "rows", 0) + 1
+
+    monkeypatch.setattr(tokenize_stage, "_JOB_CHARS", 32768)
+    encoder = DocumentEncoder(bytes_only_tokenizer(), FIMConfig(1.0), max_piece_chars=8192)
+    line = "def f(x):\n    return x + 1\n"
+    peaks = []
+    for size in (100_000, 400_000):
+        reader, packer, rows = Reader((line * (size // len(line) + 1))[:size]), Packer(512), Rows()
+        tracemalloc.start()
+        for ops, pieces in tokenize_stage._encoded_jobs(tokenize_stage._jobs(reader, encoder, 256), encoder, 1):
+            tokenize_stage._pack_job(ops, pieces, packer, rows)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert packer.finish().tokens_in == size + 5 and rows.rows == (size + 5) // 512
+    assert peaks[1] - peaks[0] < 100_000, peaks  # the ids of the 300k more tokens are 1.2 MB per copy
+
+
+def test_the_reader_cap_measures_utf8_without_copying_the_text():
+    from dscoder.data.readers import _utf8_length
+
+    for text in ("", "x" * 5000, "é世🙂" * 700, "a\ud800b" * 300, "x" * 1023 + "🙂" + "é" * 2000):
+        assert _utf8_length(text, block=1024) == len(text.encode("utf-8", "surrogatepass"))

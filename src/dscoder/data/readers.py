@@ -114,7 +114,7 @@ class _RecordChecks:
         text = data.get(self.text_key)
         if not isinstance(text, str):
             return "missing_text"
-        if len(text) * 4 > self.max_record_bytes and len(text.encode("utf-8", "surrogatepass")) > self.max_record_bytes:
+        if len(text) * 4 > self.max_record_bytes and _utf8_length(text) > self.max_record_bytes:
             return "too_large"
         return None if text else "empty_text"
 
@@ -189,6 +189,13 @@ class FileRecordJsonlReader(_RecordChecks, JsonlReader):
             self.reject(reason, raw.rstrip(b"\r\n"), filepath, line_no)
             return None
         return self.checked_document(data, filepath, line_no)
+
+
+def _utf8_length(text: str, block: int = 1 << 20) -> int:
+    """UTF-8 size of ``text`` without a copy of it (a record near the cap would be one more in memory)."""
+    if text.isascii():
+        return len(text)
+    return sum(len(text[i : i + block].encode("utf-8", "surrogatepass")) for i in range(0, len(text), block))
 
 
 def _skip_line(f, block: int = 1 << 20) -> int:
