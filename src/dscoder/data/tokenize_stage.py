@@ -45,8 +45,9 @@ __all__ = ["METADATA_FILE", "run_tokenize_stage"]
 #: the JSON written inside the output folder (read by ``dscoder.training.data.tokenized_metadata``)
 METADATA_FILE = "tokenization.json"
 _ROWS_PER_BATCH = 64
-#: characters of text in one worker job (a longer document is cut into several jobs)
-_JOB_CHARS = 1 << 20
+#: characters of text in one worker job, one ``encode_batch`` call (``tokenizers`` keeps ~100 bytes per token of a
+#: call's encodings until it returns); a longer document is cut into several jobs
+_JOB_CHARS = 1 << 18
 
 
 def run_tokenize_stage(
@@ -99,9 +100,9 @@ def run_tokenize_stage(
         bar = _progress(progress)
         with _DatasetWriter(staged, seq_len) as writer:
             for ops, pieces in _encoded_jobs(_jobs(reader, encoder, batch_size), encoder, num_proc):
-                done, fim = _pack_job(ops, pieces, packer, writer)
+                done, fim_done = _pack_job(ops, pieces, packer, writer)
                 del pieces
-                documents_fim += fim
+                documents_fim += fim_done
                 if bar is not None:
                     bar.update(done)
                     bar.set_postfix(rows=packer.stats.rows, refresh=False)
@@ -117,7 +118,9 @@ def run_tokenize_stage(
                 f"{input_dir}: all {stats.tokens_in:,} tokens are fewer than one row of seq_len {seq_len}; "
                 "lower the sequence length or add documents"
             )
-        writer.save(fingerprint=hashlib.sha256(f"{tokenizer.to_str()}{seq_len}{fim}{add_bos}{stats}".encode()).hexdigest()[:16])
+        digest = _tokenizer_digest(tokenizer)
+        settings = [digest, str(input_dir), seq_len, fim_rate, fim_mode, seed, add_bos, stats.as_dict()]
+        writer.save(fingerprint=hashlib.sha256(json.dumps(settings).encode()).hexdigest()[:16])
         _write_json(staged / METADATA_FILE, {})  # marks the folder as this stage's output until the real one
         if output_dir.exists():
             shutil.rmtree(output_dir)  # an earlier output of this stage (checked above); replaced only on success
@@ -136,7 +139,7 @@ def run_tokenize_stage(
     }
     metadata = {
         "tokenizer": str(tokenizer_path),
-        "tokenizer_sha256": _tokenizer_digest(tokenizer),
+        "tokenizer_sha256": digest,
         "tokenizer_len": tokenizer.get_vocab_size(with_added_tokens=True),
         "input_dir": str(input_dir),
         "seq_len": seq_len,
@@ -172,7 +175,7 @@ def _progress(enabled: bool):
 
 class _Job:
     """Texts to tokenise in one worker call and, in order, what to do with their ids: ``_START`` a document (its
-    key and FIM flag follow), an id array to pack as is (special tokens), ``None`` to pack the next text's ids,
+    FIM flag follows), an id array to pack as is (special tokens), ``None`` to pack the next text's ids,
     ``_EMPTY`` an empty document, ``_END`` a document done. A document longer than ``_JOB_CHARS`` spreads over
     several jobs, so no process ever holds all its ids (issue 18: bounded memory per document)."""
 
@@ -189,7 +192,7 @@ _START, _EMPTY, _END = "start", "empty", "end"
 
 
 def _jobs(reader, encoder: DocumentEncoder, batch_size: int) -> Iterator[_Job]:
-    """Jobs of at most ``_JOB_CHARS`` characters (+ one piece) and ``batch_size`` documents, in input order; a
+    """Jobs of at most ``_JOB_CHARS`` characters (or one piece) and ``batch_size`` documents, in input order; a
     document's texts are cut out of it only when its job is built (the caller pulls jobs as workers free up)."""
     job = _Job()
     for document in reader.run(None, rank=0, world_size=1):
@@ -197,7 +200,7 @@ def _jobs(reader, encoder: DocumentEncoder, batch_size: int) -> Iterator[_Job]:
         del document
         job.keys = [job.keys[0] if job.keys else key, key]
         is_fim, items = encoder.layout(text, key)
-        job.ops.extend((_START, key, is_fim) if items else (_EMPTY,))
+        job.ops.extend((_START, is_fim) if items else (_EMPTY,))
         for item in items:
             if isinstance(item, tuple):
                 a, b = item
@@ -231,7 +234,6 @@ def _pack_job(ops: list, pieces: list[np.ndarray], packer: Packer, writer) -> tu
         elif isinstance(op, np.ndarray):
             rows = packer.extend(op)
         elif op == _START:
-            next(ops_left)  # the key
             fim += next(ops_left)
             packer.start_document()
             continue
