@@ -200,7 +200,7 @@ def _jobs(reader, encoder: DocumentEncoder, batch_size: int) -> Iterator[_Job]:
         del document
         job.keys = [job.keys[0] if job.keys else key, key]
         is_fim, items = encoder.layout(text, key)
-        job.ops.extend((_START, is_fim) if items else (_EMPTY,))
+        job.ops.extend((_START, is_fim) if text else (_EMPTY,))
         for item in items:
             if isinstance(item, tuple):
                 a, b = item
@@ -213,7 +213,7 @@ def _jobs(reader, encoder: DocumentEncoder, batch_size: int) -> Iterator[_Job]:
                 job.ops.append(None)
             else:
                 job.ops.append(item)
-        if items:
+        if text:
             job.ops.append(_END)
         job.documents += 1
         if job.documents >= batch_size:

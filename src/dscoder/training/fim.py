@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Literal
 
@@ -40,6 +41,8 @@ __all__ = ["DocumentEncoder", "FIMConfig", "chunk_bounds", "document_rng", "fim_
 
 #: characters of one tokeniser call (~60 MB of tokenizers' working memory); longer parts are chunked
 MAX_PIECE_CHARS = 1 << 18
+#: characters around a chunk cut where pre-tokenisation is the same as on the whole text (:func:`chunk_bounds`)
+CHUNK_MARGIN = 4096
 
 
 @dataclass
@@ -80,7 +83,7 @@ def _fim_cuts(text: str, rng: random.Random, rate: float) -> tuple[int, int] | N
     return a, b
 
 
-def chunk_bounds(pre_tokenizer, text: str, max_chars: int, margin: int = 4096, start: int = 0,
+def chunk_bounds(pre_tokenizer, text: str, max_chars: int, margin: int = CHUNK_MARGIN, start: int = 0,
                  end: int | None = None) -> list[tuple[int, int]]:
     """``(start, end)`` chunks of ``text[start:end]`` (offsets in ``text``) of at most ``max_chars`` characters, each
     cut at the start of a pre-token.
@@ -92,9 +95,13 @@ def chunk_bounds(pre_tokenizer, text: str, max_chars: int, margin: int = 4096, s
     at ``max_chars``: only then can the ids around the cut differ from encoding the text whole.
     The chunks of a span are the same as those of the span cut out on its own (no copy of it is made).
     """
+    return list(_iter_chunk_bounds(pre_tokenizer, text, max_chars, margin, start, len(text) if end is None else end))
+
+
+def _iter_chunk_bounds(pre_tokenizer, text: str, max_chars: int, margin: int, start: int, end: int):
+    """:func:`chunk_bounds` one chunk at a time (a long document's chunks are found as its jobs are built)."""
     margin = min(margin, max_chars // 4)
-    bounds, n = [], len(text) if end is None else end
-    while n - start > max_chars:
+    while end - start > max_chars:
         cut = max_chars
         if pre_tokenizer is not None:
             offset = max_chars - 3 * margin
@@ -102,10 +109,9 @@ def chunk_bounds(pre_tokenizer, text: str, max_chars: int, margin: int = 4096, s
             safe = [s for _, (s, _) in stretch if margin <= s <= 2 * margin]
             if safe:
                 cut = offset + safe[-1]
-        bounds.append((start, start + cut))
+        yield start, start + cut
         start += cut
-    bounds.append((start, n))
-    return bounds
+    yield start, end
 
 
 def fim_text(text: str, key: object, config: FIMConfig | None = None, add_bos: bool = True) -> str:
@@ -157,36 +163,35 @@ class DocumentEncoder:
         encode = getattr(self.tokenizer, "encode_batch_fast", None)  # tokenizers >= 0.20: no offsets, faster
         self._encode_batch = encode or self.tokenizer.encode_batch
 
-    def layout(self, text: str, key: object) -> tuple[bool, list[np.ndarray | tuple[int, int]]]:
+    def layout(self, text: str, key: object) -> tuple[bool, Iterator[np.ndarray | tuple[int, int]]]:
         """Whether ``text`` gets FIM, and its ids in order as special-id arrays and ``(start, end)`` spans of
         ``text`` to tokenise, each span at most ``max_piece_chars`` (a longer FIM part is cut by
-        :func:`chunk_bounds`); ``(False, [])`` for an empty text. :meth:`encode_pieces` of the spans' texts,
+        :func:`chunk_bounds`, lazily); nothing for an empty text. :meth:`encode_pieces` of the spans' texts,
         interleaved with the special ids, is the document's ids: the way to stream a long document (the stage)."""
         if not isinstance(text, str):
             raise TypeError(f"document {key!r}: text must be a string, got {type(text).__name__}")
         if not text:
-            return False, []
+            return False, iter(())
         cuts = _fim_cuts(text, document_rng(self.fim.seed, key), self.fim.rate) if self.fim.rate > 0 else None
+        n = len(text)
         if cuts is None:
-            return False, [self._head, *self._spans(text, 0, len(text)), self._eos]
-        a, b, n = *cuts, len(text)
+            return False, chain([self._head], self._spans(text, 0, n), [self._eos])
+        a, b = cuts
         prefix, middle, suffix = self._spans(text, 0, a), self._spans(text, a, b), self._spans(text, b, n)
         if self.fim.mode == "psm":
-            head, middle_ids = [self._head, self._begin, *prefix, self._hole], [*middle]
-        else:
-            head, middle_ids = [self._head, self._begin, self._hole], [*prefix, *middle]
-        return True, [*head, *suffix, self._end, *middle_ids, self._eos]
+            return True, chain([self._head, self._begin], prefix, [self._hole], suffix, [self._end], middle, [self._eos])
+        return True, chain([self._head, self._begin, self._hole], suffix, [self._end], prefix, middle, [self._eos])
 
-    def _spans(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+    def _spans(self, text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         if end - start <= self.max_piece_chars:
-            return [(start, end)] if end > start else []
-        return chunk_bounds(self.tokenizer.pre_tokenizer, text, self.max_piece_chars, start=start, end=end)
+            return iter([(start, end)] if end > start else [])
+        return _iter_chunk_bounds(self.tokenizer.pre_tokenizer, text, self.max_piece_chars, CHUNK_MARGIN, start, end)
 
     def encode(self, texts: Sequence[str], keys: Sequence[object]) -> tuple[list[np.ndarray], list[bool]]:
         """Token ids (int32) of each document and whether it got FIM; an empty text gives an empty array."""
         if len(texts) != len(keys):
             raise ValueError(f"encode got {len(texts)} texts but {len(keys)} keys")
-        layouts = [self.layout(text, key) for text, key in zip(texts, keys)]
+        layouts = [(is_fim, list(items)) for is_fim, items in map(self.layout, texts, keys)]
         pieces = [text[a:b] for text, (_, items) in zip(texts, layouts) for a, b in _span_items(items)]
         encodings = iter(self.encode_pieces(pieces))
         del pieces
