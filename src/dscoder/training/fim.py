@@ -21,6 +21,8 @@ Decisions (documented, tested):
 * **Bounded tokeniser memory:** ``tokenizers`` holds ~200 bytes per input character while it encodes one string,
   so a part longer than ``max_piece_chars`` is encoded in chunks cut at pre-token boundaries
   (:func:`chunk_bounds`); the ids are the same as encoding it whole (BPE never merges across pre-tokens).
+  :meth:`DocumentEncoder.layout` gives a document as special ids and such chunks without encoding it, so a caller
+  can stream a long document's ids (``dscoder data tokenize`` does, issue 18) instead of holding them all.
 """
 
 from __future__ import annotations
