@@ -106,3 +106,19 @@ def test_isolated_is_the_strict_default_and_refused_under_deepseek():
         build_task(TaskConfig(task="humaneval-python", protocol="deepseek", checks="isolated"))
     with pytest.raises(ValueError, match="checks: isolated needs protocol: strict"):
         build_task(TaskConfig(task="humaneval-java", protocol="strict", checks="isolated"))
+
+
+def test_a_module_the_tests_take_from_the_program_is_imported_afresh_and_only_from_the_stdlib():
+    tests = "assert math.sqrt(f()) == 3.0\n"  # math comes from the program's import
+    programs = [
+        Program("python", "import math\nmath.sqrt = lambda x: 3.0\n\ndef f():\n    return 9\n",
+                checks=isolated_checks("", tests, ["f"])),  # its patch stays in its process: sqrt(9) == 3.0
+        Program("python", "import math\nmath.sqrt = lambda x: 3.0\n\ndef f():\n    return 5\n",
+                checks=isolated_checks("", tests, ["f"])),
+        Program("python", "import dscoder as math\n\ndef f():\n    return 9\n",
+                checks=isolated_checks("", tests, ["f"])),  # no site-packages module is imported for the tests
+    ]
+    with Sandbox(allow_code_execution=True, workers=2) as sb:
+        verdicts = execute_programs(sb, programs, timeout_s=20, protocol="strict")
+    assert [v["passed"] for v in verdicts] == [True, False, False], [v["stderr"][-300:] for v in verdicts]
+    assert "only the stdlib's or preloaded ones" in verdicts[2]["stderr"]

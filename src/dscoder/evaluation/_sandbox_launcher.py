@@ -719,8 +719,11 @@ def run_checked(load, checks_text):
         for name, described in recv_frame(tests_end).items():
             if "function" in described:
                 namespace[name] = proxy(tests_end, name)
-            elif "module" in described:  # what the program imported, imported here afresh
-                namespace[name] = importlib.import_module(described["module"])
+            elif "module" in described:  # what the program imported, imported here afresh (stdlib or preloaded)
+                module = described["module"]
+                if module.split(".")[0] not in getattr(sys, "stdlib_module_names", ()) and module not in sys.modules:
+                    raise TypeError(f"the program gave module {module!r} (only the stdlib's or preloaded ones)")
+                namespace[name] = importlib.import_module(module)
             else:
                 namespace[name] = decode_plain(described["value"])
         exec(compile(spec["tests"], "<tests>", "exec"), namespace)  # noqa: S102
