@@ -28,24 +28,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from datatrove.executor import LocalPipelineExecutor
-from datatrove.utils.logging import logger
-from rich.console import Console
-from rich.table import Table
-
-from dscoder.benchmarks import ENV_VAR
-from dscoder.data.decontamination.filter import BenchmarkDecontaminationFilter
-from dscoder.data.decontamination.index import (
-    DecontaminationIndex,
-    IndexConfig,
-    strings_fingerprint,
-)
-from dscoder.data.decontamination.stage import (
-    collect_protected_strings,
-    resolve_benchmarks,
-)
-from dscoder.data.readers import FileRecordJsonlReader, file_record_writer
-
 _NAIVE_TOKEN = re.compile(r"[A-Za-z0-9_\x80-\U0010ffff]+|[^A-Za-z0-9_\x80-\U0010ffff\s]")
 
 
@@ -64,6 +46,8 @@ def best_cpu(fn, repeat: int) -> float:
 
 
 def run_pipeline(steps: list, logs: Path) -> float:
+    from datatrove.executor import LocalPipelineExecutor
+
     executor = LocalPipelineExecutor(steps, tasks=1, workers=1, logging_dir=str(logs), skip_completed=False)
     with contextlib.redirect_stderr(io.StringIO()):
         start = time.process_time()
@@ -79,6 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-mb", type=float, default=4.0, help="MB of the corpus the naive scan reads")
     parser.add_argument("--json", help="also write the numbers here")
     args = parser.parse_args(argv)
+    # datatrove and dscoder (which imports torch) load after the arguments: --help answers at once
+    from datatrove.utils.logging import logger
+    from rich.console import Console
+    from rich.table import Table
+
+    from dscoder.benchmarks import ENV_VAR
+    from dscoder.data.decontamination.filter import BenchmarkDecontaminationFilter
+    from dscoder.data.decontamination.index import DecontaminationIndex, IndexConfig, strings_fingerprint
+    from dscoder.data.decontamination.stage import collect_protected_strings, resolve_benchmarks
+    from dscoder.data.readers import FileRecordJsonlReader, file_record_writer
+
     console = Console()
     data_dir = args.data_dir or os.environ.get(ENV_VAR)
     work = Path(tempfile.mkdtemp(prefix="dscoder-bench-decontam-"))
