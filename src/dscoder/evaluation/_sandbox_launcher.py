@@ -13,9 +13,10 @@ Per program, in order (each step needs the privileges the next one drops):
    the program dies with it, and PID 1 itself dies with the relay (``PR_SET_PDEATHSIG``). (A Python program of the
    zygote's forkers is forked straight into its PID namespace by the forker, which is its relay; see the zygote);
 3. in PID 1: join the program's memory cgroup (one cap for all its processes), make every inherited mount
-   read-only and private (one ``mount_setattr`` where the kernel has it), cover the world-writable scratch dirs (``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run``) with fresh
-   size-capped tmpfs, bind the program's dir back read-write, bind back what the sandbox uid must read, and mount
-   a ``/proc`` of its own PID namespace (Python programs get an empty one: no ``/proc/self/mem``);
+   read-only and private (one ``mount_setattr`` where the kernel has it), cover the world-writable scratch dirs
+   (``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run``) with fresh size-capped tmpfs, bind the program's dir back
+   read-write, bind back what the sandbox uid must read, and mount a ``/proc`` of its own PID namespace (Python
+   programs get an empty one: no ``/proc/self/mem``);
 4. resource limits (CPU, address space, file size, processes, no core), ``PR_SET_NO_NEW_PRIVS`` and a seccomp
    filter refusing ``socket(AF_VSOCK)`` (vsock reaches a VM's host whatever the network namespace; the zygote
    attaches both to itself once and its programs inherit them), close every fd above 2;
@@ -618,7 +619,9 @@ def decode_plain(data):
     if kind == "numpy":
         import numpy
         dtype, items, is_array = value
-        return numpy.array(decode_plain(items), dtype=dtype) if is_array else numpy.dtype(dtype).type(decode_plain(items))
+        if is_array:
+            return numpy.array(decode_plain(items), dtype=dtype)
+        return numpy.dtype(dtype).type(decode_plain(items))
     if kind == "unsupported":
         raise TypeError(f"the program gave a {value}, not a plain value (checks: isolated compares plain values only)")
     raise ValueError(f"unknown value kind {kind!r} from the program")

@@ -175,7 +175,8 @@ class Step:
     python_script: str | None = None
     #: with ``python_script``: a JSON file of the program's dir, ``{"prelude", "tests", "names"}``: the tests run in
     #: a separate process that never runs the program's code, calling the program's functions ``names`` across a
-    #: process boundary (plain values only; the launcher's "checked mode"); the step is ``ok`` when they ran to their end
+    #: process boundary (plain values only; the launcher's "checked mode"); the step is ``ok`` when they ran to
+    #: their end
     python_checks: str | None = None
     env: tuple[tuple[str, str], ...] = ()  #: extra environment variables
 
@@ -673,19 +674,18 @@ class Sandbox:
                     rc, timed_out = zygote.run(
                         cfg, str(workdir / step.python_script), out_name, err_name, limits.timeout_s
                     )
-                except _ZygoteDied:
-                    with self._lock:
-                        self._zygote_failed, self._zygote = True, None
-                    if not self._closed.is_set():
-                        logger.warning("sandbox: the Python zygote stopped; one interpreter per program from now on")
+                except (_ZygoteDied, _ForkerDied) as exc:  # the program is reported, never run again
+                    message = str(exc)
+                    if isinstance(exc, _ZygoteDied):
+                        message = "sandbox: the zygote stopped"
+                        with self._lock:
+                            self._zygote_failed, self._zygote = True, None
+                        if not self._closed.is_set():
+                            logger.warning("sandbox: the Python zygote stopped; one interpreter per program from "
+                                           "now on")
                     os.close(out_fd)
                     os.close(err_fd)
-                    return ExecResult(False, "sandbox_error", step.name, None, "", "sandbox: the zygote stopped",
-                                      round(time.perf_counter() - start, 4), self.network_isolated)
-                except _ForkerDied as exc:
-                    os.close(out_fd)
-                    os.close(err_fd)
-                    return ExecResult(False, "sandbox_error", step.name, None, "", str(exc),
+                    return ExecResult(False, "sandbox_error", step.name, None, "", message,
                                       round(time.perf_counter() - start, 4), self.network_isolated)
                 wall = time.perf_counter() - start
                 with os.fdopen(out_fd, "rb") as out, os.fdopen(err_fd, "rb") as err:

@@ -78,31 +78,30 @@ def isolated_checks(prelude: str, tests: str, entry_points: Iterable[str] = ()) 
     program: the ``entry_points`` they use (even one named like a builtin: MBPP's ``sum``), and what they use
     without binding it themselves that is no builtin and not bound by the prelude (whose stub of a function gives
     way to the program's). A name the program lacks keeps the prelude's binding."""
-    used, bound = set(), set()
-    for node in ast.walk(ast.parse(tests)):
-        if isinstance(node, ast.Name):
-            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
+    used, stored, local = _names(ast.parse(tests))
     prelude_tree = ast.parse(prelude)
     stubs = {n.name for n in prelude_tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
              and _only_docstring(n)}
-    prelude_bound = set()
-    for node in ast.walk(prelude_tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            prelude_bound.add(node.name)
-        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            prelude_bound.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            prelude_bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-    names = sorted((used - bound - set(dir(builtins)) - prelude_bound) | ((stubs | set(entry_points)) & used))
+    prelude_bound = _names(prelude_tree)[1]
+    names = sorted((used - stored - local - set(dir(builtins)) - prelude_bound) | ((stubs | set(entry_points)) & used))
     return {"prelude": prelude, "tests": tests, "names": names}
+
+
+def _names(tree: ast.AST) -> tuple[set[str], set[str], set[str]]:
+    """Names ``tree`` loads; names it binds (assignments, definitions, imports); parameters and ``except`` names."""
+    used, stored, local = set(), set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else stored).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stored.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            stored.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.arg):
+            local.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            local.add(node.name)
+    return used, stored, local
 
 
 def _only_docstring(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

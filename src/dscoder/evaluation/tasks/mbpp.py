@@ -157,7 +157,8 @@ class MBPPTask(Task):
         if self.protocol == "strict":
             setup = problem.get("test_setup_code") or ""
             if self.checks == "isolated" and not setup.strip():  # setup code builds objects the asserts pass
-                entry_points = re.findall(r"^def\s+(\w+)", problem["code"], flags=re.MULTILINE)  # the reference's functions
+                # the reference's functions are what the asserts call
+                entry_points = re.findall(r"^def\s+(\w+)", problem["code"], flags=re.MULTILINE)
                 return Program("python", completion + "\n", checks=isolated_checks("", tests + "\n", entry_points))
             return Program("python", completion + "\n" + setup + "\n" + tests + "\n")
         if self.cfg.mode == "instruct":  # evaluate_functional_correctness(is_mbpp=True)
