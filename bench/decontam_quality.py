@@ -45,7 +45,6 @@ from dscoder.data.decontamination.background import stdlib_files
 from dscoder.data.decontamination.index import DecontaminationIndex, IndexConfig
 from dscoder.data.decontamination.planted import VARIANTS, planted_variants
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 GOALS = {"fp": 0.005, "recall": 0.99, "recall_loose": 0.95, "mb_per_s": 20.0, "bytes_dropped": 0.02}
 LOOSE_VARIANTS = ("tests_only", "problem_only")
 SMOKE_SET = ("humaneval", "mbpp")
@@ -158,7 +157,7 @@ def bytes_dropped(corpus: Path, work: Path, modes: list[str], benchmarks: list[s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", help="benchmark data folder (default: $DSCODER_BENCHMARKS_DIR, else ../shared)")
+    parser.add_argument("--data-dir", help="benchmark data folder (default: $DSCODER_BENCHMARKS_DIR, else the package's copies)")
     parser.add_argument("--tasks-per-benchmark", type=int, default=0,
                         help="planted tasks per benchmark, a seeded sample (default: 0, every task)")
     parser.add_argument("--modes", default="paper,words", help="modes to compare (default: paper,words)")
@@ -174,8 +173,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console()
     data_dir = args.data_dir or os.environ.get(ENV_VAR)
-    if data_dir is None and (REPO_ROOT.parent / "shared" / "benchmarks").is_dir():
-        data_dir = str(REPO_ROOT.parent / "shared" / "benchmarks")
     available = set(available_benchmarks(data_dir))
     benchmarks = [b for b in PAPER_DECONTAMINATION_SET if b in available and (not args.smoke or b in SMOKE_SET)]
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
