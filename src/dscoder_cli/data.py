@@ -64,6 +64,7 @@ def _run_tokenize(args) -> int:
     from rich.table import Table
 
     from dscoder.data.tokenize_stage import run_tokenize_stage
+    from dscoder.terminal import wrap_cells
 
     counts = run_tokenize_stage(
         args.input, args.output, args.tokenizer, seq_len=args.seq_len, fim_rate=args.fim_rate, seed=args.seed,
@@ -80,7 +81,7 @@ def _run_tokenize(args) -> int:
         table.add_row(f"dropped: {reason}", f"{n:,}")
     for reason, n in sorted(counts["unreadable_files"].items()):
         table.add_row(f"input files {reason} (records unknown)", f"{n:,}", style="bold red")
-    Console().print(table)
+    Console().print(wrap_cells(table))
     return 0
 
 
@@ -111,6 +112,7 @@ def _run_demo_corpus(args) -> int:
     from rich.table import Table
 
     from dscoder.data.demo_corpus import build_demo_corpus
+    from dscoder.terminal import wrap_cells
 
     stats = build_demo_corpus(
         args.output,
@@ -133,7 +135,7 @@ def _run_demo_corpus(args) -> int:
     for reason, n in sorted(stats.skipped.items()):
         table.add_row(f"skipped: {reason}", f"{n:,}")
     langs = ", ".join(f"{k} {v}" for k, v in stats.languages.most_common(8))
-    Console().print(table)
+    Console().print(wrap_cells(table))
     Console().print(f"top languages: {langs}")
     return 0
 

@@ -80,6 +80,7 @@ def _summary(tokenizer, output) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from dscoder.terminal import wrap_cells
     from dscoder.tokenization.special_tokens import SPECIAL_TOKENS, padded_vocab_size
 
     table = Table(title=f"tokenizer -> {output}")
@@ -89,7 +90,7 @@ def _summary(tokenizer, output) -> None:
     table.add_row("model vocab_size (x256)", f"{padded_vocab_size(len(tokenizer)):,}")
     for token in SPECIAL_TOKENS:
         table.add_row(token, str(tokenizer.convert_tokens_to_ids(token)))
-    Console().print(table)
+    Console().print(wrap_cells(table))
 
 
 def _run_train(args) -> int:
@@ -130,6 +131,7 @@ def _run_encode(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from dscoder.terminal import wrap_cells
     from dscoder.tokenization import load_tokenizer
 
     if (args.text is None) == (args.file is None):
@@ -150,5 +152,5 @@ def _run_encode(args) -> int:
     table.add_column("text")
     for i, token_id in enumerate(ids):
         table.add_row(str(i), str(token_id), tokenizer.convert_ids_to_tokens(token_id), repr(tokenizer.decode([token_id])))
-    Console().print(table)
+    Console().print(wrap_cells(table))
     return 0

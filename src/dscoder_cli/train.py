@@ -42,39 +42,43 @@ def _run(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from dscoder.terminal import wrap_cells
     from dscoder.training.recipe import parse_overrides
-    from dscoder.training.runner import dry_run, run_recipe
 
     overrides = parse_overrides(args.overrides)
     console = Console()
     if args.dry_run:
+        from dscoder.training.dry_run import dry_run
+
         result = dry_run(args.recipe, overrides, num_processes=args.num_processes,
                          checkpoint_preset=args.checkpoint_preset)
         table = Table(title=f"run plan (dry run): {args.recipe}")
         table.add_column("what")
         table.add_column("value", justify="right")
-        for key in ("stage", "model_type", "parameters", "vocab_size", "tokenizer", "max_steps", "tokens_per_step",
-                    "evaluation", "report_to", "output_dir", "resume_from_checkpoint", "hub"):  # fmt: skip
-            value = result[key]
-            table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+        for key in ("stage", "model_type", "parameters", "vocab_size", "tokenizer", "seq_length", "max_steps",
+                    "tokens_per_step", "evaluation", "report_to", "output_dir", "resume_from_checkpoint", "hub"):  # fmt: skip
+            table.add_row(key, _shown(result[key]))
         for key, value in result["batch"].items():
-            table.add_row(f"batch.{key}", f"{value:,}")
+            table.add_row(f"batch.{key}", _shown(value))
         table.add_row("rope", str(result["rope_parameters"]))
         for key, value in result["trainer_args"].items():
             table.add_row(f"training.{key}", str(value))
-        console.print(table)
-        data = Table(title="data")
+        console.print(wrap_cells(table))
+        data = Table(title="inputs")
         for col in ("split", "source", "where", "kind", "status"):
             data.add_column(col)
         for row in result["inputs"]:
             data.add_row(row["role"], row["name"], row["where"], row["kind"], row["status"])
-        console.print(data)
+        console.print(wrap_cells(data))
         if args.summary_json:
             Path(args.summary_json).write_text(json.dumps(result, indent=1), encoding="utf-8")
         if result["missing_inputs"]:
-            console.print(f"{result['missing_inputs']} data source(s) not produced yet: a launch needs them")
+            console.print(f"{result['missing_inputs']} input(s) not produced yet (listed above with what produces "
+                          "them): a launch needs them; --strict makes this an error")
             return 1 if args.strict else 0
         return 0
+    from dscoder.training.runner import run_recipe
+
     summary = run_recipe(args.recipe, overrides)
     if os.environ.get("RANK", "0") != "0":  # under a launcher only the main process reports
         return 0
@@ -89,8 +93,16 @@ def _run(args) -> int:
     table.add_row("mean train loss", f"{summary['train_loss']:.4f}" if summary["train_loss"] is not None else "-")
     table.add_row("runtime (s)", f"{summary['runtime_s']:.1f}")
     table.add_row("completed", str(summary["completed"]))
-    console.print(table)
+    console.print(wrap_cells(table))
     return 0
+
+
+def _shown(value) -> str:
+    """A plan value as the table shows it: integers with thousands separators, ``None`` (unset or not known
+    before an input exists) as ``-``."""
+    if value is None:
+        return "-"
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 def add_instructions_command(sub) -> None:

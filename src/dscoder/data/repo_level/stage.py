@@ -411,4 +411,6 @@ def counts_table(counts: dict[str, Any], title: str = "repo-level stage"):
         else:
             text = f"{value:.2%}" if key.startswith("in_order_share") else f"{value:,}"
         table.add_row(key.replace("_", " "), text)
-    return table
+    from dscoder.terminal import wrap_cells
+
+    return wrap_cells(table)
