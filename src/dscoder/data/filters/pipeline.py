@@ -120,16 +120,28 @@ def run_filter_stage(
     ``funnel_png`` (the funnel chart, written to ``logs_dir/funnel.png``).
     """
     from dscoder.config import load_yaml_config
-    from dscoder.data.funnel import load_funnel, plot_funnel
 
     if config is None:
         config = FilterPipelineConfig()
     elif not isinstance(config, FilterPipelineConfig):
         config = load_yaml_config(config, FilterPipelineConfig)
     config = dataclasses.replace(config, executor=dataclasses.replace(config.executor, tasks=tasks, workers=workers))
-    pipeline = build_filter_pipeline(config, input_dir, output_dir, excluded_dir, scorer, manifests_dir)
+    from dscoder.data.output_guard import check_separate_folders, output_lock
+
+    check_separate_folders({"input": input_dir if config.reader.format != "hub" else None},
+                           {"output": output_dir, "excluded": excluded_dir, "logs": logs_dir,
+                            "manifests": manifests_dir})  # fmt: skip
+    with output_lock(output_dir, "filter"):
+        return _run_filter(config, input_dir, output_dir, excluded_dir, logs_dir, scorer, manifests_dir)
+
+
+def _run_filter(config: FilterPipelineConfig, input_dir, output_dir, excluded_dir, logs_dir, scorer, manifests_dir
+                ) -> dict:  # fmt: skip
     from dscoder.config import config_hash, config_to_dict
+    from dscoder.data.funnel import load_funnel, plot_funnel
     from dscoder.data.run_fingerprint import claim_logging_folder, folder_listing_hash
+
+    pipeline = build_filter_pipeline(config, input_dir, output_dir, excluded_dir, scorer, manifests_dir)
 
     # one run per logging folder: a rerun resumes only with the same input, output and config (else refused)
     source = config.reader.dataset if config.reader.format == "hub" else str(Path(str(input_dir)).resolve())
