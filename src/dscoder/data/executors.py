@@ -189,22 +189,36 @@ def _writers(pipeline: list) -> list:
     return found
 
 
-def _list_opened_files(pipeline: list, logging_dir, rank: int):
+def _track_writer_files(pipeline: list, logging_dir, rank: int):
     """From now on, every file that a writer of ``pipeline`` opens is first listed in the task's partial-files list
-    (:data:`PARTIAL_FOLDER`), so that whoever finds the task unfinished can remove what it wrote. Returns the
-    list's open file."""
+    (:data:`PARTIAL_FOLDER`), so that whoever finds the task unfinished can remove what it wrote; and when a writer
+    closes its files, the files under their compression are closed too. (fsspec hands datatrove a ``GzipFile``
+    over the real file, and closing a ``GzipFile`` leaves that file to the garbage collector, whose flush error is
+    ignored: on a full disk a shard lost its last buffer while its task counted as done.) Returns the list's open
+    file."""
     listing = logging_dir.open(f"{PARTIAL_FOLDER}/{rank:05d}.files", "a")
     for writer in _writers(pipeline):
-        manager, folder, seen = writer.output_mg, writer.output_folder, set()
+        manager, folder, seen, raw_files = writer.output_mg, writer.output_folder, set(), []
 
-        def get_file(filename, _open=manager.get_file, _folder=folder, _seen=seen):
+        def get_file(filename, _open=manager.get_file, _folder=folder, _seen=seen, _raw=raw_files):
             if filename not in _seen:
                 _seen.add(filename)
                 listing.write(_folder.resolve_paths(filename) + "\n")
                 listing.flush()
-            return _open(filename)
+            file = _open(filename)
+            raw = getattr(file, "fileobj", None)  # GzipFile / BZ2File / ... over the file on disk
+            if raw is not None and all(raw is not known for known in _raw):
+                _raw.append(raw)
+            return file
 
-        manager.get_file = get_file
+        def close(_close=manager.close, _raw=raw_files):
+            _close()
+            for raw in _raw:
+                if not raw.closed:
+                    raw.close()  # flushes now: a write error fails the task before it is marked done
+            _raw.clear()
+
+        manager.get_file, manager.close = get_file, close
     return listing
 
 
@@ -340,7 +354,7 @@ class LocalExecutor(LocalPipelineExecutor):
 
         if self.is_rank_completed(rank):
             return super()._run_for_rank(rank, local_rank, node_rank)
-        listing = _list_opened_files(self.pipeline, self.logging_dir, rank)
+        listing = _track_writer_files(self.pipeline, self.logging_dir, rank)
         original, base.add_task_logger = base.add_task_logger, _task_logger
         try:
             stats = super()._run_for_rank(rank, local_rank, node_rank)
