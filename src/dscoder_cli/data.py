@@ -179,6 +179,10 @@ def _run_filter(args) -> int:
     logs = Path(args.logs) if args.logs else output.parent / "logs" / "filter"
     summary = run_filter_stage(args.input, output, excluded, logs, tasks=args.tasks, workers=args.workers, config=config)
     console = Console()
+    if summary.get("submitted"):
+        console.print(f"submitted to Slurm (job {summary['job_id']}): `dscoder data report {logs}` prints the funnel "
+                      "once the jobs finish")
+        return 0
     funnel = load_funnel(logs)
     console.print(funnel_table(funnel, title=f"filter funnel: {args.input} -> {output}"))
     if not funnel.files_in:

@@ -114,7 +114,9 @@ def run_filter_stage(
 
     ``config``: a :class:`FilterPipelineConfig`, a YAML path, or ``None`` for the paper's defaults; ``tasks`` and
     ``workers`` override its executor's. ``manifests_dir`` receives copies of the build manifests (``go.mod``,
-    ``package.json``, ...) for the repository-level stage's ``manifests``. Returns the funnel as a dict:
+    ``package.json``, ...) for the repository-level stage's ``manifests``. On Slurm the jobs are submitted and
+    ``{"submitted": True, "job_id", "logs"}`` returned (``dscoder data report LOGS`` then gives the funnel). Returns
+    the funnel as a dict:
     ``files_in``, ``bytes_in``,
     ``files_kept``, ``bytes_kept``, ``dropped`` and ``dropped_bytes`` (per reason), ``seconds``, and
     ``funnel_png`` (the funnel chart, written to ``logs_dir/funnel.png``).
@@ -153,7 +155,10 @@ def _run_filter(config: FilterPipelineConfig, input_dir, output_dir, excluded_di
                                "tasks": config.executor.tasks}),
     })  # fmt: skip
     start = time.perf_counter()
-    build_executor(pipeline, config.executor, logs_dir, job_name="dscoder-filter").run()
+    executor = build_executor(pipeline, config.executor, logs_dir, job_name="dscoder-filter")
+    executor.run()
+    if config.executor.kind == "slurm":  # submitted: the jobs write the stats the funnel is made of
+        return {"submitted": True, "job_id": executor.job_id, "logs": str(logs_dir)}
     funnel = load_funnel(logs_dir)
     summary = funnel.to_dict()
     summary["seconds"] = round(time.perf_counter() - start, 3)
