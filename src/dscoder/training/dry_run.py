@@ -49,11 +49,11 @@ def _hub_file(repo_id: str, filename: str, revision: str | None) -> tuple[str | 
 
     if hub_offline():
         return None, "not in the local Hub cache, offline (HF_HUB_OFFLINE)"
+    from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+
     result: dict[str, Any] = {}
 
     def fetch():
-        from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
-
         try:
             get_hf_file_metadata(hf_hub_url(repo_id, filename, revision=revision), timeout=HUB_TIMEOUT_S)
             result["path"] = hf_hub_download(repo_id, filename, revision=revision, etag_timeout=HUB_TIMEOUT_S)
