@@ -28,7 +28,6 @@ SCRIPT = textwrap.dedent('''
     from dscoder_cli import run_handler
 
     out, logs = sys.argv[1], sys.argv[2]
-    BLOCK = True
 
     def documents(data, rank=0, world_size=1):
         import time  # dill sends this function by value, without the module's globals
@@ -36,7 +35,7 @@ SCRIPT = textwrap.dedent('''
 
         for i in range(3):
             yield Document(text=f"document {i} of task {rank}", id=f"{rank}-{i}", metadata={})
-            if rank and BLOCK:
+            if rank:  # tasks 1-3 block mid-way
                 time.sleep(120)
 
     def run(args):

@@ -304,10 +304,14 @@ class LocalExecutor(LocalPipelineExecutor):
 
         ctx = multiprocessing.get_context(self.start_method)
         blob = dill.dumps(self)  # pipelines may hold lambdas: dill, as datatrove's own (multiprocess) pool
-        pool = ProcessPoolExecutor(min(self.workers, len(ranks)), mp_context=ctx, initializer=init_worker_process,
-                                   initargs=(os.getpid(),))  # fmt: skip
+        # the initializer is the stdlib's signal.signal: a worker ignores Ctrl-C before it imports anything (a
+        # forkserver worker imports dscoder when its first task arrives; the rest of its set-up comes then)
+        pool = ProcessPoolExecutor(min(self.workers, len(ranks)), mp_context=ctx, initializer=signal.signal,
+                                   initargs=(signal.SIGINT, signal.SIG_IGN))  # fmt: skip
+        parent = os.getpid()
         try:
-            futures = {pool.submit(_run_task, blob, rank, i % self.workers): rank for i, rank in enumerate(ranks)}
+            futures = {pool.submit(_run_task, blob, rank, i % self.workers, parent): rank
+                       for i, rank in enumerate(ranks)}  # fmt: skip
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             failed = [f for f in futures if f in done and f.exception() is not None]
             if failed:
@@ -373,9 +377,16 @@ def ensure_ray(config: RayConfig) -> None:
         ray.init(address=config.address, num_cpus=config.num_cpus, include_dashboard=False, log_to_driver=False)
 
 
-def _run_task(blob: bytes, rank: int, local_rank: int):
+_WORKER_READY = False
+
+
+def _run_task(blob: bytes, rank: int, local_rank: int, parent: int):
     import dill
 
+    global _WORKER_READY
+    if not _WORKER_READY:  # the first task of this worker process
+        init_worker_process(parent)
+        _WORKER_READY = True
     return dill.loads(blob)._run_for_rank(rank, local_rank)
 
 

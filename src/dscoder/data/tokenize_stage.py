@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dscoder.data.executors import init_worker_process  # imported here: a forked worker has it before Ctrl-C can hit it
 from dscoder.training.fim import DocumentEncoder, FIMConfig
 from dscoder.training.packing import Packer
 
@@ -136,6 +137,9 @@ def _tokenize(input_dir: Path, output_dir: Path, tokenizer_path, seq_len, fim_ra
         if output_dir.exists():
             shutil.rmtree(output_dir)  # an earlier output of this stage (checked above); replaced only on success
         staged.rename(output_dir)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"nothing written to {output_dir} (an earlier output there is unchanged); rerun the "
+                                "same command to tokenise from the start") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.perf_counter() - start
@@ -266,8 +270,6 @@ _WORKER_ENCODER: DocumentEncoder | None = None
 
 
 def _init_worker(encoder: DocumentEncoder, parent: int) -> None:
-    from dscoder.data.executors import init_worker_process
-
     global _WORKER_ENCODER
     init_worker_process(parent)  # a killed stage leaves no worker behind; Ctrl-C is the main process's to handle
     _WORKER_ENCODER = encoder
