@@ -4,8 +4,9 @@
     .venv/bin/python datatrove_pipelines/filter_code.py --config datatrove_pipelines/filter_code.yaml \
         [--input DIR] [--output DIR] [--excluded DIR] [--logs DIR] [--set executor.kind=ray ...]
 
-The executor (local, Slurm, Ray) is chosen in the YAML's ``executor`` section; the funnel is printed at the end (on
-Slurm: once the submitted jobs finish) with ``dscoder data report LOGDIR``.
+The executor (local, Slurm, Ray) is chosen in the YAML's ``executor`` section; the funnel is printed at the end and
+again by ``dscoder data report LOGDIR`` (on Slurm, where this returns once the jobs are submitted: by that command,
+when they finish).
 
 With ``--output`` and no ``--logs``/``--excluded``, those folders follow the output (``OUTPUT/../logs/<name>``,
 ``OUTPUT/../excluded``), never the YAML's. A logging folder belongs to one run: a rerun with the same input, output
