@@ -94,8 +94,10 @@ def model_card(run_dir: str | Path, recipe: Recipe, repo_id: str | None = None, 
     summary = _read_json(run_dir / "train_summary.json") or {}
     m, d, o, s, t = recipe.model, recipe.data, recipe.optimizer, recipe.schedule, recipe.training
     name = repo_id or run_dir.name
-    base = m.init_from or m.preset or m.config
     base_ids = [v for v in (m.init_from, m.config) if _is_hub_id(v)]
+    base = f"`{base_model or m.init_from or m.preset or m.config}`"
+    if not base_model and not m.preset and not _is_hub_id(m.init_from or m.config):  # not this machine's path
+        base = f"a local checkpoint (`{Path(m.init_from or m.config).name}`)"
     hub_datasets = sorted({src.hub for src in [*d.sources.values(), *d.eval_sources.values()] if src.hub})
     evaluations = [*heldout_results(run_dir, recipe), *(results or [])]
     data = ModelCardData(
@@ -123,7 +125,7 @@ def model_card(run_dir: str | Path, recipe: Recipe, repo_id: str | None = None, 
     batch = summary.get("batch", {})
     hyper = [
         ("stage", f"{recipe.stage}: {_STAGE_TEXT[recipe.stage]}"),
-        ("base", f"`{base}`" + (" (random initialisation)" if not m.init_from else "")),
+        ("base", base + (" (random initialisation)" if not m.init_from else "")),
         ("objective", "next-token prediction" + (f" + FIM rate {recipe.objective.fim_rate} "
                       f"({recipe.objective.fim_mode.upper()})" if recipe.objective.fim_rate else "")),
         ("sequence length", d.seq_length),
