@@ -1,4 +1,4 @@
-"""Pack tokenised documents into fixed-length training rows (report §3.1; SPEC §1.5; DESIGN "Tokenised datasets").
+"""Pack tokenised documents into fixed-length training rows (report §3.1; docs/design.md "Tokenised datasets").
 
 Documents (each already ending with EOS, see :mod:`dscoder.training.fim`) are concatenated in order and cut into
 rows of exactly ``seq_len`` tokens. ``position_ids`` restart at 0 at every document start *and* at the start of

@@ -1,6 +1,6 @@
 """Dependency ordering of a repository's files: the paper's Algorithm 1 and an SCC-aware variant (report §2.2).
 
-Graph convention (SPEC §1.2): when file A uses file B the graph has the edge B → A, which raises A's in-degree.
+Graph convention (report §2.2): when file A uses file B the graph has the edge B → A, which raises A's in-degree.
 Nodes are integers ``0..n-1``; ``edges`` are ``(b, a)`` pairs (dependency, dependent).
 
 * :func:`weakly_connected_components` splits the graph (step 1 of Algorithm 1).
@@ -112,7 +112,8 @@ def strongly_connected_components(n: int, edges: Sequence[tuple[int, int]]) -> l
 
 
 def tie_keys(paths: Sequence[str], tie_break: str = "random", seed: int = 0) -> list[float]:
-    """Per-node tie-break keys: ``random`` (seeded, maintainer's answer in issue #43) or ``path`` order."""
+    """Per-node tie-break keys: ``random`` (seeded; a DeepSeek-Coder maintainer says the paper broke ties at random)
+    or ``path`` order."""
     if tie_break == "path":
         rank = {p: i for i, p in enumerate(sorted(paths))}
         return [float(rank[p]) for p in paths]
