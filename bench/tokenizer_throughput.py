@@ -100,8 +100,8 @@ def main() -> None:
     from rich.table import Table
 
     from dscoder.tokenization import load_tokenizer, save_tokenizer
-    from dscoder.training.fim import DocumentEncoder, FIMConfig
-    from dscoder.training.packing import Packer
+    from dscoder.sequences.fim import DocumentEncoder, FIMConfig
+    from dscoder.sequences.packing import Packer
 
     work = Path(tempfile.mkdtemp(prefix="dscoder-bench-tokenize-"))
     corpus = args.corpus

@@ -15,7 +15,7 @@ from dscoder.tokenization.special_tokens import (
     FIM_HOLE,
     fim_prompt,
 )
-from dscoder.training.fim import (
+from dscoder.sequences.fim import (
     DocumentEncoder,
     FIMConfig,
     document_rng,

@@ -2,7 +2,7 @@
 
 A source is a tokenised dataset written by ``dscoder data tokenize`` (docs/design.md: ``input_ids`` and
 ``position_ids`` rows of the sequence length, FIM already applied per document), or raw text tokenised on the
-fly with the same FIM transform and packer (``dscoder.training.fim`` / ``dscoder.training.packing``). Sources are
+fly with the same FIM transform and packer (``dscoder.sequences.fim`` / ``dscoder.sequences.packing``). Sources are
 mixed with ``datasets.interleave_datasets`` using the normalised weights (report §5 Table 9's 70/10/7/7/6 mix).
 """
 
@@ -148,7 +148,7 @@ def _packed_rows(encoded, seq_length: int, source: str):
     """Rows of the packer over a stream of encoded documents; what is dropped is counted and logged."""
     import logging
 
-    from dscoder.training.packing import Packer, pack_documents
+    from dscoder.sequences.packing import Packer, pack_documents
 
     packer = Packer(seq_length)
     for row in pack_documents((doc["input_ids"] for doc in encoded), seq_length, packer):
@@ -171,7 +171,7 @@ def tokenize_text_source(name: str, src: DataSource, ds, tokenizer, data: DataCo
     """
     import datasets
 
-    from dscoder.training.fim import DocumentEncoder, FIMConfig
+    from dscoder.sequences.fim import DocumentEncoder, FIMConfig
 
     encoder = DocumentEncoder(
         tokenizer, FIMConfig(rate=objective.fim_rate, mode=objective.fim_mode, seed=seed), text_column=src.text_field
