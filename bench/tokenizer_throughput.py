@@ -99,9 +99,9 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from dscoder.tokenization import load_tokenizer, save_tokenizer
     from dscoder.sequences.fim import DocumentEncoder, FIMConfig
     from dscoder.sequences.packing import Packer
+    from dscoder.tokenization import load_tokenizer, save_tokenizer
 
     work = Path(tempfile.mkdtemp(prefix="dscoder-bench-tokenize-"))
     corpus = args.corpus
