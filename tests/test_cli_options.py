@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 SNAPSHOT = Path(__file__).parent / "fixtures" / "cli_options.json"
 
 
@@ -89,3 +91,74 @@ def test_every_option_is_in_its_help():
 if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
     SNAPSHOT.write_text(json.dumps(option_table(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {SNAPSHOT}")
+
+
+# ------------------------------------------------------------------------------------------ the derived options
+def _options(argv: list[str]):
+    from dscoder_cli import build_parser
+    from dscoder_cli.options import options_from_args
+
+    args = build_parser().parse_args(argv)
+    return options_from_args(args, args.handler.cls)
+
+
+def test_set_names_an_option_and_reads_its_value_as_yaml():
+    by_flag = _options(["data", "tokenize", "in", "out", "--tokenizer", "t", "--seq-len", "2048", "--no-bos"])
+    by_set = _options(["data", "tokenize", "in", "out", "--tokenizer", "t", "--set", "seq_len=2048",
+                       "--set", "add_bos=false"])  # fmt: skip
+    assert by_flag == by_set
+    assert (by_set.seq_len, by_set.add_bos, by_set.fim_rate) == (2048, False, 0.5)
+    assert by_set.stage_kwargs()["seq_len"] == 2048 and "tokenizer" not in by_set.stage_kwargs()
+
+
+def test_set_errors_name_the_key():
+    from dscoder.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"--set: seq_lenn: no such option \(known: .*seq_len"):
+        _options(["data", "tokenize", "in", "out", "--tokenizer", "t", "--set", "seq_lenn=1"])
+    with pytest.raises(ConfigError, match=r"seq_len: expected an integer, got str 'many'"):
+        _options(["data", "tokenize", "in", "out", "--tokenizer", "t", "--set", "seq_len=many"])
+    with pytest.raises(ConfigError, match=r"fim_mode: must be one of 'psm', 'spm'; got 'xyz'"):
+        _options(["data", "tokenize", "in", "out", "--tokenizer", "t", "--set", "fim_mode=xyz"])
+
+
+def test_a_config_shortcut_is_the_same_as_set_on_its_key():
+    shortcut = _options(["data", "repo-level", "in", "out", "--order", "paper", "--no-dedup", "--buckets", "4"])
+    assert shortcut.config_overrides() == {"ordering.order": "paper", "grouping.buckets": 4, "dedup.enabled": False}
+    by_set = _options(["data", "repo-level", "in", "out", "--set", "ordering.order=paper", "--set", "grouping.buckets=4",
+                       "--set", "dedup.enabled=false"])  # fmt: skip
+    assert by_set.config_overrides() == shortcut.config_overrides()
+    assert _options(["data", "repo-level", "in", "out"]).config_overrides() == {}  # defaults stay the config's
+
+
+# A command's options mirror its stage function's keyword arguments: same names, same defaults.
+STAGE_FUNCTIONS = {
+    ("data", "demo-corpus"): "dscoder.data.demo_corpus:build_demo_corpus",
+    ("data", "instructions"): "dscoder.data.instructions:build_instruction_set",
+    ("data", "filter"): "dscoder.data.filters:run_filter_stage",
+    ("data", "tokenize"): "dscoder.data.tokenize_stage:run_tokenize_stage",
+    ("data", "decontaminate"): "dscoder.data.decontamination.stage:run_decontamination_stage",
+    ("tokenizer", "train"): "dscoder.tokenization.trainer:train_tokenizer",
+}
+
+
+@pytest.mark.parametrize("command", sorted(STAGE_FUNCTIONS))
+def test_option_defaults_are_the_stage_functions_defaults(command):
+    import dataclasses
+    import importlib
+    import inspect
+
+    from dscoder_cli import build_parser
+
+    parsers = dict(_walk(build_parser(), ()))
+    cls = parsers[command]._defaults["handler"].cls
+    module, name = STAGE_FUNCTIONS[command].split(":")
+    parameters = inspect.signature(getattr(importlib.import_module(module), name)).parameters
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    stage = [f for f in fields.values() if "cli" in f.metadata and f.metadata["cli"]["stage"]]
+    assert stage
+    for field in stage:
+        assert field.name in parameters, f"{command}: {name}() has no parameter {field.name}"
+        default = [] if field.default is dataclasses.MISSING else field.default
+        expected = parameters[field.name].default
+        assert default == (list(expected) if isinstance(expected, tuple) else expected), field.name
