@@ -99,7 +99,9 @@ class FilterOptions(Options):
                              help="pipeline YAML (FilterPipelineConfig; default: the paper's thresholds)")
     tasks: int = arg(2, help="datatrove tasks, i.e. input shards")
     workers: int = arg(2, help="tasks run at once")
-    executor: Literal["local", "slurm", "ray"] | None = arg(None, key="executor.kind", help="override the config's executor.kind")
+    executor: Literal["local", "slurm", "ray"] | None = arg(
+        None, key="executor.kind", help="override the config's executor.kind"
+    )
 
 
 def run_filter(o: FilterOptions) -> int:
@@ -194,7 +196,9 @@ class RepoLevelOptions(Options):
         None, key="grouping.buckets", help="repository buckets = ordering tasks (default: one per 128 MB of input)"
     )
     dedup: bool = arg(True, flag="--no-dedup", key="dedup.enabled", help="skip MinHash near-dedup")
-    executor: Literal["local", "slurm", "ray"] | None = arg(None, key="executor.kind", help="override the config's executor.kind")
+    executor: Literal["local", "slurm", "ray"] | None = arg(
+        None, key="executor.kind", help="override the config's executor.kind"
+    )
     counts_only: bool = arg(False, help="print the counts of a finished run, run nothing")
 
 
@@ -221,7 +225,8 @@ def run_repo_level(o: RepoLevelOptions) -> int:
         config = load_yaml_config(o.config, RepoLevelConfig, overrides)
     else:
         defaults = {"executor": {"tasks": 2, "workers": 2}}
-        config = config_from_dict(apply_overrides(defaults, overrides), RepoLevelConfig, source="dscoder data repo-level")
+        data = apply_overrides(defaults, overrides)
+        config = config_from_dict(data, RepoLevelConfig, source="dscoder data repo-level")
     if not o.counts_only and config.executor.kind == "slurm":
         build_executors(config)[-1].run()
         Console().print("submitted to Slurm: rerun this command with --counts-only once the jobs finished")

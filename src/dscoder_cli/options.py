@@ -1,7 +1,8 @@
 """Command-line options derived from dataclasses: one field is one option, with its default, type and help.
 
 Each command declares its options as a dataclass (a subclass of :class:`Options`) and :func:`add_command` builds
-its parser from it (help and description from the docstring, options from the fields), in the shape of transformers' ``HfArgumentParser`` and TRL's ``TrlParser``:
+its parser from it (help and description from the docstring, options from the fields), in the shape of
+transformers' ``HfArgumentParser`` and TRL's ``TrlParser``:
 
 * a field ``seq_len: int = 4096`` is ``--seq-len`` with type ``int`` and default 4096; its ``help`` comes from the
   field's metadata (:func:`arg`), followed by ``(default: 4096)`` unless the help already speaks of its default;
@@ -79,11 +80,10 @@ class Options:
 
     overrides: list[str] = dataclasses.field(default_factory=list, kw_only=True)
 
-    def stage_kwargs(self, *leave_out: str) -> dict[str, Any]:
+    def stage_kwargs(self) -> dict[str, Any]:
         """The fields the stage function takes, by name (not positionals, config-key shortcuts or command-only
         options)."""
-        return {f.name: getattr(self, f.name) for f in _option_fields(type(self))
-                if f.metadata["cli"]["stage"] and f.name not in leave_out}  # fmt: skip
+        return {f.name: getattr(self, f.name) for f in _option_fields(type(self)) if f.metadata["cli"]["stage"]}
 
     def config_overrides(self) -> dict[str, Any]:
         """Dotted stage-config keys to set: the shortcut options given, then ``--set`` (which wins)."""
@@ -98,23 +98,23 @@ def _option_fields(cls: type) -> list[dataclasses.Field]:
     return [f for f in dataclasses.fields(cls) if "cli" in f.metadata]
 
 
-def _value_type(annotation: Any) -> tuple[Any, bool]:
-    """``(X, optional)`` for ``X | None``; ``(annotation, False)`` otherwise."""
+def _value_type(annotation: Any) -> Any:
+    """``X`` for ``X | None``, else the annotation itself."""
     if get_origin(annotation) in (Union, types.UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
         if len(args) == 1:
-            return args[0], True
-    return annotation, False
+            return args[0]
+    return annotation
 
 
 def _shown(default: Any) -> bool:
     """Whether ``(default: X)`` says anything (not for a missing, ``None``, empty or ``False`` default)."""
-    return default is not dataclasses.MISSING and default is not None and default is not False and default not in ("", [])
+    return not (default is dataclasses.MISSING or default is None or default is False or default in ("", []))
 
 
 def _add_field(parser: argparse.ArgumentParser, field: dataclasses.Field, annotation: Any) -> None:
     cli = field.metadata["cli"]
-    kind, _ = _value_type(annotation)
+    kind = _value_type(annotation)
     default = [] if cli.get("repeat") else field.default
     help_text = cli["help"]
     if _shown(default) and kind is not bool and "default" not in help_text:
