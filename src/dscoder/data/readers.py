@@ -94,7 +94,7 @@ class _RecordChecks:
         self.notebooks = config.notebooks
 
     def _default_adapter(self, data: dict, path: str, id_in_file: int | str):
-        if self.source.keep_other_columns:  # this project's layout: datatrove's own adapter
+        if self.source.name == "file-records":  # this project's layout: datatrove's own adapter
             return super()._default_adapter(data, path, id_in_file)
         return self.source.record(data, f"{path}/{id_in_file}")
 
