@@ -22,7 +22,7 @@ from dscoder.data.swh_content import BUCKET
 def _read(folder, **config):
     reader = build_reader(ReaderConfig(format=config.pop("format", "parquet"), **config), folder)
     docs = list(reader.run())
-    records, files = reader_drops(reader.stats)
+    records, _ = reader_drops(reader.stats)
     return reader, {d.id: d for d in docs}, records
 
 
@@ -124,7 +124,8 @@ def test_the_stack_v3_feeds_the_repository_stage(tmp_path):
         "executor": {"tasks": 1, "workers": 1}, "grouping": {"buckets": 1}, "ordering": {"tie_break": "path"},
     }, RepoLevelConfig)  # fmt: skip
     run_repo_level(config)
-    samples = [json.loads(line) for p in sorted((tmp_path / "samples").glob("*.jsonl.gz")) for line in gzip.open(p, "rt")]
+    samples = [json.loads(line) for p in sorted((tmp_path / "samples").glob("*.jsonl.gz"))
+               for line in gzip.decompress(p.read_bytes()).decode().splitlines()]  # fmt: skip
     by_files = {tuple(s["files"]): s for s in samples}
     assert by_files[("pkg/util.py", "pkg/main.py")]["text"] == f"# pkg/util.py\n{fx.UTIL}\n# pkg/main.py\n{fx.MAIN}"
     assert ("main.go",) in by_files and not any("go.mod" in f for f in by_files)  # go.mod: a manifest, no sample
