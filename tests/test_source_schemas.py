@@ -248,6 +248,11 @@ def test_schema_names_agree_everywhere():
     from dscoder_cli.data import SCHEMA_NAMES
 
     assert tuple(SCHEMAS) == SCHEMA_NAMES == typing.get_args(SchemaName)
+    from dscoder_cli import build_parser
+
+    for command in (["filter", "i", "o"], ["repo-level", "i", "o"], ["decontaminate", "i", "o"],
+                    ["tokenize", "i", "o", "--tokenizer", "t"], ["instructions", "i", "o.jsonl"]):  # fmt: skip
+        assert build_parser().parse_args(["data", *command, "--schema", "the-stack-v3"]).schema == "the-stack-v3"
     with pytest.raises(ValueError, match="reads the dataset's Parquet shards"):
         ReaderConfig(schema="the-stack-v3")  # format jsonl
 
