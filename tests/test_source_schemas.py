@@ -27,16 +27,17 @@ def _read(folder, **config):
 
 
 def test_a_the_stack_shard_through_dscoder_data_filter(tmp_path, capsys):
-    """The Stack's columns, read with the default layout, fail in one line naming the preset; --schema reads them."""
+    """The Stack's columns, read with the default layout, fail in one line naming the preset (they used to be read
+    and every file dropped as language:no_path); with --schema every file keeps its path and language."""
     from dscoder_cli import main
 
     fx.the_stack(tmp_path / "in")
-    assert main(["data", "filter", str(tmp_path / "in"), str(tmp_path / "a" / "out"), "--tasks", "1", "--workers", "1",
-                 "--config", str(_yaml(tmp_path, "reader: {format: parquet}"))]) == 1  # fmt: skip
+    config = str(_yaml(tmp_path, "reader: {format: parquet}\nblocks: [language]"))
+    common = ["--tasks", "1", "--workers", "1", "--config", config]
+    assert main(["data", "filter", str(tmp_path / "in"), str(tmp_path / "a" / "out"), *common]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "needs column(s) text" in err and "--schema the-stack" in err
-    assert main(["data", "filter", str(tmp_path / "in"), str(tmp_path / "b" / "out"), "--tasks", "1", "--workers", "1",
-                 "--schema", "the-stack"]) == 0  # fmt: skip
+    assert main(["data", "filter", str(tmp_path / "in"), str(tmp_path / "b" / "out"), *common, "--schema", "the-stack"]) == 0
     out = capsys.readouterr().out
     assert "language:no_path" not in out and "│ kept               │     3 │" in out
 
