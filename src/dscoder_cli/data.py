@@ -16,6 +16,27 @@ def byte_count(text: str) -> int:
     return int(value)
 
 
+#: ``reader.schema`` presets (dscoder.data.source_schemas.SCHEMAS; listed here so --help needs no dscoder import)
+SCHEMA_NAMES = ("file-records", "the-stack", "the-stack-v2", "the-stack-v2-repos", "the-stack-v3", "starcoderdata",
+                "github-code")  # fmt: skip
+
+
+def add_schema_argument(p: argparse.ArgumentParser) -> None:
+    """``--schema NAME``: the input's layout, for every command that reads code records."""
+    p.add_argument("--schema", choices=SCHEMA_NAMES, metavar="NAME",
+                   help="the input's layout (reader.schema): " + ", ".join(SCHEMA_NAMES) + "; default file-records, "
+                   "this project's. Presets read Parquet shards (README: Reading The Stack and other Hub corpora)")
+
+
+def input_format(folder: str) -> str:
+    """``parquet`` for a local folder of Parquet shards only, else ``jsonl`` (what the stages read by default)."""
+    from pathlib import Path
+
+    root = Path(folder)
+    parquet = next(root.glob("**/*.parquet"), None) is not None
+    return "parquet" if parquet and next(root.glob("**/*.jsonl*"), None) is None else "jsonl"
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=None, parser=parser)
     sub = parser.add_subparsers(dest="data_command", metavar="STEP")
@@ -53,6 +74,7 @@ def _add_tokenize(sub) -> None:
     p.add_argument("--num-proc", type=int, default=2, help="tokenising processes (default: 2)")
     p.add_argument("--no-bos", action="store_true", help="do not start each document with BOS")
     p.add_argument("--format", dest="input_format", choices=["jsonl", "parquet"], default="jsonl")
+    add_schema_argument(p)
     p.add_argument("--max-document-bytes", type=int, default=None,
                    help="skip (and count as reader:too_large) a record over this many bytes; a memory guard, not a "
                    "quality filter (default: 128 MiB, above the repo-level stage's largest sample)")
@@ -68,7 +90,7 @@ def _run_tokenize(args) -> int:
     counts = run_tokenize_stage(
         args.input, args.output, args.tokenizer, seq_len=args.seq_len, fim_rate=args.fim_rate, seed=args.seed,
         num_proc=args.num_proc, fim_mode=args.fim_mode, add_bos=not args.no_bos, input_format=args.input_format,
-        max_document_bytes=args.max_document_bytes,
+        max_document_bytes=args.max_document_bytes, schema=args.schema or "file-records",
     )  # fmt: skip
     table = Table(title=f"tokenised -> {args.output}")
     table.add_column("what")
@@ -156,6 +178,7 @@ def _add_filter(sub) -> None:
     p.add_argument("--tasks", type=int, default=2, help="datatrove tasks, i.e. input shards (default: 2)")
     p.add_argument("--workers", type=int, default=2, help="tasks run at once (default: 2)")
     p.add_argument("--executor", choices=["local", "slurm", "ray"], help="override the config's executor.kind")
+    add_schema_argument(p)
     p.set_defaults(handler=_run_filter, parser=p)
 
 
@@ -172,6 +195,9 @@ def _run_filter(args) -> int:
     config = load_yaml_config(args.config, FilterPipelineConfig) if args.config else FilterPipelineConfig()
     if args.executor:  # replace() re-runs the checks (slurm needs a partition)
         config.executor = dataclasses.replace(config.executor, kind=args.executor)
+    if args.schema:
+        fmt = config.reader.format if args.config else input_format(args.input)
+        config.reader = dataclasses.replace(config.reader, schema=args.schema, format=fmt)
     output = Path(args.output)
     excluded = Path(args.excluded) if args.excluded else output.parent / "excluded"
     logs = Path(args.logs) if args.logs else output.parent / "logs" / "filter"
@@ -244,6 +270,7 @@ def _add_repo_level(sub) -> None:
     p.add_argument("--no-dedup", action="store_true", help="skip MinHash near-dedup")
     p.add_argument("--executor", choices=["local", "slurm", "ray"], help="override the config's executor.kind")
     p.add_argument("--counts-only", action="store_true", help="print the counts of a finished run, run nothing")
+    add_schema_argument(p)
     p.set_defaults(handler=_run_repo_level, parser=p)
 
 
@@ -274,14 +301,14 @@ def _run_repo_level(args) -> int:
     for key, value in (
         ("ordering.order", args.order), ("executor.tasks", args.tasks), ("executor.workers", args.workers),
         ("grouping.buckets", args.buckets), ("executor.kind", args.executor),
-        ("dedup.enabled", False if args.no_dedup else None),
+        ("dedup.enabled", False if args.no_dedup else None), ("reader.schema", args.schema),
     ):  # fmt: skip
         if value is not None:
             overrides[key] = value
     if args.config:
         config = load_yaml_config(args.config, RepoLevelConfig, overrides)
     else:
-        data: dict = {"executor": {"tasks": 2, "workers": 2}}
+        data: dict = {"executor": {"tasks": 2, "workers": 2}, "reader": {"format": input_format(overrides["input"])}}
         for dotted, value in overrides.items():
             node = data
             *parents, last = dotted.split(".")
@@ -338,6 +365,7 @@ def _add_decontaminate(sub) -> None:
                    "`dscoder data decontam-background`")
     p.add_argument("--tasks", type=int, default=2, help="datatrove tasks (default: 2)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default: 2)")
+    add_schema_argument(p)
     p.set_defaults(handler=_run_decontaminate, parser=p)
 
 
@@ -363,6 +391,7 @@ def _run_decontaminate(args) -> int:
         background=args.background,
         tasks=args.tasks,
         workers=args.workers,
+        schema=args.schema or "file-records",
     )
     if result["skipped_benchmarks"]:
         print(f"skipped (no data; pass --data-dir): {', '.join(result['skipped_benchmarks'])}")

@@ -8,9 +8,11 @@ def add_push_command(sub) -> None:
     p = sub.add_parser(
         "push",
         help="publish a pipeline output folder as a Hugging Face Hub dataset, with a dataset card",
-        description="Upload the data shards of FOLDER (JSONL[.gz] or Parquet, under data/) and a dataset card "
-        "(loading config, licence, the filter funnel from --logs, the decontamination report) to the Hub "
-        "dataset REPO_ID in one commit. Needs a token (huggingface-cli login or HF_TOKEN).",
+        description="Write the records of FOLDER (JSONL[.gz] or Parquet shards) as the Hub layout "
+        "datasets.push_to_hub makes (data/train-XXXXX-of-YYYYY.parquet, and a README.md card whose YAML holds "
+        "dataset_info: features, splits, sizes; the loading config; the licence; the filter funnel from --logs; the "
+        "decontamination report) into --export, then upload it to the Hub dataset REPO_ID in one commit. Needs a "
+        "token (huggingface-cli login or HF_TOKEN).",
     )
     p.add_argument("folder", help="pipeline output folder, e.g. out/data/decontaminated")
     p.add_argument("repo_id", help="Hub dataset id, e.g. me/my-code-data")
@@ -21,6 +23,8 @@ def add_push_command(sub) -> None:
     p.add_argument("--decontamination-report", metavar="FILE",
                    help="contamination_report.json of `dscoder data decontaminate`, summarised in the card")
     p.add_argument("--description", default="", help="first paragraph of the card")
+    p.add_argument("--export", metavar="DIR", help="where the Hub layout is written before the upload, and kept "
+                   "(default: FOLDER_hub beside FOLDER)")
     p.set_defaults(handler=_run_push, parser=p)
 
 
@@ -28,6 +32,7 @@ def _run_push(args) -> int:
     from dscoder.data.hub_push import push_dataset
 
     url = push_dataset(args.folder, args.repo_id, license=args.license, private=not args.public, logs_dir=args.logs,
-                       decontamination_report=args.decontamination_report, description=args.description)  # fmt: skip
+                       decontamination_report=args.decontamination_report, description=args.description,
+                       export_dir=args.export)  # fmt: skip
     print(f"pushed {args.folder} to {url}")
     return 0

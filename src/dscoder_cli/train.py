@@ -104,12 +104,15 @@ def add_instructions_command(sub) -> None:
     p.add_argument("input", help="folder of file records (JSONL[.gz]), e.g. the demo corpus")
     p.add_argument("output", help="output JSONL file")
     p.add_argument("--max-examples", type=int, default=None, help="stop after this many records")
+    from dscoder_cli.data import add_schema_argument
+
+    add_schema_argument(p)
     p.set_defaults(handler=_run_instructions, parser=p)
 
 
 def _run_instructions(args) -> int:
     from dscoder.data.instructions import build_instruction_set
 
-    n = build_instruction_set(args.input, args.output, max_examples=args.max_examples)
+    n = build_instruction_set(args.input, args.output, max_examples=args.max_examples, schema=args.schema or "file-records")
     print(f"wrote {n:,} instruction records to {args.output}")
     return 0
