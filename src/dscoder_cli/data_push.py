@@ -11,9 +11,10 @@ from dscoder_cli.options import Options, arg
 class PushOptions(Options):
     """publish a pipeline output folder as a Hugging Face Hub dataset, with a dataset card
 
-    Upload the data shards of FOLDER (JSONL[.gz] or Parquet, under data/) and a dataset card (loading config,
-    licence, the filter funnel from --logs, the decontamination report) to the Hub dataset REPO_ID in one commit.
-    Needs a token (huggingface-cli login or HF_TOKEN).
+    Write the records of FOLDER (JSONL[.gz] or Parquet shards) as the Hub layout datasets.push_to_hub makes
+    (data/train-XXXXX-of-YYYYY.parquet, and a README.md card whose YAML holds dataset_info: features, splits, sizes;
+    the loading config; the licence; the filter funnel from --logs; the decontamination report) into --export, then
+    upload it to the Hub dataset REPO_ID in one commit. Needs a token (huggingface-cli login or HF_TOKEN).
     """
 
     folder: str = arg(positional=True, help="pipeline output folder, e.g. out/data/decontaminated")
@@ -26,12 +27,17 @@ class PushOptions(Options):
         None, metavar="FILE", help="contamination_report.json of `dscoder data decontaminate`, summarised in the card"
     )
     description: str = arg("", help="first paragraph of the card")
+    export: str | None = arg(
+        None, metavar="DIR", help="where the Hub layout is written before the upload, and kept (default: FOLDER_hub "
+        "beside FOLDER)",
+    )  # fmt: skip
 
 
 def run_push(o: PushOptions) -> int:
     from dscoder.data.hub_push import push_dataset
 
     url = push_dataset(o.folder, o.repo_id, license=o.license, private=not o.public, logs_dir=o.logs,
-                       decontamination_report=o.decontamination_report, description=o.description)  # fmt: skip
+                       decontamination_report=o.decontamination_report, description=o.description,
+                       export_dir=o.export)  # fmt: skip
     print(f"pushed {o.folder} to {url}")
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
+from dscoder_cli.data import SchemaName, schema_arg
 from dscoder_cli.options import Options, arg, build_command
 
 
@@ -97,6 +98,7 @@ class InstructionsOptions(Options):
     input: str = arg(positional=True, help="folder of file records (JSONL[.gz]), e.g. the demo corpus")
     output: str = arg(positional=True, help="output JSONL file")
     max_examples: int | None = arg(None, help="stop after this many records")
+    schema: SchemaName = schema_arg()
 
 
 def run_instructions(o: InstructionsOptions) -> int:

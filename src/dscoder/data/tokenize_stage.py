@@ -66,6 +66,7 @@ def run_tokenize_stage(
     batch_size: int = 256,
     progress: bool = True,
     max_document_bytes: int | None = None,
+    schema: str = "file-records",
 ) -> dict:
     """Tokenise the documents under ``input_dir`` into packed rows saved at ``output_dir``; returns the counts.
 
@@ -73,7 +74,8 @@ def run_tokenize_stage(
     ``empty_documents`` + the ``reader_dropped`` lines), ``documents``, ``documents_fim``, ``empty_documents``,
     ``reader_dropped`` (reason -> lines), ``unreadable_files`` (reason -> input files whose record count is
     unknown), ``tokens_in``, ``tokens_kept``, ``tokens_dropped``, ``rows``, ``documents_split``, ``seconds``,
-    ``tokens_per_second``. ``max_document_bytes``: the reader's record cap (``None``: its default).
+    ``tokens_per_second``. ``max_document_bytes``: the reader's record cap (``None``: its default); ``schema``: the input's layout
+    (:mod:`dscoder.data.source_schemas`).
     An existing ``output_dir`` is replaced only when it holds an earlier output of this stage, and only once the
     new one is complete. A corpus too small for one row is an error (nothing is written).
     """
@@ -88,7 +90,7 @@ def run_tokenize_stage(
     fim = FIMConfig(rate=fim_rate, mode=fim_mode, seed=seed)
     encoder = DocumentEncoder(tokenizer, fim, add_bos=add_bos)
     cap = {} if max_document_bytes is None else {"max_record_bytes": max_document_bytes}
-    reader = build_reader(ReaderConfig(format=input_format, text_key=text_key, **cap), folder=input_dir)
+    reader = build_reader(ReaderConfig(format=input_format, text_key=text_key, schema=schema, **cap), folder=input_dir)
     packer = Packer(seq_len)
     tmp = output_dir.with_name(f".{output_dir.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
