@@ -1,7 +1,7 @@
 """A demo instruction set from the demo corpus: docstring -> function, in the released fine-tuning format.
 
 Report §3.7 tunes on Alpaca-style instructions that are not public; for the demo, every documented Python
-function of the corpus becomes one record of the released ``finetune/`` script's format (SPEC §5.4):
+function of the corpus becomes one record of the released ``finetune/`` script's format (report §3.7; docs/paper.md):
 ``{"instruction": ..., "output": ...}``. The instruction asks for the function by its signature and docstring;
 the output is the function without its docstring, in a fenced code block, as the instruct models answer.
 

@@ -1,4 +1,4 @@
-"""The paper's language set (report Table 1, SPEC §1) and language identification by file name.
+"""The paper's language set (report Table 1; docs/paper.md) and language identification by file name.
 
 87 programming languages plus ``markdown`` and ``restructuredtext`` (the repository README lists 89 names).
 Identification is by exact file name first (``Makefile``, ``Dockerfile``, ``CMakeLists.txt``), then by the
@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-#: The paper's 87 programming languages (SPEC §1), in its spelling.
+#: The paper's 87 programming languages (report Table 1), in its spelling.
 PAPER_LANGUAGES: tuple[str, ...] = tuple(
     """ada agda alloy antlr applescript assembly augeas awk batchfile bluespec c c-sharp clojure cmake coffeescript
 common-lisp cpp css cuda dart dockerfile elixir elm emacs-lisp erlang f-sharp fortran glsl go groovy haskell

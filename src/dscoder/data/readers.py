@@ -30,7 +30,7 @@ With ``rejects_folder`` set, every rejected line is kept there (``<rank>.jsonl``
 reason and the raw line, base64 when it is not UTF-8), so nothing is lost. Parquet files and Hub datasets go
 through datatrove's ``ParquetReader`` / ``HuggingFaceDatasetReader`` with the same record checks.
 
-:func:`file_record_writer` writes the DESIGN layout back: one flat JSON object per file (``id``, ``text`` and
+:func:`file_record_writer` writes the docs/design.md layout back: one flat JSON object per file (``id``, ``text`` and
 the metadata keys as columns), gzip by default. :func:`reader_drops` reads a reader's drops back from its stats.
 """
 
@@ -625,10 +625,10 @@ def no_records_message(folder, input_files: int | None, records: dict[str, int],
 
 
 def file_record_adapter(self, document: Document) -> dict:
-    """A ``Document`` as a flat file record (DESIGN): ``id``, ``text``, then every metadata key."""
+    """A ``Document`` as a flat file record (docs/design.md): ``id``, ``text``, then every metadata key."""
     return {"id": document.id, "text": document.text, **document.metadata}
 
 
 def file_record_writer(folder: str | Path, output_filename: str = "${rank}.jsonl.gz", compression: str | None = "gzip"):
-    """A datatrove ``JsonlWriter`` that writes file records in the DESIGN layout (flat keys, gzip by default)."""
+    """A datatrove ``JsonlWriter`` that writes file records in docs/design.md's layout (flat, gzip by default)."""
     return JsonlWriter(str(folder), output_filename=output_filename, compression=compression, adapter=file_record_adapter)

@@ -2,17 +2,17 @@
 
 Reads file records / samples (JSONL[.gz] or Parquet with ``text`` and ``id``) through the pipeline's checked reader
 (bad lines are counted by reason, never crash the run), applies FIM per document and tokenises
-(:class:`dscoder.training.fim.DocumentEncoder`) in ``num_proc`` worker processes, and packs the documents in their
-input order in the main process (:class:`dscoder.training.packing.Packer`). Rows stream into the shards of a
+(:class:`dscoder.sequences.fim.DocumentEncoder`) in ``num_proc`` worker processes, and packs the documents in their
+input order in the main process (:class:`dscoder.sequences.packing.Packer`). Rows stream into the shards of a
 ``save_to_disk`` folder, so memory stays flat in the corpus size; ``tokenization.json`` beside them records the
-settings (DESIGN "Tokenised datasets": tokenizer, FIM rate/mode, seed, sequence length, token counts kept and dropped).
+settings (docs/design.md "Tokenised datasets": tokenizer, FIM rate/mode, seed, sequence length, tokens kept/dropped).
 
 The output is the same for every ``num_proc`` and batch size: FIM draws are seeded per document and packing
 follows the input order.
 
-Memory is bounded per document (issue 18): a record over ``max_document_bytes`` (default 128 MiB, above the
+Memory is bounded per document: a record over ``max_document_bytes`` (default 128 MiB, above the
 repo-level stage's largest sample) is skipped while it is read and counted as ``reader:too_large``. Below the cap,
-the main process lays each document out (:meth:`~dscoder.training.fim.DocumentEncoder.layout`: FIM cuts on the
+the main process lays each document out (:meth:`~dscoder.sequences.fim.DocumentEncoder.layout`: FIM cuts on the
 whole text, parts over ``max_piece_chars`` cut at pre-token boundaries) and sends its texts to the workers in jobs
 of at most ``_JOB_CHARS`` characters and ``batch_size`` documents; the ids come back job by job and stream into the
 packer, so besides the document's text no process holds more than a few jobs of ids (``bench/tokenize_memory.py``:
@@ -37,8 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dscoder.training.fim import DocumentEncoder, FIMConfig
-from dscoder.training.packing import Packer
+from dscoder.sequences.fim import DocumentEncoder, FIMConfig
+from dscoder.sequences.packing import Packer
 
 __all__ = ["METADATA_FILE", "run_tokenize_stage"]
 
@@ -179,7 +179,7 @@ class _Job:
     """Texts to tokenise in one worker call and, in order, what to do with their ids: ``_START`` a document (its
     FIM flag follows), an id array to pack as is (special tokens), ``None`` to pack the next text's ids,
     ``_EMPTY`` an empty document, ``_END`` a document done. A document longer than ``_JOB_CHARS`` spreads over
-    several jobs, so no process ever holds all its ids (issue 18: bounded memory per document)."""
+    several jobs, so no process ever holds all its ids (bounded memory per document)."""
 
     __slots__ = ("chars", "documents", "keys", "ops", "texts")
 

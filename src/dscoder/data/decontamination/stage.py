@@ -129,7 +129,7 @@ def run_decontamination_stage(
     excluded_dir: str | Path,
     logs_dir: str | Path,
     index_dir: str | Path,
-    benchmarks: str | Sequence[str] | None = None,
+    benchmarks: str | Sequence[str] | None = "paper",
     data_dir: str | Path | None = None,
     extra_files: Sequence[str | Path] = (),
     mode: str = "words",
