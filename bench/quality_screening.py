@@ -199,13 +199,21 @@ def print_summary(summary: dict, show_junk_kept: bool = False) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="quality_screening.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("folder", nargs="?", type=Path, default=None, help="a set built by bench/quality_sets.py")
+    ap.add_argument("--config", type=Path, default=None,
+                    help="a filter-stage YAML (datatrove_pipelines/filter_code.yaml form) instead of the defaults")
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     ap.add_argument("--split", choices=["tune", "holdout"], action="append", default=None,
                     help="screen only this split (repeatable; default: both)")
     ap.add_argument("--show-junk-kept", action="store_true", help="list every junk file the screening keeps")
     ap.add_argument("--smoke", action="store_true", help="run on the shipped fixtures and check the figures")
     args = ap.parse_args(argv)
-    summary = run_quality_screening(None if args.smoke else args.folder, splits=args.split and tuple(args.split))
+    config = None
+    if args.config is not None:
+        from dscoder.config import load_yaml_config
+        from dscoder.data.filters import FilterPipelineConfig
+
+        config = load_yaml_config(args.config, FilterPipelineConfig)
+    summary = run_quality_screening(None if args.smoke else args.folder, config, splits=args.split and tuple(args.split))
     print_summary(summary, args.show_junk_kept)
     if args.json:
         args.json.write_text(json.dumps(summary, indent=1), encoding="utf-8")

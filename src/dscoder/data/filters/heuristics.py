@@ -17,7 +17,8 @@ and defaults below are this project's own choices).
   by hand.
 * ``quality:encoded_data``: base64 runs (>= 64 chars of ``[A-Za-z0-9+/]``), escaped byte strings (>= 16
   ``\\xNN``) or lists of >= 16 numeric literals (``0x12, 0x34``, ``0x77073096UL``, ``12, 345``, ``0.25f``;
-  brackets between items allowed, so ``[[0.1, 0.2], [0.3, 0.4]]`` and ``{{12, 8}, {140, 8}}`` count) cover more
+  brackets and C comments between items allowed, so ``[[0.1, 0.2], [0.3, 0.4]]``, ``{{12, 8}, {140, 8}}`` and
+  rows labelled ``/* U+0041 "A" */`` count) cover more
   than ``max_encoded_fraction`` (default 0.5) of the file: embedded blobs, fonts, images, byte and number tables.
   ``max_encoded_run`` (off by default) also drops a file for any single run longer than that many characters;
   at 1024 it dropped excellent code that holds one table among its code (fmt's ``format-inl.h``: 9% of the
@@ -59,7 +60,10 @@ BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{64,}={0,2}")  # also l
 _NUMBER = r"[-+]?(?:0[xX][0-9a-fA-F]+|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)[uUlLfF]{0,3}"
 #: 16 or more numeric literals separated by commas, brackets between them allowed (nested tables)
 #: (each separator can match a given text in one way only: no backtracking blow-up on long near-miss runs)
-NUMERIC_LIST = re.compile(rf"(?<![\w.]){_NUMBER}(?:\s*(?:[\]\)}}]\s*)*,\s*(?:[\[\({{]\s*)*{_NUMBER}){{15,}}")
+_COMMENT = r"(?:/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|//[^\n]*\n)"  # a C block or line comment (table row labels)
+NUMERIC_LIST = re.compile(
+    rf"(?<![\w.]){_NUMBER}(?:\s*(?:[\]\)}}]\s*)*,\s*(?:{_COMMENT}\s*)*(?:[\[\({{]\s*)*{_NUMBER}){{15,}}"
+)
 ESCAPED_BYTES = re.compile(r"\\x[0-9a-fA-F]{2}(?:\\x[0-9a-fA-F]{2}){15,}")  # "\x12\x34..."
 # every byte of the base64 alphabet -> "a", any other -> " ": a 64-character run is then a substring search
 _BASE64_AS_A = bytes(97 if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "+/") else 32 for b in range(256))

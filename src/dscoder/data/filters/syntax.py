@@ -6,23 +6,38 @@ Each file of a language in :data:`TREE_SITTER_LANGUAGES` is parsed once with tre
 ``tree-sitter-language-pack<1``, which works offline) and three signals are read off the one parse tree with
 tree-sitter queries (evaluated in C, no Python walk over the nodes):
 
-* ``quality:syntax_error``: share of the file's lines touched by ``ERROR`` or ``MISSING`` nodes is above
-  ``max_error_line_share`` (default 0.05; 0.2 for C, C++ and CUDA through ``error_share_by_language``). A
-  compiler drops a file at its first error; a parser needs a tolerance because its grammars reject some valid
-  code. tree-sitter's Python grammar parses all 1,402 Python files of the demo corpus without an error, but the
-  C/C++ grammars do not run the preprocessor, so valid macro-heavy headers (pyarrow's ``ARROW_EXPORT``
-  classes) show 3-16% error lines; hence the wider C-family tolerance. A Python file over the threshold is
-  kept when the running interpreter's own parser (``ast.parse``) accepts it (``python_ast_check``, counted as
+* ``quality:syntax_error``: share of the file's lines holding a token that the parser could fit into no
+  construct (leaf tokens directly under an ``ERROR`` node, ``MISSING`` tokens) is above ``max_error_line_share``
+  (default 0.05, every language; ``error_share_by_language`` can give one its own). A compiler drops a file at
+  its first error; a parser needs a tolerance because its grammars reject some valid code. Complete constructs
+  that error recovery wrapped into an ``ERROR`` node are not errors (``error_lines: covered``, the older rule,
+  counted every line an ``ERROR`` node spans, and dropped jq's ``main.c`` for one ``#ifdef``-split header).
+  tree-sitter's C, C++, CUDA and C# grammars run no preprocessor, so for them preprocessor lines (with their
+  backslash continuations) never count, and a file over the threshold is read a second time as a preprocessor
+  that takes the first branch of every conditional would read it, with (C/C++/CUDA) every macro-style
+  ``ALL_CAPS`` name and its arguments expanding to nothing; a ``.h`` header read as C is also read as C++. Only
+  lines unfit in every reading count: fmt's ``format.h`` (``FMT_BEGIN_NAMESPACE``, ``FMT_CONSTEXPR``),
+  leveldb's ``c.h`` (``LEVELDB_EXPORT``), X-macro lists and serilog's ``#if``-guarded interface methods pass;
+  a broken file is unfit in every reading. A Python file over the threshold is kept when the running
+  interpreter's own parser (``ast.parse``) accepts it (``python_ast_check``, counted as
   ``syntax_error_overruled_by_ast``): the grammar loses its way on valid code such as a parenthesised
-  expression continued at a lower indentation (CPython's ``test_compile.py``: 100% error lines), and on syntax
-  newer than the grammar.
+  expression continued at a lower indentation (CPython's ``test_compile.py``), and on syntax newer than the
+  grammar.
 * ``quality:long_functions`` (modularity): share of the file's lines that lie inside functions longer than
   ``long_function_lines`` (default 200) is above ``max_long_function_share`` (default 0.5): a file that is
-  mostly one or two huge functions. A C++ ``class EXPORT_MACRO Name {...}``, which the grammar misreads as a
-  function returning a class, is not counted.
-* ``quality:comment_ratio``: comments make up more than ``max_comment_fraction`` (default 0.8) of the file's
-  non-whitespace characters (commented-out code, licence-only files); only for files of at least
-  ``min_chars_for_ratios`` characters.
+  mostly one or two huge functions. A function's length is its lines minus those that continue a multi-line
+  literal (strings and templates, array / composite / initializer tables, Rust macro token trees such as
+  ``quote! { ... }``): cobra's completion-script templates and table-driven tests are data, not control flow
+  (``long_function_measure: lines``, the older rule, counted them). A C++ ``class EXPORT_MACRO Name {...}``,
+  which the grammar misreads as a function returning a class, and a function whose parse holds an error are
+  not counted.
+* ``quality:comment_ratio``: commentary makes up more than ``max_comment_fraction`` (default 0.8) of the file's
+  non-whitespace characters (commented-out code); only for files of at least ``min_chars_for_ratios``
+  characters. The file's header (comments before its first code: licence, copyright) and documentation (doc
+  comments by their marker ``/**``, ``///``, ``//!``, ``/*!``, and comment blocks on lines of their own right
+  above a declaration or statement, Go's definition of a doc comment) are not commentary:
+  ``count_doc_comments: true``, the older rule, counted them and dropped 22% of Newtonsoft.Json (licence
+  header plus XML doc comments) and 9% of gson (Javadoc'd interfaces).
 
 Functions are looked for down to nesting depth :data:`FUNCTION_MAX_DEPTH` (the outermost ones decide the share;
 function *expressions* such as a UMD wrapper ``(function () { ... })()`` do not count), and the comment query
@@ -300,7 +315,7 @@ def _commentary_chars(nodes, root, source: bytes) -> int:
 
     * header: comments before the file's first code (licence, copyright, file description, ``#!``, build tags);
     * documentation: a comment that opens with a doc marker (:data:`_DOC_OPENERS`), or a group of comments
-      directly above a non-comment sibling (no blank line between): what Go defines as a doc comment and what
+      on lines of their own directly above a non-comment sibling (no blank line between): what Go defines as a doc comment and what
       most style guides (Google C++/Java, PEP 8 block comments, RDoc) put above a declaration.
 
     What is left is commentary: remarks inside code, and commented-out code.
@@ -314,7 +329,11 @@ def _commentary_chars(nodes, root, source: bytes) -> int:
         if not group:
             return 0
         following = group[-1].next_sibling
-        if following is not None and not _is_comment(following) and following.start_point[0] <= group[-1].end_point[0] + 1:
+        first = group[0].start_byte
+        own_line = not source[source.rfind(b"\n", 0, first) + 1 : first].strip()  # not a trailing comment
+        if own_line and following is not None and not _is_comment(following) and (
+            following.start_point[0] <= group[-1].end_point[0] + 1
+        ):
             return 0  # the group documents what follows it
         return sum(len(source[n.start_byte : n.end_byte].translate(None, _WHITESPACE)) for n in group)
 
