@@ -154,6 +154,7 @@ def _records(folder: Path, rows: list[dict]) -> None:
 
 def test_dataset_push_uploads_the_shards_and_a_card_that_loads(tmp_path, hub_calls):
     from datasets import load_dataset
+    from huggingface_hub import DatasetCard
 
     from dscoder.data.decontamination.report import write_report
     from dscoder.data.filters import FilterPipelineConfig, run_filter_stage
@@ -173,8 +174,7 @@ def test_dataset_push_uploads_the_shards_and_a_card_that_loads(tmp_path, hub_cal
     assert [name for name, _ in hub_calls] == ["create_repo", "create_commit"]
     assert hub_calls[0][1]["repo_type"] == "dataset" and hub_calls[0][1]["private"] is True
     operations = hub_calls[1][1]["operations"]
-    paths = sorted(op.path_in_repo for op in operations)
-    assert paths == sorted(["README.md", *(f"data/{p.relative_to(out).as_posix()}" for p in out.rglob("*.jsonl.gz"))])
+    assert sorted(op.path_in_repo for op in operations) == ["README.md", "data/train-00000-of-00001.parquet"]
     # the pushed repository, rebuilt locally: the card's config makes load_dataset read the 5 kept files
     repo = tmp_path / "repo"
     for op in operations:
@@ -187,9 +187,41 @@ def test_dataset_push_uploads_the_shards_and_a_card_that_loads(tmp_path, hub_cal
     card = (repo / "README.md").read_text()
     assert "license: mit" in card and "| input | 6 |" in card and "| kept | 5 |" in card
     assert "dropped: rules:" in card and "documents_scanned: 5" in card and "humaneval" in card
+    info = DatasetCard(card).data.to_dict()["dataset_info"]  # what push_to_hub writes, read back the same way
+    parquet = repo / "data" / "train-00000-of-00001.parquet"
+    assert [f["name"] for f in info["features"]] == ["id", "text", "repo", "path", "language"]
+    assert info["splits"] == [{"name": "train", "num_bytes": info["dataset_size"], "num_examples": 5}]
+    assert info["download_size"] == parquet.stat().st_size and info["dataset_size"] > 0
     loaded = load_dataset(str(repo), split="train", cache_dir=str(tmp_path / "cache"))
     assert sorted(loaded["id"]) == [f"f{i}" for i in range(5)]
+    assert loaded.info.splits["train"].num_examples == 5 and loaded.features["text"].dtype == "string"
     with pytest.raises(FileNotFoundError, match="no data files"):
         from dscoder.data.hub_push import push_dataset
 
         push_dataset(tmp_path / "report", "me/x")
+
+
+def test_export_writes_parquet_shards_with_one_schema(tmp_path):
+    """Records whose keys differ get one schema (nulls where a key is absent); shards split by Arrow bytes and are
+    named as push_to_hub names them; the card's features are the shards' schema."""
+    from datasets import load_dataset
+    from huggingface_hub import DatasetCard
+
+    from dscoder.data.hub_push import export_dataset
+
+    rows = [{"id": f"r{i}", "text": "x = 1\n" * (i + 1), "repo": "me/r", "stars": i} for i in range(40)]
+    rows[3]["manifest"] = True
+    rows[7]["stars"] = 2.5  # an int column promoted to double, as push_to_hub would infer
+    _records(tmp_path / "out", rows[:20])
+    with gzip.open(tmp_path / "out" / "00001.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(row) + "\n" for row in rows[20:])
+    target = export_dataset(tmp_path / "out", tmp_path / "hub", "me/x", max_shard_bytes=1)
+    shards = sorted(p.name for p in (target / "data").iterdir())
+    assert shards == ["train-00000-of-00002.parquet", "train-00001-of-00002.parquet"]
+    info = DatasetCard.load(target / "README.md").data.to_dict()["dataset_info"]
+    assert {f["name"]: f["dtype"] for f in info["features"]} == {"id": "string", "text": "string", "repo": "string",
+                                                                 "stars": "float64", "manifest": "bool"}
+    assert info["splits"][0]["num_examples"] == 40
+    loaded = load_dataset(str(target), split="train", cache_dir=str(tmp_path / "cache"))
+    assert loaded["manifest"].count(True) == 1 and loaded["manifest"].count(None) == 39
+    assert loaded["stars"][7] == 2.5 and loaded["text"][39] == "x = 1\n" * 40

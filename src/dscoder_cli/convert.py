@@ -1,4 +1,4 @@
-"""``dscoder convert SRC OUT [--to deepseek_coder|llama]``: checkpoint format conversion (SPEC §4)."""
+"""``dscoder convert SRC OUT [--to deepseek_coder|llama]``: checkpoint format conversion (report §3.3)."""
 
 from __future__ import annotations
 

@@ -459,7 +459,7 @@ def _run_eval(s: DemoSettings) -> StageResult:
             f"Evaluation: {kind} model",
             f"eval/demo.yaml on the tiny {kind} model ({model}), {s.eval_limit} problem(s) per task, generated "
             "programs run in the sandbox. The paper column is DeepSeek-Coder-"
-            f"{'Instruct' if kind == 'instruct' else 'Base'} {suite.paper_size} (SPEC §6): a tiny model trained "
+            f"{'Instruct' if kind == 'instruct' else 'Base'} {suite.paper_size} (report §4): a tiny model trained "
             "for a minute is expected near zero; the point is that every benchmark runs end to end. Skipped rows "
             "say why (missing benchmark data or toolchain).",
             tables=[Table(TABLE_HEADER, table_rows(result["rows"]))],

@@ -3,8 +3,7 @@
 * :mod:`.recipe`: the typed recipe schema (``recipes/*.yaml``) and the batch plan;
 * :mod:`.schedule`: the DeepSeek multi-step learning-rate schedule;
 * :mod:`.model_loading`: presets, configs and checkpoints with config overrides (long-context RoPE);
-* :mod:`.data`: sources, mixtures, on-the-fly FIM + packing, the packed-row collator;
-* :mod:`.fim` / :mod:`.packing`: the per-document FIM transform and the packer (shared with ``dscoder data tokenize``);
+* :mod:`.data`: sources, mixtures, on-the-fly FIM + packing (:mod:`dscoder.sequences`), the packed-row collator;
 * :mod:`.sft`: instruction-tuning records and TRL settings;
 * :mod:`.runner`: ``run_recipe`` (``accelerate launch -q -m dscoder.train RECIPE.yaml``); :mod:`.dry_run`: ``dry_run``.
 

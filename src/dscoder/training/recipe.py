@@ -1,4 +1,4 @@
-"""Training recipes: the typed YAML schema of every training stage (report §3.4-3.7, §5; SPEC §5).
+"""Training recipes: the typed YAML schema of every training stage (report §3.4-3.7, §5; docs/paper.md).
 
 A recipe names the model, the data, the objective, the optimizer and schedule, the batch, precision,
 checkpointing, logging and Hub push. It loads through :func:`dscoder.config.load_yaml_config`, so an unknown or
@@ -225,7 +225,7 @@ DECIDED_BY_SECTIONS = {
     "hub_strategy": "hub.strategy",
     "remove_unused_columns": "dscoder (its collators need every column)",
     "max_length": "data.seq_length",
-    "eos_token": "dscoder (<|EOT|> ends every instruction-tuning target, SPEC §5.4)",
+    "eos_token": "dscoder (<|EOT|> ends every instruction-tuning target, report §3.7)",
     "completion_only_loss": "sft.completion_only_loss",
     "assistant_only_loss": "sft.completion_only_loss",
     "packing": "sft.packing",

@@ -1,9 +1,9 @@
-"""Carry build manifests past the filters (issue 14): ``go.mod``, ``package.json``, ``Cargo.toml`` and
-``composer.json`` (:data:`dscoder.data.languages.MODULE_MANIFESTS`) are not training files (``go.mod`` is in no
-language of the set and the language block drops it), but the repository-level stage needs them to resolve
-imports (a Go import path is relative to ``go.mod``'s module). This step copies each one, marked
-``metadata.manifest = True``, to its own folder and passes every document on unchanged, so the filters decide
-about training text exactly as before.
+"""Carry build manifests past the filters (the dependency order needs them): ``go.mod``, ``package.json``,
+``Cargo.toml`` and ``composer.json`` (:data:`dscoder.data.languages.MODULE_MANIFESTS`) are not training files
+(``go.mod`` is in no language of the set and the language block drops it), but the repository-level stage needs them
+to resolve imports (a Go import path is relative to ``go.mod``'s module). This step copies each one, marked
+``metadata.manifest = True``, to its own folder and passes every document on unchanged, so the filters decide about
+training text exactly as before.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
     checked reader (JSONL / Parquet / Hub) -> [manifests] -> language -> rules -> heuristics -> syntax
         -> [quality model] -> writer
 
-Kept files are written as file records (DESIGN) to ``output_dir``; build manifests (``go.mod``, ``package.json``,
+Kept files are written as file records (docs/design.md)
+to ``output_dir``; build manifests (``go.mod``, ``package.json``,
 ...) are copied to ``manifests_dir`` when given, for the repository-level stage's import resolution; every
 dropped file goes to ``excluded_dir/<block>/`` with its reason in ``filter_reason``, and rejected input lines to
 ``excluded_dir/reader/``, so nothing is lost. The YAML form is ``datatrove_pipelines/filter_code.yaml``.
