@@ -459,3 +459,14 @@ def test_gradient_checkpointing_written_twice_must_agree():
     agreed = load_recipe(RECIPES / "tiny" / "sft.yaml", {"training.gradient_checkpointing": True,
                                                           "model.gradient_checkpointing": True})  # fmt: skip
     assert agreed.model.gradient_checkpointing is True
+
+
+def test_a_launch_without_its_checkpoint_says_it_is_not_produced_yet(tmp_path):
+    from dscoder.training.runner import run_recipe
+
+    missing = tmp_path / "model" / "pretrain"
+    with pytest.raises(FileNotFoundError, match=rf"^model.init_from: {missing} is not produced yet \(`dscoder train "
+                       r"RECIPE --dry-run` names the run or command that writes it\)$"):  # fmt: skip
+        run_recipe(RECIPES / "tiny" / "long_context.yaml", {"model.init_from": str(missing),
+                                                            "training.output_dir": str(tmp_path / "out")})  # fmt: skip
+    assert not (tmp_path / "out").exists()

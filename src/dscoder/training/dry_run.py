@@ -265,7 +265,7 @@ def dry_run(
     recipe_path = None if isinstance(recipe, Recipe) else Path(recipe)
     if recipe_path is not None:
         recipe = load_recipe(recipe_path, overrides)
-    report_to = check_launch_settings(recipe)
+    report_to = check_launch_settings(recipe, inputs=False)  # missing inputs are listed, not raised
     seq = resolve_seq_length(recipe.data, required=False)
     if seq is None:
         try:

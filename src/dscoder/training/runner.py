@@ -412,9 +412,15 @@ def _enable_fast_path(trainer, recipe: Recipe) -> None:
         print(f"fast path: {report.as_dict()}")
 
 
-def check_launch_settings(recipe: Recipe) -> list[str]:
-    """What fails a launch before any model is built (raised), and the loggers the Trainer gets (returned)."""
+def check_launch_settings(recipe: Recipe, inputs: bool = True) -> list[str]:
+    """What fails a launch before any model is built (raised), and the loggers the Trainer gets (returned).
+    ``inputs=False`` leaves out the local model folders that do not exist yet (a dry run lists them)."""
     report_to = resolve_report_to(recipe.training.report_to)
+    for key in ("init_from", "config", "tokenizer") if inputs else ():  # a recipe's local folders are absolute
+        path = getattr(recipe.model, key)
+        if path and path.startswith(("/", "~", ".")) and not Path(path).expanduser().exists():
+            raise FileNotFoundError(f"model.{key}: {path} is not produced yet (`dscoder train RECIPE --dry-run` names "
+                                    "the run or command that writes it)")  # fmt: skip
     value = recipe.training.resume_from_checkpoint
     if value not in (None, "latest") and not Path(value).is_dir():
         raise FileNotFoundError(f"training.resume_from_checkpoint: {value} is not a checkpoint folder")
