@@ -76,7 +76,8 @@ def test_model_push_uploads_the_whole_run_record_after_it_is_written(tmp_path, h
     assert not [f for f in upload["files"] if f.startswith("checkpoint-")]
     card = upload["readme"]
     for expected in ("`tiny` (random initialisation)", "| code | corpus | text | 100.0% |", "FIM rate 0.5 (PSM)",
-                     "lr 0.003", "deepseek, 1 warm-up", "heldout", "arXiv:2401.14196", "eval_loss"):  # fmt: skip
+                     "lr 0.003", "deepseek, 1 warm-up", "heldout", "arXiv:2401.14196", "| loss |", "| perplexity |",
+                     "model-index:"):  # fmt: skip
         assert expected in card, expected
     pushed = json.loads((tmp_path / "run" / "train_summary.json").read_text())
     assert pushed["steps"] == 2 and summary["hub_commit"].endswith("/commit/0")
@@ -104,8 +105,44 @@ def test_model_card_names_a_hub_base_model_and_datasets(tmp_path):
     card = model_card(tmp_path, recipe, "me/instruct")
     assert card.data.base_model == "deepseek-ai/deepseek-coder-6.7b-base"
     assert card.data.datasets == ["nickrosh/Evol-Instruct-Code-80k-v1"]
-    assert "instruction tuning (report §3.7)" in card.text and "final training loss: 1.2500" in card.text
+    assert "instruction tuning (report §3.7)" in card.text and "Final training loss: 1.2500" in card.text
     assert "a seeded 1.0% slice" in card.text
+
+
+def test_model_card_is_written_from_the_run_with_results_and_no_placeholder(tmp_path):
+    """Metadata through huggingface_hub's ModelCardData / EvalResult (model-index: held-out loss and perplexity,
+    benchmark scores), the project's text for the rest; nothing left unfilled, no path of this machine."""
+    import math
+
+    from huggingface_hub import ModelCard
+
+    from dscoder.training.hub import benchmark_results, model_card
+    from dscoder.training.recipe import load_recipe
+
+    recipe = load_recipe(RECIPES / "tiny" / "sft.yaml", {"model.init_from": str(tmp_path / "checkpoints" / "base")})
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "train_summary.json").write_text(json.dumps({"steps": 40, "tokens": 163840, "final_loss": 1.5, "batch": {
+        "global_sequences": 8, "micro_batch_size": 4, "gradient_accumulation_steps": 2, "world_size": 1}}))  # fmt: skip
+    (run / "eval_results.json").write_text(json.dumps({"eval_loss": 2.0, "eval_runtime": 1.0, "step": 40}))
+    summary = {"rows": [
+        {"task": "humaneval-python", "benchmark": "HumanEval Python", "metric": "pass@1", "n": 164, "score": 12.5,
+         "status": "ok"},
+        {"task": "mbpp", "benchmark": "MBPP", "metric": "pass@1", "n": 0, "score": None, "status": "skipped: no data"},
+    ]}  # fmt: skip
+    card = model_card(run, recipe, "me/coder-instruct", base_model="me/coder-base", datasets=["me/code-data"],
+                      results=benchmark_results(summary), license="mit")  # fmt: skip
+    text = str(card)
+    for placeholder in ("[More Information Needed]", "{{", "TODO", "| ? |", "None", str(tmp_path)):
+        assert placeholder not in text, placeholder
+    reloaded = ModelCard(text).data
+    assert (reloaded.base_model, reloaded.datasets, reloaded.license) == ("me/coder-base", ["me/code-data"], "mit")
+    assert [(r.metric_type, r.metric_value) for r in reloaded.eval_results] == [
+        ("loss", 2.0), ("perplexity", round(math.exp(2.0), 4)), ("pass@1", 12.5)]  # fmt: skip
+    for expected in ("| base | `me/coder-base` |", ("| global batch | 8 sequences (4 per device x 2 accumulation x 1 "
+                     "processes) |"), "| HumanEval Python | pass@1 (%, n=164) | 12.5 |", "Final training loss: 1.5000",
+                     'AutoModelForCausalLM.from_pretrained("me/coder-instruct")', "arXiv:2401.14196"):  # fmt: skip
+        assert expected in text, expected
 
 
 def _records(folder: Path, rows: list[dict]) -> None:

@@ -147,6 +147,10 @@ def run_filter(o: FilterOptions) -> int:
     logs = Path(o.logs) if o.logs else output.parent / "logs" / "filter"
     summary = run_filter_stage(o.input, output, excluded, logs, config=config, **o.stage_kwargs())
     console = Console()
+    if summary.get("submitted"):
+        console.print(f"submitted to Slurm (job {summary['job_id']}): `dscoder data report {logs}` prints the funnel "
+                      "once the jobs finish")
+        return 0
     funnel = load_funnel(logs)
     console.print(funnel_table(funnel, title=f"filter funnel: {o.input} -> {output}"))
     if not funnel.files_in:

@@ -47,29 +47,37 @@ def run_train(o: TrainOptions) -> int:
     from pathlib import Path
 
     from dscoder.training.recipe import parse_overrides
-    from dscoder.training.runner import dry_run, run_recipe
     from dscoder_cli.console import print_table
 
     overrides = parse_overrides(o.overrides)
     if o.dry_run:
+        from dscoder.training.dry_run import dry_run
+
         result = dry_run(o.recipe, overrides, num_processes=o.num_processes, checkpoint_preset=o.checkpoint_preset)
-        keys = ("stage", "model_type", "parameters", "vocab_size", "tokenizer", "max_steps", "tokens_per_step",
-                "evaluation", "report_to", "output_dir", "resume_from_checkpoint", "hub")  # fmt: skip
+        keys = ("stage", "model_type", "parameters", "vocab_size", "tokenizer", "seq_length", "max_steps",
+                "tokens_per_step", "evaluation", "report_to", "output_dir", "resume_from_checkpoint", "hub")  # fmt: skip
+
+        def shown(value):  # None: unset, or not known before an input exists
+            return "-" if value is None else value
+
         print_table(f"run plan (dry run): {o.recipe}", [
-            *((key, result[key]) for key in keys),
-            *((f"batch.{key}", value) for key, value in result["batch"].items()),
+            *((key, shown(result[key])) for key in keys),
+            *((f"batch.{key}", shown(value)) for key, value in result["batch"].items()),
             ("rope", result["rope_parameters"]),
             *((f"training.{key}", str(value)) for key, value in result["trainer_args"].items()),
         ])  # fmt: skip
         columns = ("split", "source", "where", "kind", "status")
-        print_table("data", [(r["role"], r["name"], r["where"], r["kind"], r["status"]) for r in result["inputs"]],
+        print_table("inputs", [(r["role"], r["name"], r["where"], r["kind"], r["status"]) for r in result["inputs"]],
                     columns, right=())  # fmt: skip
         if o.summary_json:
             Path(o.summary_json).write_text(json.dumps(result, indent=1), encoding="utf-8")
         if result["missing_inputs"]:
-            print(f"{result['missing_inputs']} data source(s) not produced yet: a launch needs them")
+            print(f"{result['missing_inputs']} input(s) not produced yet (listed above with what produces them): a "
+                  "launch needs them; --strict makes this an error")  # fmt: skip
             return 1 if o.strict else 0
         return 0
+    from dscoder.training.runner import run_recipe
+
     summary = run_recipe(o.recipe, overrides)
     if os.environ.get("RANK", "0") != "0":  # under a launcher only the main process reports
         return 0

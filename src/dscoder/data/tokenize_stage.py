@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dscoder.data.executors import init_worker_process  # imported here: a forked worker has it before Ctrl-C can hit it
 from dscoder.sequences.fim import DocumentEncoder, FIMConfig
 from dscoder.sequences.packing import Packer
 
@@ -77,15 +78,29 @@ def run_tokenize_stage(
     ``tokens_per_second``. ``max_document_bytes``: the reader's record cap (``None``: its default); ``schema``: the input's layout
     (:mod:`dscoder.data.source_schemas`).
     An existing ``output_dir`` is replaced only when it holds an earlier output of this stage, and only once the
-    new one is complete. A corpus too small for one row is an error (nothing is written).
+    new one is complete. A corpus too small for one row is an error (nothing is written). The output folder may
+    not be the input or lie inside it, and one run at a time writes it (:mod:`dscoder.data.output_guard`).
     """
-    from dscoder.data.readers import ReaderConfig, build_reader, no_records_message, reader_drops
-    from dscoder.tokenization.loading import load_backend_tokenizer
+    from dscoder.data.output_guard import check_separate_folders, output_lock
 
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     if num_proc < 1 or batch_size < 1:
         raise ValueError(f"num_proc and batch_size must be >= 1, got {num_proc} and {batch_size}")
+    check_separate_folders({"input": input_dir}, {"output": output_dir})
     _check_output(output_dir)  # before any work: a foreign folder is never touched
+    with output_lock(output_dir, "tokenize"):
+        return _tokenize(
+            input_dir, output_dir, tokenizer_path, seq_len=seq_len, fim_rate=fim_rate, seed=seed, num_proc=num_proc,
+            fim_mode=fim_mode, add_bos=add_bos, input_format=input_format, text_key=text_key, batch_size=batch_size,
+            progress=progress, max_document_bytes=max_document_bytes, schema=schema,
+        )  # fmt: skip
+
+
+def _tokenize(input_dir: Path, output_dir: Path, tokenizer_path, *, seq_len, fim_rate, seed, num_proc, fim_mode,
+              add_bos, input_format, text_key, batch_size, progress, max_document_bytes, schema) -> dict:  # fmt: skip
+    from dscoder.data.readers import ReaderConfig, build_reader, no_records_message, reader_drops
+    from dscoder.tokenization.loading import load_backend_tokenizer
+
     tokenizer = load_backend_tokenizer(tokenizer_path)
     fim = FIMConfig(rate=fim_rate, mode=fim_mode, seed=seed)
     encoder = DocumentEncoder(tokenizer, fim, add_bos=add_bos)
@@ -127,6 +142,9 @@ def run_tokenize_stage(
         if output_dir.exists():
             shutil.rmtree(output_dir)  # an earlier output of this stage (checked above); replaced only on success
         staged.rename(output_dir)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"nothing written to {output_dir} (an earlier output there is unchanged); rerun the "
+                                "same command to tokenise from the start") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.perf_counter() - start
@@ -257,10 +275,8 @@ _WORKER_ENCODER: DocumentEncoder | None = None
 
 
 def _init_worker(encoder: DocumentEncoder, parent: int) -> None:
-    from dscoder.data.executors import die_with_parent
-
     global _WORKER_ENCODER
-    die_with_parent(parent)  # a killed stage leaves no worker behind
+    init_worker_process(parent)  # a killed stage leaves no worker behind; Ctrl-C is the main process's to handle
     _WORKER_ENCODER = encoder
 
 

@@ -156,12 +156,28 @@ def run_decontamination_stage(
     the benchmarks used or skipped (data absent). ``documents_in`` = kept + dropped + the input lines the reader
     rejected.
     """
+    from dscoder.data.output_guard import check_separate_folders, output_lock
+
+    input_dir, logs_dir = Path(input_dir), Path(logs_dir)
+    check_separate_folders({"input": input_dir}, {"output": output_dir, "excluded": excluded_dir, "logs": logs_dir,
+                                                  "index": index_dir, "report": report_dir})  # fmt: skip
+    with output_lock(output_dir, "decontaminate"):
+        return _run_decontamination(
+            input_dir, output_dir, excluded_dir, logs_dir, index_dir, benchmarks=benchmarks, data_dir=data_dir,
+            extra_files=extra_files, mode=mode, ngram=ngram, min_exact_tokens=min_exact_tokens, min_share=min_share,
+            background=background, tasks=tasks, workers=workers, report_dir=report_dir, show_progress=show_progress,
+            schema=schema,
+        )  # fmt: skip
+
+
+def _run_decontamination(input_dir: Path, output_dir, excluded_dir, logs_dir: Path, index_dir, *, benchmarks,
+                         data_dir, extra_files, mode, ngram, min_exact_tokens, min_share, background, tasks, workers,
+                         report_dir, show_progress, schema) -> dict:  # fmt: skip
     from rich.console import Console
 
     from dscoder.data.executors import LocalExecutor
     from dscoder.data.readers import file_record_writer, reader_drops
 
-    input_dir, logs_dir = Path(input_dir), Path(logs_dir)
     names, skipped = resolve_benchmarks(benchmarks, data_dir)
     config = IndexConfig(mode=mode, ngram=ngram, min_exact_tokens=min_exact_tokens, min_share=min_share,
                          background=background)
