@@ -91,6 +91,7 @@ def test_a_push_without_a_token_fails_before_training(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # no stored token either
     with pytest.raises(ValueError, match=r"hub.push: no Hugging Face token"):
         run_recipe(RECIPES / "tiny" / "pretrain.yaml", {"hub.push": True, "hub.model_id": "me/x",
+                                                         "model.tokenizer": str(tmp_path),  # exists without make demo
                                                          "training.output_dir": str(tmp_path / "never")})  # fmt: skip
     assert not (tmp_path / "never").exists()
 
