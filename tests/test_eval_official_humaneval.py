@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 import official_oracle as oracle
 import pytest
 
-from dscoder.evaluation.extract import official_python_exec
 from dscoder.evaluation.generation import GenerationSettings, _Base, truncate_at_stop
 from dscoder.evaluation.languages import missing_toolchain
 from dscoder.evaluation.sandbox import Sandbox
@@ -66,7 +65,11 @@ def official_stopwords(language: str) -> list[str]:
 
 
 def ours_program(t, problem: dict, completion: str) -> str:
-    return t.program(problem, completion).source
+    """The text dscoder runs; a Python program under deepseek must be the official text, run as the official
+    harness runs it (``exec`` in a fresh globals dict: ``Program.official_exec``)."""
+    program = t.program(problem, completion)
+    assert program.official_exec == (program.language == "python" and t.protocol == "deepseek")
+    return program.source
 
 
 def official_program(language: str, record: dict, generation: str) -> str:
@@ -77,8 +80,8 @@ def official_program(language: str, record: dict, generation: str) -> str:
 
 
 def as_run_here(language: str, official_text: str) -> str:
-    """The official program as dscoder's sandbox runs it (Python: through the same fresh-namespace exec)."""
-    return official_python_exec(official_text) if language == "python" else official_text
+    """The official program as dscoder's sandbox runs it: the very same text (Python: ``official_exec``)."""
+    return official_text
 
 
 def base_answer(language: str, record: dict) -> str:
@@ -199,7 +202,7 @@ def _verdicts(family: str, tmp_path, monkeypatch) -> tuple[list[str], list[bool]
         theirs = list(pool.map(lambda item: oracle.verdict("HumanEval", item[2], language, limit, tmp_path,
                                                            item[0]["case"]), cases))
     with Sandbox(allow_code_execution=True, workers=2) as sandbox:
-        programs = [Program(language, program) for _, program, _ in cases]
+        programs = [Program(language, program, official_exec=language == "python") for _, program, _ in cases]
         ours = [v["passed"] for v in execute_programs(sandbox, programs, limit, protocol="deepseek")]
     return [case["case"] for case, _, _ in cases], ours, theirs
 

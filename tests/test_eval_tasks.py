@@ -37,7 +37,7 @@ def task(name, data_dir=None, **kw):
 
 
 def test_registry_names():
-    assert len(TASKS) == 30 and {"humaneval-sh", "pal-mawps", "crossfile-demo", "ds1000"} <= set(TASKS)
+    assert len(TASKS) == 31 and {"humaneval-sh", "pal-mawps", "crossfile-demo", "ds1000", "leetcode-cot"} <= set(TASKS)
     assert {"humaneval-cs-instruct", "mbpp-instruct"} <= set(TASKS)
     with pytest.raises(ValueError, match="unknown task 'humaneval-go'"):
         task("humaneval-go")

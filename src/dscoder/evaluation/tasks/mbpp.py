@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dscoder.evaluation.extract import first_code_block, official_python_exec
+from dscoder.evaluation.extract import first_code_block
 from dscoder.evaluation.generation import Request
 from dscoder.evaluation.tasks.base import Program, Task, execute_programs, isolated_checks
 from dscoder.evaluation.tasks.humaneval import DEEPSEEK_PYTHON_IMPORTS
@@ -123,6 +123,22 @@ class MBPPTask(Task):
         self._shot_records = load_mbpp("shots", data_dir=self.data_dir, source=self.cfg.source)
         return load_mbpp("test", data_dir=self.data_dir, source=self.cfg.source)
 
+    def problems_for_samples(self, sample_ids: list[str]) -> list[dict[str, Any]]:
+        """EvalPlus MBPP+ samples (ids ``Mbpp/N``: 378 problems from the whole of MBPP, some outside the 500 test
+        problems) are scored on the MBPP problems they name, with MBPP's own tests; other ids on the 500."""
+        if not sample_ids or not all(re.fullmatch(r"Mbpp/\d+", i) for i in sample_ids):
+            return self.problems()
+        from dscoder.benchmarks import load_mbpp
+
+        self.load()  # the shots
+        rows = {int(r["task_id"]): r for r in load_mbpp("full", data_dir=self.data_dir, source=self.cfg.source)}
+        named = list(dict.fromkeys(int(i.split("/")[1]) for i in sample_ids))
+        unknown = [n for n in named if n not in rows]
+        if unknown:
+            raise ValueError(f"task_id 'Mbpp/{unknown[0]}' is no MBPP problem (task ids 1-{max(rows)})")
+        problems = [rows[n] for n in named]
+        return problems[: self.cfg.limit] if self.cfg.limit is not None else problems
+
     def request(self, problem: dict[str, Any]) -> Request:
         key = str(problem["task_id"])
         deepseek = self.protocol == "deepseek"
@@ -165,7 +181,7 @@ class MBPPTask(Task):
             source = completion + "\n" + tests
         else:
             source = "\n".join(DEEPSEEK_PYTHON_IMPORTS) + "\n" + completion + "\n" + tests + "\n"
-        return Program("python", official_python_exec(source))
+        return Program("python", source, official_exec=True)
 
     def judge(self, problems, completions, sandbox):
         programs = [self.program(p, c) for p, c in zip(problems, completions)]
