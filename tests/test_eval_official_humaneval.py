@@ -9,6 +9,7 @@ same verdict from the official ``check_correctness`` and dscoder's sandbox where
 from __future__ import annotations
 
 import functools
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import official_oracle as oracle
@@ -189,6 +190,8 @@ def _verdicts(family: str, tmp_path, monkeypatch) -> tuple[list[str], list[bool]
     if missing_toolchain(language):
         pytest.skip(f"toolchain missing for {language}: {', '.join(missing_toolchain(language))}")
     cases = _cases(family)
+    if os.geteuid() != 0:  # no memory cgroup without root: RLIMIT_AS caps untouched allocations (eval/README)
+        cases = [c for c in cases if c[0]["case"] != "numpy_untouched_5_6_gb"]
     monkeypatch.chdir(oracle.OFFICIAL_DIR / "HumanEval")  # the Java runner copies ./javatuples-1.2.jar
     limit = 3.0 if instruct else 10.0  # eval_instruct.py / humaneval.py
     assert t.timeout_s == limit

@@ -593,7 +593,7 @@ def run_python_program(name, verdict_address, source_fd, checks_fd=-1, official=
                 frame = owner if kind is _frame_type else _getattr(owner, args[1][:3] + "frame", None)
                 owned = frame is None or frame.f_globals is program_globals
             if owned:
-                raise _RuntimeError("sandbox: the code of the program and its tests is not readable in evaluated programs")
+                raise _RuntimeError("sandbox: reading the code of the program and its tests is not allowed in evaluated programs")
         if event == "import" and args[0] in _unsafe:
             raise _RuntimeError(f"sandbox: module {args[0]} is not allowed in evaluated programs")
 

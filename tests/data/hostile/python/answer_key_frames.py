@@ -23,11 +23,10 @@ def _expected_in(text, args):
     return False, None
 
 
-def _texts(value, depth=0, seen=None):
-    seen = set() if seen is None else seen
-    if id(value) in seen or depth > 6:
+def _texts(value, depth, seen):
+    if depth > 4 or seen.get(id(value), 99) <= depth:  # each object once, from where it is nearest
         return
-    seen.add(id(value))
+    seen[id(value)] = depth
     if isinstance(value, (bytes, bytearray)):
         value = bytes(value).decode("utf-8", "replace")
     if isinstance(value, str):
@@ -42,7 +41,7 @@ def _texts(value, depth=0, seen=None):
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in list(value):
             yield from _texts(item, depth + 1, seen)
-    elif hasattr(value, "__dict__") and not isinstance(value, type):
+    elif hasattr(value, "__dict__") and not isinstance(value, (type, type(sys))):  # objects, not modules or classes
         yield from _texts(dict(vars(value)), depth + 1, seen)
 
 
@@ -52,10 +51,11 @@ def _answer_key(args):
     while frame is not None:
         frames.append(frame)
         frame = frame.f_back
+    seen = {}  # each object once, however many frames share it
     for frame in frames:
         while frame is not None:
             for scope in (frame.f_locals, frame.f_globals):
-                for text in _texts(dict(scope)):
+                for text in _texts(scope, 0, seen):
                     found, value = _expected_in(text, args)
                     if found:
                         return True, value
