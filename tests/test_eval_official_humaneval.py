@@ -65,12 +65,16 @@ def official_stopwords(language: str) -> list[str]:
     return oracle.official("HumanEval").dataset.HumanEvalDataset(str(FILES), 1, language).stopwords
 
 
-def ours_program(t, problem: dict, completion: str) -> str:
-    """The text dscoder runs; a Python program under deepseek must be the official text, run as the official
+def ours(t, problem: dict, completion: str) -> Program:
+    """The program dscoder runs; a Python program under deepseek must be the official text, run as the official
     harness runs it (``exec`` in a fresh globals dict: ``Program.official_exec``)."""
     program = t.program(problem, completion)
     assert program.official_exec == (program.language == "python" and t.protocol == "deepseek")
-    return program.source
+    return program
+
+
+def ours_program(t, problem: dict, completion: str) -> str:
+    return ours(t, problem, completion).source
 
 
 def official_program(language: str, record: dict, generation: str) -> str:
@@ -157,7 +161,7 @@ def _official_code(language: str, instruct: bool, record: dict, completion: str)
     return record["prompt"] + "\n" + mod.utils.cleanup_code(completion, language, "humaneval", False, stopwords)
 
 
-def _cases(family: str) -> list[tuple[dict, str, str]]:
+def _cases(family: str) -> list[tuple[dict, Program, str]]:
     """(case, our program, the official program text) for each constructed answer."""
     language, instruct = _family(family)
     t = task(language, instruct)
@@ -169,7 +173,7 @@ def _cases(family: str) -> list[tuple[dict, str, str]]:
         request = t.request(problem)
         completion = t.completion(problem, truncate_at_stop(case["completion"], request.stop))
         official_code = _official_code(language, instruct, record, case["completion"])
-        out.append((case, ours_program(t, problem, completion), official_program(language, record, official_code)))
+        out.append((case, ours(t, problem, completion), official_program(language, record, official_code)))
     return out
 
 
@@ -178,7 +182,7 @@ def test_constructed_answers_give_the_official_program(family):
     language, _ = _family(family)
     cases = _cases(family)
     assert len(cases) >= 30
-    differ = [case["case"] for case, ours, theirs in cases if ours != as_run_here(language, theirs)]
+    differ = [case["case"] for case, program, theirs in cases if program.source != as_run_here(language, theirs)]
     assert differ == []
 
 
@@ -205,7 +209,7 @@ def _verdicts(family: str, tmp_path, monkeypatch) -> tuple[list[str], list[bool]
         theirs = list(pool.map(lambda item: oracle.verdict("HumanEval", item[2], language, limit, tmp_path,
                                                            item[0]["case"]), cases))
     with Sandbox(allow_code_execution=True, workers=2) as sandbox:
-        programs = [Program(language, program, official_exec=language == "python") for _, program, _ in cases]
+        programs = [program for _, program, _ in cases]
         ours = [v["passed"] for v in execute_programs(sandbox, programs, limit, protocol="deepseek")]
     return [case["case"] for case, _, _ in cases], ours, theirs
 

@@ -99,11 +99,15 @@ def test_instruct_prompt_ids_settings_code_and_program_for_all_500():
     assert (same_prompt, same_ids, same_code, same_program) == (500, 500, 500, 500)
 
 
-def ours_program(t, problem: dict, completion: str) -> str:
-    """The text dscoder runs: the official text itself, run as the official harness runs it (``official_exec``)."""
+def ours(t, problem: dict, completion: str) -> Program:
+    """The program dscoder runs: the official text itself, run as the official harness runs it (``official_exec``)."""
     program = t.program(problem, completion)
     assert program.official_exec
-    return program.source
+    return program
+
+
+def ours_program(t, problem: dict, completion: str) -> str:
+    return ours(t, problem, completion).source
 
 
 def _official_code(instruct: bool, completion: str) -> str:
@@ -113,7 +117,7 @@ def _official_code(instruct: bool, completion: str) -> str:
     return completion.split("[DONE]")[0].strip()  # mbpp.py, on the text after the prompt
 
 
-def _cases(family: str) -> list[tuple[dict, str, str]]:
+def _cases(family: str) -> list[tuple[dict, Program, str]]:
     """(case, our program, the official program text) for each constructed answer of ``family``."""
     instruct = family == "mbpp-instruct"
     t = task(instruct)
@@ -124,7 +128,7 @@ def _cases(family: str) -> list[tuple[dict, str, str]]:
         request = t.request(problem)
         completion = t.completion(problem, truncate_at_stop(case["completion"], request.stop))
         theirs = official_program(case["task_id"], _official_code(instruct, case["completion"]), instruct)
-        out.append((case, ours_program(t, problem, completion), theirs))
+        out.append((case, ours(t, problem, completion), theirs))
     return out
 
 
@@ -132,7 +136,7 @@ def _cases(family: str) -> list[tuple[dict, str, str]]:
 def test_constructed_answers_give_the_official_program(family):
     cases = _cases(family)
     assert len(cases) >= 30
-    assert [case["case"] for case, ours, theirs in cases if ours != theirs] == []
+    assert [case["case"] for case, program, theirs in cases if program.source != theirs] == []
 
 
 @pytest.mark.parametrize("family", ["mbpp", "mbpp-instruct"])
@@ -143,7 +147,7 @@ def test_constructed_verdicts_match_the_official_harness(family, tmp_path):
     with ThreadPoolExecutor(max_workers=4) as pool:
         theirs = list(pool.map(lambda c: oracle.verdict("MBPP", c[2], "python", 10.0, tmp_path, c[0]["case"]), cases))
     with Sandbox(allow_code_execution=True, workers=2) as sandbox:
-        programs = [Program("python", c[1], official_exec=True) for c in cases]
+        programs = [c[1] for c in cases]
         ours = [v["passed"] for v in execute_programs(sandbox, programs, t.timeout_s)]
     assert [c["case"] for (c, _, _), a, b in zip(cases, ours, theirs) if a != b] == []
     assert 0 < sum(theirs) < len(theirs)

@@ -28,7 +28,7 @@ import pytest
 
 from dscoder.evaluation.languages import missing_toolchain
 from dscoder.evaluation.sandbox import _UID_BLOCK, Sandbox, _UidPool
-from dscoder.evaluation.tasks.base import Program, execute_programs
+from dscoder.evaluation.tasks.base import Program, execute_programs, with_tests
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox needs Linux")
 
@@ -68,7 +68,8 @@ def attacked(tmp_path_factory):
         for path in sorted((DATA / language).glob("*")):
             source = path.read_text().replace("@NAME@", name).replace("@SECRET@", SECRET)
             names.append(f"{language}/{path.stem}")
-            programs.append(Program(language, source + PY_DRIVER if language == "python" else source))
+            programs.append(with_tests(language, source + PY_DRIVER, PY_DRIVER) if language == "python"
+                            else Program(language, source))
     try:
         with Sandbox(allow_code_execution=True, workers=4, memory_bytes=320 << 20, disk_bytes=48 << 20) as sb:
             dirs = {"tmp_root": str(sb._tmp()), "cgroups": sb._cgroups is not None,
@@ -275,7 +276,7 @@ def attacked_python_modes():
     attacks = _python_attacks(name)
     checks = isolated_checks("", PY_DRIVER, ["add"])
     with Sandbox(allow_code_execution=True, workers=2) as sb:
-        deepseek = execute_programs(sb, [Program("python", source + PY_DRIVER, official_exec=True)
+        deepseek = execute_programs(sb, [with_tests("python", source + PY_DRIVER, PY_DRIVER, official_exec=True)
                                          for _, source in attacks], timeout_s=8, protocol="deepseek")
         isolated = execute_programs(sb, [Program("python", source, checks=checks) for _, source in attacks],
                                     timeout_s=8, protocol="strict")

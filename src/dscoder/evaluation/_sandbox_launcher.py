@@ -485,10 +485,10 @@ def main():
         for fd in program_fds:
             if fd >= 0:
                 os.set_inheritable(fd, True)
-        source = f"VERDICT_MESSAGE = {VERDICT_MESSAGE!r}\n{RUNNER_SOURCE}\nimport sys\n" \
-                 "run_python_program(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == '1')\n"
+        source = f"VERDICT_MESSAGE = {VERDICT_MESSAGE!r}\n{RUNNER_SOURCE}\nimport sys\nrun_python_program(" \
+                 "sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == '1', int(sys.argv[6]))\n"
         argv = [argv[0], "-I", "-c", source, cfg["python_name"], address, *map(str, program_fds),
-                "1" if cfg.get("official") else "0"]
+                "1" if cfg.get("official") else "0", str(cfg.get("python_tests_line") or 0)]
     try:
         os.execvpe(argv[0], argv, cfg["env"])
     except OSError as exc:
@@ -550,10 +550,12 @@ def read_fd(fd):
     return b"".join(chunks).decode("utf-8")
 
 
-def run_python_program(name, verdict_address, source_fd, checks_fd=-1, official=False):
+def run_python_program(name, verdict_address, source_fd, checks_fd=-1, official=False, tests_line=0):
     # Run the program read from ``source_fd`` (its tests with it, or, in checked mode, apart: ``checks_fd``) and
     # confirm to the relay only when its code returned normally. ``official``: as the official harness runs it
     # (``exec`` in a fresh globals dict, stdin raising OSError, output swallowed, reliability_guard's None's).
+    # ``tests_line`` (> 0: the tests share the program's namespace from that line of its text on): the code of the
+    # module, of the frames running those lines and of the namespace's functions is unreadable to the program.
     import builtins, io, os, sys, traceback, _socket
     _exit, _getframe, _print_exception, _write = os._exit, sys._getframe, traceback.print_exception, os.write
     _unix, _stream, _socket_type = _socket.AF_UNIX, _socket.SOCK_STREAM, _socket.socket
@@ -564,7 +566,7 @@ def run_python_program(name, verdict_address, source_fd, checks_fd=-1, official=
     _read_fd, _unsafe, _code_attributes = read_fd, UNSAFE_MODULES, CODE_ATTRIBUTES
     runner = _getframe()
     state = 0  # 0 running, 1 confirming (the runner's connect is allowed once), 2 confirmed, 3 reporting a failure
-    program_globals = None  # shared checks: the namespace whose code (the program's and its tests') stays unread
+    program_globals = None  # shared checks: the namespace whose tests' code stays unread (see the hook)
     refused = frozenset((
         "sys.settrace", "sys.setprofile", "os.exec", "ctypes.call_function", "ctypes.cdata", "ctypes.string_at",
         "ctypes.wstring_at", "ctypes.dlsym/handle", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
@@ -586,12 +588,16 @@ def run_python_program(name, verdict_address, source_fd, checks_fd=-1, official=
                 return
             raise _RuntimeError("sandbox: unix sockets are not allowed in evaluated programs")
         if event == "object.__getattr__" and program_globals is not None and state != 3 and args[1] in _code_attributes:
+            # the asserts' constants are in the code of the tests' functions and of the module: refused are the code
+            # of the namespace's functions, of its module frame and of any of its frames running a tests' line (a
+            # frame of the program's own functions stays readable: tracebacks, logging)
             owner, kind = args[0], _type(args[0])
             if kind is _function_type:
                 owned = owner.__globals__ is program_globals
             else:  # a frame; a generator, coroutine or async generator: its frame (None once finished)
                 frame = owner if kind is _frame_type else _getattr(owner, args[1][:3] + "frame", None)
-                owned = frame is None or frame.f_globals is program_globals
+                owned = frame is None or frame.f_globals is program_globals and (
+                    frame.f_locals is program_globals or frame.f_lineno >= tests_line)
             if owned:
                 raise _RuntimeError("sandbox: reading the code of the program and its tests is not allowed in evaluated programs")
         if event == "import" and args[0] in _unsafe:
@@ -626,7 +632,8 @@ def run_python_program(name, verdict_address, source_fd, checks_fd=-1, official=
     if checks_fd >= 0:
         returned, code, error = run_checked(load, namespace, source_fd, checks_fd)
     else:
-        program_globals = namespace
+        if tests_line > 0:
+            program_globals = namespace
         if official:
             streams, swallowed = (sys.stdin, sys.stdout, sys.stderr), WriteOnlyStringIO()
             official_guard()
@@ -954,7 +961,8 @@ def _run_python_child(request, close_fds, parent_pid, verdict_address=None):
     isolate(cfg, flags, (source_fd, checks_fd))
     os.environ.clear()
     os.environ.update(cfg["env"])
-    run_python_program(cfg["python_name"], verdict_address, source_fd, checks_fd, bool(cfg.get("official")))
+    run_python_program(cfg["python_name"], verdict_address, source_fd, checks_fd, bool(cfg.get("official")),
+                       cfg.get("python_tests_line") or 0)
 
 
 class _Forker:

@@ -186,6 +186,9 @@ class Step:
     #: functions its ``reliability_guard`` disables set to None, and, where a memory cgroup caps the program, no
     #: address-space limit of its own)
     python_official: bool = False
+    #: with ``python_script`` and its tests in its text (no ``python_checks``): the line where they begin; the
+    #: code of the lines from there on (the asserts' constants) and of the module is unreadable to the program
+    python_tests_line: int | None = None
     env: tuple[tuple[str, str], ...] = ()  #: extra environment variables
 
 
@@ -743,6 +746,7 @@ class Sandbox:
             cfg["python_name"] = "<string>" if step.python_official else step.python_script
             cfg["python_source"] = private[step.python_script]
             cfg["python_checks"] = private[step.python_checks] if step.python_checks else None
+            cfg["python_tests_line"] = step.python_tests_line
             if step.python_official and cgroup is not None:  # the cgroup caps what it uses, as resident memory
                 cfg["limits"]["memory_bytes"] = None
         zygote = self._get_zygote() if step.python_script and step.stdin is None else None

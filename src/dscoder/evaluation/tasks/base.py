@@ -29,7 +29,7 @@ from dscoder.evaluation.languages import (
 from dscoder.evaluation.metrics import mean, pass_at_k
 from dscoder.evaluation.sandbox import Sandbox
 
-__all__ = ["Program", "Task", "TaskConfig", "execute_programs", "isolated_checks"]
+__all__ = ["Program", "Task", "TaskConfig", "execute_programs", "isolated_checks", "with_tests"]
 
 
 @dataclass
@@ -76,6 +76,17 @@ class Program:
     #: Python: ``source`` is the text the official DeepSeek-Coder harness runs, run as it runs it (``exec`` in a
     #: fresh globals dict, its stdin/stdout, its guard; :attr:`~dscoder.evaluation.sandbox.Step.python_official`)
     official_exec: bool = False
+    #: Python with its tests in ``source`` (``checks: shared``): the line where they begin, whose code the program
+    #: may not read (:func:`with_tests`)
+    tests_line: int | None = None
+
+
+def with_tests(language: str, source: str, tests: str, official_exec: bool = False) -> Program:
+    """The program ``source`` whose text ends with ``tests`` (the benchmark's asserts and the setup they use): a
+    Python program is told where they begin, so that it cannot read their constants back from their code."""
+    start = source.rfind(tests) if tests else -1
+    line = source.count("\n", 0, start) + 1 if language == "python" and start >= 0 else None
+    return Program(language, source, official_exec=official_exec, tests_line=line)
 
 
 def isolated_checks(prelude: str, tests: str, entry_points: Iterable[str] = ()) -> dict[str, Any]:
@@ -249,6 +260,8 @@ def execute_programs(
             steps[-1] = dataclasses.replace(steps[-1], python_checks="checks.json")
         if program.official_exec:
             steps[-1] = dataclasses.replace(steps[-1], python_official=True)
+        if program.tests_line is not None:
+            steps[-1] = dataclasses.replace(steps[-1], python_tests_line=program.tests_line)
         jobs.append((files, steps))
         index.append(i)
         failure_texts[i] = spec.failure_text

@@ -41,6 +41,7 @@ from dscoder.evaluation.tasks.base import (
     execute_programs,
     isolated_checks,
     toolchain_skip_reason,
+    with_tests,
 )
 from dscoder.tokenization.special_tokens import EOT, MODEL_MAX_LENGTH
 
@@ -261,7 +262,8 @@ class HumanEvalTask(Task):
                            checks=isolated_checks(helper + problem["prompt"], problem["test_program"],
                                                   [problem["entry_point"]]))
         source = program_for(self.language, problem["prompt"], code, problem["test_program"], self.protocol)
-        return Program(self.language, source, official_exec=self.language == "python" and self.protocol == "deepseek")
+        return with_tests(self.language, source, problem["test_program"],
+                          official_exec=self.language == "python" and self.protocol == "deepseek")
 
     def judge(self, problems: list[dict[str, Any]], completions: list[str], sandbox: Sandbox | None):
         programs = [self.program(p, c) for p, c in zip(problems, completions)]

@@ -31,7 +31,7 @@ from typing import Any
 
 from dscoder.evaluation.extract import first_code_block
 from dscoder.evaluation.generation import Request
-from dscoder.evaluation.tasks.base import Program, Task, execute_programs, isolated_checks
+from dscoder.evaluation.tasks.base import Program, Task, execute_programs, isolated_checks, with_tests
 from dscoder.evaluation.tasks.humaneval import DEEPSEEK_PYTHON_IMPORTS
 from dscoder.tokenization.special_tokens import EOT, MODEL_MAX_LENGTH
 
@@ -176,12 +176,12 @@ class MBPPTask(Task):
                 # the reference's functions are what the asserts call
                 entry_points = re.findall(r"^def\s+(\w+)", problem["code"], flags=re.MULTILINE)
                 return Program("python", completion + "\n", checks=isolated_checks("", tests + "\n", entry_points))
-            return Program("python", completion + "\n" + setup + "\n" + tests + "\n")
+            return with_tests("python", completion + "\n" + setup + "\n" + tests + "\n", setup + "\n" + tests + "\n")
         if self.cfg.mode == "instruct":  # evaluate_functional_correctness(is_mbpp=True)
             source = completion + "\n" + tests
         else:
             source = "\n".join(DEEPSEEK_PYTHON_IMPORTS) + "\n" + completion + "\n" + tests + "\n"
-        return Program("python", source, official_exec=True)
+        return with_tests("python", source, tests, official_exec=True)
 
     def judge(self, problems, completions, sandbox):
         programs = [self.program(p, c) for p, c in zip(problems, completions)]
