@@ -14,9 +14,9 @@ Per program, in order (each step needs the privileges the next one drops):
    zygote's forkers is forked straight into its PID namespace by the forker, which is its relay; see the zygote);
 3. in PID 1: join the program's memory cgroup (one cap for all its processes), make every inherited mount
    read-only and private (one ``mount_setattr`` where the kernel has it), cover the world-writable scratch dirs
-   (``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run``) with fresh size-capped tmpfs, bind the program's dir back
-   read-write, bind back what the sandbox uid must read, and mount a ``/proc`` of its own PID namespace (Python
-   programs get an empty one: no ``/proc/self/mem``);
+   (``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run``) with fresh size-capped tmpfs, cover the host's top-level
+   folders with empty tmpfs and bind back what the program needs there, bind the program's dir back read-write,
+   and mount a ``/proc`` of its own PID namespace (Python programs get an empty one: no ``/proc/self/mem``);
 4. resource limits (CPU, address space, file size, processes, no core), ``PR_SET_NO_NEW_PRIVS`` and a seccomp
    filter refusing ``socket(AF_VSOCK)`` (vsock reaches a VM's host whatever the network namespace; the zygote
    attaches both to itself once and its programs inherit them), close every fd above 2;
@@ -25,11 +25,13 @@ Per program, in order (each step needs the privileges the next one drops):
 
 **Verdicts of Python programs** come from outside the program's reach: the relay listens on a unix socket; after
 the program's code returned normally (no exception, no ``SystemExit``, no ``os._exit``) the runner (trusted
-code around the program, :data:`RUNNER_SOURCE`) connects to it from its own frame and the relay accepts the
-connection only from PID 1 itself (``SO_PEERCRED``). An audit hook (PEP 578, irremovable), installed before the
-program runs, refuses to the program's code: connecting to a unix socket from any other frame, tracing and
-profiling (so no ``f_lineno`` jump over the asserts), ``exec*`` of the process, ctypes calls and raw memory
-access. The program exits 0 without that confirmation: the relay reports :data:`EXIT_NO_VERDICT`.
+code around the program, :data:`RUNNER_SOURCE`) connects to it and the relay accepts the connection only from PID 1
+itself (``SO_PEERCRED``). An audit hook (PEP 578, irremovable), installed before the program runs, allows that
+connect only in the runner's confirming state and from its frame (see the runner's comment), and refuses to the
+program's code: tracing and profiling (so no ``f_lineno`` jump over the asserts), ``exec*`` of the process, its
+own audit hooks, subinterpreters, ctypes calls and raw memory access, and, when its tests share its namespace, the
+tests' code. The program exits 0 without that confirmation: the relay reports :data:`EXIT_NO_VERDICT`. The program's
+text and checks reach the runner as fds of files removed before isolation (:func:`open_program`).
 
 Exit codes of the launcher itself: 97 isolation failed, 98 the Python program exited 0 before its runner
 confirmed its end, 127 exec failed.

@@ -14,14 +14,20 @@ harness), isolated by the kernel (the launcher, :mod:`._sandbox_launcher`, does 
   with a minimal environment, so no ``HF_TOKEN`` sits in the memory programs are forked from), no fd above 2;
 * every inherited mount is read-only; ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``/run`` (with ``/run/lock``)
   are fresh size-capped tmpfs that vanish with it; its own dir is read-write and, as root, a tmpfs of
-  ``disk_bytes`` (a disk quota);
+  ``disk_bytes`` (a disk quota); the host's folders are not listable: every top-level dir outside the operating
+  system's (:data:`SYSTEM_DIRS`: homes, ``/root``, work and data folders, ``/mnt`` ...) is an empty read-only
+  tmpfs but for the paths its steps need (the interpreter and its venv, a tool's install prefix, a class path's
+  jars), and the host's files at ``/`` are empty;
+* a Python program's text, and its checks, are never files it can open (not in its dir, not in ``/proc``): they
+  reach its runner as file descriptors of removed files, read and closed before its code runs;
 * no vsock (a seccomp filter: it reaches a VM's host across network namespaces), no privilege from setuid
   binaries (``PR_SET_NO_NEW_PRIVS``);
 * ``RLIMIT_CPU``, ``RLIMIT_AS``, ``RLIMIT_FSIZE`` (which also caps captured output), ``RLIMIT_NPROC``, no core;
   where a memory cgroup is writable (v1 under the harness's own, or a v2 parent that delegates ``memory``), one
   cap for all its processes together (the cgroup of its worker slot, which runs one program at a time; a Python
   program is forked inside it, see the launcher's zygote); otherwise its memory is bounded by ``RLIMIT_AS`` x
-  ``RLIMIT_NPROC``;
+  ``RLIMIT_NPROC``. A Python program run as the official harness runs it (``python_official``) has no
+  ``RLIMIT_AS`` where the cgroup caps it: like there, memory it reserves but never touches costs nothing;
 * as root, a throw-away uid per running program (each harness owns a disjoint block of uids, derived from its
   pid): the kernel enforces ``RLIMIT_NPROC`` and it owns nothing but its dir; without root, ``RLIMIT_NPROC`` is
   the account's process count plus ``max_processes`` (best effort) and files are protected by read-only mounts;
@@ -35,26 +41,37 @@ harness), isolated by the kernel (the launcher, :mod:`._sandbox_launcher`, does 
 * Python (airtight against every attack of the hostile suite): the program runs inside a runner (trusted code in
   the same process) that, only when the program's code returned normally, connects to a unix socket held by the
   relay outside the program's PID namespace; the relay accepts it only from the program's first process
-  (``SO_PEERCRED``). Nothing about it is in the program's source, argv, environment or fds. An irremovable
-  audit hook (PEP 578) refuses to the program: that connect from any frame but the runner's, ``sys.settrace`` /
-  ``sys.setprofile`` (no ``f_lineno`` jump over ``check(...)``), ``exec*`` of its own process, ctypes symbol
-  lookups (dill's ``PyCapsule_*`` excepted), raw-memory reads and ``gc`` referrer walks; ``/proc`` is empty
-  (no ``/proc/self/mem``) and the process is not dumpable. ``sys.exit(0)``, ``os._exit(0)``, a replaced
-  ``traceback.print_exc`` or an exception all end without the confirmation: ``exited_before_end`` or ``failed``.
+  (``SO_PEERCRED``). The program can read every frame (and so the relay's address) and can make the runner call
+  its code after it ended (replaced streams, finalizers, gc and weakref callbacks, signal handlers), so trusted
+  code that merely calls the connect proves nothing: an irremovable audit hook (PEP 578) allows the connect only
+  in the runner's confirming state, which only the runner's own straight-line path after a normal return enters
+  (a closure cell no reachable function closes over), and only once, from the runner's frame. The hook also
+  refuses to the program: ``sys.settrace`` / ``sys.setprofile`` (no ``f_lineno`` jump over ``check(...)``),
+  ``exec*`` of its own process, audit hooks of its own, subinterpreters (their hooks are per interpreter) and
+  CPython's test modules, ctypes symbol lookups (dill's ``PyCapsule_*`` excepted), raw-memory reads and ``gc``
+  referrer walks; ``/proc`` is empty (no ``/proc/self/mem``) and the process is not dumpable. ``sys.exit(0)``,
+  ``os._exit(0)``, a replaced ``traceback.print_exc`` or an exception all end without the confirmation:
+  ``exited_before_end`` or ``failed``.
+* The tests are unreadable: never in a file (above); with ``python_checks`` (the launcher's "checked mode";
+  ``checks: isolated`` of the strict protocol) they run in the program's first process, which never runs the
+  program's code, and read them only after the program's process was forked, calling the program's functions in
+  it for plain values only; when they share the program's namespace (``python_tests_line``: ``checks: shared``,
+  the official harness's way) the hook refuses the code of the module, of the frames running the tests' lines and
+  of the namespace's functions (``f_code``, ``__code__``, ``gi_code`` ...), where the asserts' constants are.
   Residual risk: a build-specific memory-corruption exploit (ctypes pointer types stay reachable through
   ``object.__subclasses__()`` because the zygote loaded ctypes, and CPython does not verify bytecode made with
-  ``marshal``) could forge the confirmation; and, as in the official harness, the program shares its namespace
-  with the tests (it can shadow builtins the tests use or return objects whose ``__eq__`` is always true) unless
-  the step has ``python_checks``: then the tests run in the program's first process, which never runs the
-  program's code, and call the program's functions in a child process that answers with plain values only
-  (the launcher's "checked mode"; ``checks: isolated`` of the strict protocol).
+  ``marshal``) could forge the confirmation or find the tests in memory; and, as in the official harness, under
+  ``checks: shared`` the program shares its namespace with the tests (it can shadow builtins the tests use or
+  return objects whose ``__eq__`` is always true).
 * C++, Java, PHP, TypeScript, JavaScript, C#, Bash: the test driver's last statement echoes a per-program random
   token that exists only on the program's stdin at run time (never in a file, argv or the environment), so
   reading the own source (the old end marker), an ``EXIT`` trap or ``atexit`` handler, and ``exit(0)`` /
-  ``process.exit(0)`` / ``Runtime.halt(0)`` before the asserts all fail. Residual risk: candidate and driver
-  share one process with no runtime guard, so a program written against this harness can read the token from
-  its own stdin (``cat``, ``fgets``, ``readFileSync(0)``) and print it; nothing in-process can prevent that for
-  native code, the JVM, node or bash.
+  ``process.exit(0)`` / ``Runtime.halt(0)`` before the asserts all fail. Residual risk (measured: the programs of
+  ``tests/data/hostile/residual`` win): candidate and driver share one process with no runtime guard, so a
+  program written against this harness can read the token from its own stdin (``cat``, ``fgets``,
+  ``readFileSync(0)``) and print it. Whatever the driver can read, the program can (moving the token to another
+  fd turns ``cat`` of stdin into ``cat /proc/self/fd/*``); only tests in a process of their own would close it,
+  which these languages' benchmark files do not allow.
 
 Nothing here runs unless the caller opts in (``allow_code_execution=True``, the CLI's
 ``--allow-code-execution``), like the anchors' flag.
@@ -345,7 +362,10 @@ def _make_visible(hidden: dict[str, set[str]], paths: Iterable[str], uid_switch:
                 except OSError:
                     break
         if around:
-            hidden[min(around, key=len)].add(path)
+            kept = hidden[min(around, key=len)]
+            if not any(path == k or path.startswith(k + "/") for k in kept):  # not already under a kept path
+                kept.difference_update([k for k in kept if k.startswith(path + "/")])
+                kept.add(path)
 
 
 def _hide_config(hidden: dict[str, set[str]]) -> list[list]:
@@ -658,14 +678,16 @@ class Sandbox:
         }
 
     def _hide_for(self, argv: tuple[str, ...], path: str) -> list[list]:
-        """The hidden dirs of a step running ``argv``: what its tool (resolved in ``path``: its install prefix)
-        and its absolute arguments (a class path's jars) need is bound back."""
+        """The hidden dirs of a step running ``argv``: what its absolute arguments (a class path's jars) and its tool
+        need is bound back (the tool's install prefix, when ``path`` finds it in a hidden folder only)."""
         with self._lock:
             layout = self._hide_by_argv.get(argv)
             if layout is None:
                 needed = [arg for value in argv for arg in value.split(":") if arg.startswith("/")]
-                tool = shutil.which(argv[0], path=path) if argv else None
-                if tool is not None:
+                seen = os.pathsep.join(d for d in path.split(os.pathsep) if not any(
+                    os.path.realpath(d).startswith(h + "/") for h in self._hidden))  # the PATH a program sees
+                tool = None if not argv or shutil.which(argv[0], path=seen) else shutil.which(argv[0], path=path)
+                if tool is not None:  # found in a hidden folder only
                     real = Path(os.path.realpath(tool))
                     needed.append(str(real.parent.parent if real.parent.name in ("bin", "sbin") else real.parent))
                 hidden = {h: set(paths) for h, paths in self._hidden.items()}
