@@ -291,18 +291,26 @@ def _private_mounts(cfg, strict):
             _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}")
     for path, fd in keep_fds:
         _bind_read_only(fd, path)
-    for hidden, fds in hidden_fds:  # the host's folders: an empty tmpfs but for what the program needs
-        _mount("tmpfs", hidden, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k")
-        for path, fd in fds:
-            _bind_read_only(fd, path)
+    empty = None  # the host's folders: one empty read-only tmpfs, bound over each (a bind costs less than a mount)
+    for hidden, fds in hidden_fds:  # ... but a folder holding what the program needs gets its own, filled below
+        if fds:
+            _mount("tmpfs", hidden, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k")
+            for path, fd in fds:
+                _bind_read_only(fd, path)
+        elif empty is None:
+            _mount("tmpfs", hidden, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "mode=755,size=4k")
+            empty = hidden
+        else:
+            _mount(empty, hidden, None, MS_BIND)
     os.makedirs(cwd, exist_ok=True)
     _mount(f"/proc/self/fd/{cwd_fd}", cwd, None, MS_BIND)
     inherited = max(((len(p), f) for p, f in points if cwd == p or cwd.startswith(p.rstrip("/") + "/")),
                     default=(0, 0))[1]  # the flags of the mount the dir lies on
     _mount(None, cwd, None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | inherited)  # writable again (this dir only)
     os.close(cwd_fd)
-    for hidden, _ in hidden_fds:  # (the program's dir may lie in one)
-        _mount(None, hidden, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=755,size=64k")
+    for hidden, fds in hidden_fds:  # read-only once the program's dir (which may lie in one) is bound
+        if fds:
+            _mount(None, hidden, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=755,size=64k")
     for path in cfg.get("hide_files") or []:
         if os.path.isfile(path):
             _mount("/dev/null", path, None, MS_BIND)

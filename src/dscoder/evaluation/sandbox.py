@@ -601,6 +601,11 @@ class Sandbox:
                 self._tmp_root = Path(tempfile.mkdtemp(prefix="dscoder-sandbox-", dir=self._root_dir))
                 self._tmp_root.chmod(0o711)  # other uids may enter their own dir, not list the others
                 self._start_reaper()
+                private = self._tmp_root / "private"  # programs' texts and checks, for the moment before they run
+                private.mkdir(mode=0o700)
+                if self.as_root:  # in memory: no disk journal per program (the reaper unmounts it with the rest)
+                    _launcher._mount("tmpfs", str(private), "tmpfs", _launcher.MS_NOSUID | _launcher.MS_NODEV,
+                                     f"size={self.disk_bytes},mode=0700")
             return self._tmp_root
 
     def _start_reaper(self) -> None:
@@ -750,7 +755,7 @@ class Sandbox:
     def _private_file(self, content: str | bytes) -> str:
         """A file only the harness's user may read, outside every program's dir (the scratch dirs a program sees
         are private tmpfs over them), holding ``content``."""
-        fd, path = tempfile.mkstemp(dir=self._tmp(), prefix="s")
+        fd, path = tempfile.mkstemp(dir=self._tmp() / "private", prefix="s")
         with os.fdopen(fd, "wb") as f:
             f.write(content.encode("utf-8") if isinstance(content, str) else content)
         return path
