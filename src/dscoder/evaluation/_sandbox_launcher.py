@@ -609,7 +609,8 @@ def run_python_program(name, verdict_address, source_fd, checks_fd=-1, official=
                 owned = frame is None or frame.f_globals is program_globals and (
                     frame.f_locals is program_globals or frame.f_lineno >= tests_line)
             if owned:
-                raise _RuntimeError("sandbox: reading the code of the program and its tests is not allowed in evaluated programs")
+                raise _RuntimeError("sandbox: reading the code of the program and its tests is not allowed in "
+                                    "evaluated programs")
         if event == "import" and args[0] in _unsafe:
             raise _RuntimeError(f"sandbox: module {args[0]} is not allowed in evaluated programs")
 
