@@ -88,8 +88,7 @@ def data(tmp_path_factory, benchmarks_dir):
 
 def test_every_task_end_to_end_and_rerun_skips_finished_samples(tiny_model, data, tmp_path):
     tasks = [TaskConfig(task=name) for name in TASKS if not name.startswith(("crossfile", "fim-files", "crosscodeeval"))]
-    tasks += [TaskConfig(task="leetcode", cot=True),  # the registry names every instruct task already
-              TaskConfig(task="crosscodeeval", data=data["cceval"]),
+    tasks += [TaskConfig(task="crosscodeeval", data=data["cceval"]),  # the registry names instruct and CoT tasks
               TaskConfig(task="crossfile-demo", data=data["records"]),
               TaskConfig(task="fim-files", data=data["records"], max_problems_per_repo=2)]
     suite = SuiteConfig(name="tiny", tasks=tasks, limit=1, max_new_tokens=6,

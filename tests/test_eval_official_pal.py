@@ -104,9 +104,13 @@ def sandbox():
 
 
 def _official(run_py, case, sample):
-    """``run.py`` on one raw output: extraction, ``PythonExecutor.execute`` (answer ``solution()``),
-    ``strip_string``, then ``math_equal(gt, pred)``."""
-    code = run_py.extract_python_block_with_solution(case["output"])
+    """``run.py`` on one raw output: its cut at the stop words (inline in its main loop), extraction,
+    ``PythonExecutor.execute`` (answer ``solution()``), ``strip_string``, then ``math_equal(gt, pred)``."""
+    output = case["output"]
+    for stop_word in ("Question", "----------------"):  # run.py's stop_words, cut in order
+        if stop_word in output:
+            output = output[:output.index(stop_word)]
+    code = run_py.extract_python_block_with_solution(output)
     runtime = run_py.PythonExecutor.execute.__globals__["GenericRuntime"]()
     result, _info = run_py.PythonExecutor.execute(code.split("\n"), runtime=runtime, answer_expr="solution()",
                                                    timeout_length=5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import pytest
 
@@ -37,7 +38,7 @@ def task(name, data_dir=None, **kw):
 
 
 def test_registry_names():
-    assert len(TASKS) == 30 and {"humaneval-sh", "pal-mawps", "crossfile-demo", "ds1000"} <= set(TASKS)
+    assert len(TASKS) == 31 and {"humaneval-sh", "pal-mawps", "crossfile-demo", "ds1000", "leetcode-cot"} <= set(TASKS)
     assert {"humaneval-cs-instruct", "mbpp-instruct"} <= set(TASKS)
     with pytest.raises(ValueError, match="unknown task 'humaneval-go'"):
         task("humaneval-go")
@@ -291,8 +292,6 @@ def test_crosscodeeval_file_errors_name_the_record(tmp_path):
 
 
 def test_shipped_suites_load_and_name_known_tasks():
-    from pathlib import Path
-
     from dscoder.evaluation.suite import load_suite
 
     suites = sorted((Path(__file__).resolve().parents[1] / "eval").glob("*.yaml"))
@@ -307,6 +306,27 @@ def test_cli_lists_tasks_and_reports_errors_in_one_line(capsys, tmp_path):
 
     assert main(["eval", "--list-tasks"]) == 0
     assert capsys.readouterr().out.split() == list(TASKS)
+    instruct = Path(__file__).resolve().parents[1] / "eval" / "instruct.yaml"
+    assert main(["eval", str(instruct), "--list-tasks"]) == 0  # the suite's own tasks
+    listed = capsys.readouterr().out.split()
+    assert len(listed) == 11 and listed[-2:] == ["leetcode", "leetcode-cot"]
+    assert main(["eval", str(instruct), "--list-tasks", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0] == {"name": "humaneval-python-instruct", "task": "humaneval-python-instruct", "mode": "instruct",
+                       "protocol": "deepseek", "checks": "shared", "benchmark": "HumanEval Python (instruct)",
+                       "metric": "pass@1"}
+    assert [r["name"] for r in rows] == listed
+    assert main(["eval", str(tmp_path / "absent.yaml"), "--list-tasks"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "absent.yaml" in err and "config file not found" in err and "\n" not in err
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("name: x\ntasks:\n  - task: mbpp\n  - task: leetcode\n  - task: leetcode\n    cot: false\n")
+    assert main(["eval", str(twice), "--list-tasks"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "twice.yaml: tasks[2]: task name 'leetcode' is already used by tasks[1]" in err and "\n" not in err
+    twice.write_text("name: x\ntasks:\n  - task: leetcode\n  - task: leetcode\n    name: leetcode-again\n")
+    assert main(["eval", str(twice), "--list-tasks"]) == 0 and capsys.readouterr().out.split() == [
+        "leetcode", "leetcode-again"]
     bad = tmp_path / "suite.yaml"
     bad.write_text("name: x\ntasks:\n  - task: mbpp\n    shots: 5\n")
     assert main(["eval", str(bad), "--model", str(tmp_path / "missing")]) == 1

@@ -1,14 +1,19 @@
-"""Issue 18's hostile suite: every attack on the sandbox, per language where a toolchain is here.
+"""Issues 18 and 23's hostile suite: every attack on the sandbox, per language where a toolchain is here.
 
-Each program of ``tests/data/hostile`` attacks the harness (a forged pass, an escape, a leak) and its own tests
-fail, so every verdict must be a failure; all of them run at once through one sandbox, as ``dscoder eval
---allow-code-execution`` runs completions. Then nothing of them may be left on the host: no process, no file
-outside their dirs, no secret of the harness's environment in their output. The harness is also killed
-(SIGKILL, which covers SIGTERM's default action) and interrupted (SIGINT) while programs run: nothing survives, nothing runs twice.
+Each program of ``tests/data/hostile`` attacks the harness (a forged pass, an escape, a leak, an answer key) and its
+own tests fail, so every verdict must be a failure; all of them run at once through one sandbox, as ``dscoder eval
+--allow-code-execution`` runs completions, and the Python ones again as the official harness runs programs
+(``protocol: deepseek``) and with their tests apart (``checks: isolated``). Then nothing of them may be left on the
+host: no process, no file outside their dirs, no secret of the harness's environment in their output, no listing of
+the host's folders. The harness is also killed (SIGKILL, which covers SIGTERM's default action) and interrupted
+(SIGINT) while programs run: nothing survives, nothing runs twice. ``tests/data/hostile/residual`` holds the
+documented residual (eval/README "Security model"): programs of the languages without a runner, written against
+this harness, that print the end token from their own stdin -- measured to still win.
 """
 
 from __future__ import annotations
 
+import ast
 import itertools
 import json
 import os
@@ -23,7 +28,7 @@ import pytest
 
 from dscoder.evaluation.languages import missing_toolchain
 from dscoder.evaluation.sandbox import _UID_BLOCK, Sandbox, _UidPool
-from dscoder.evaluation.tasks.base import Program, execute_programs
+from dscoder.evaluation.tasks.base import Program, execute_programs, with_tests
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox needs Linux")
 
@@ -31,6 +36,10 @@ DATA = Path(__file__).parent / "data" / "hostile"
 PY_DRIVER = "\n\ndef check(candidate):\n    assert candidate(1, 2) == 3\n\n\ncheck(add)\npass\n"
 SECRET = "hf_dscoderHostileSuiteSecret0123456789"
 LANGUAGES = ("python", "sh", "cpp", "js", "ts", "java")  # those with attacks in tests/data/hostile
+#: attacks that forge or read what the program must not (issue 23): the flush chain and its variants, my own
+FLUSH_CHAIN = ("flush_chain", "flush_chain_atexit", "flush_chain_del", "flush_chain_thread", "flush_chain_sys_modules",
+               "flush_chain_gc_callback")
+ANSWER_KEY = ("answer_key_files", "answer_key_frames", "answer_key_bytecode", "answer_key_fds")
 HOST_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run", "/run/lock", "/etc", "/usr", "/")
 
 
@@ -59,7 +68,8 @@ def attacked(tmp_path_factory):
         for path in sorted((DATA / language).glob("*")):
             source = path.read_text().replace("@NAME@", name).replace("@SECRET@", SECRET)
             names.append(f"{language}/{path.stem}")
-            programs.append(Program(language, source + PY_DRIVER if language == "python" else source))
+            programs.append(with_tests(language, source + PY_DRIVER, PY_DRIVER) if language == "python"
+                            else Program(language, source))
     try:
         with Sandbox(allow_code_execution=True, workers=4, memory_bytes=320 << 20, disk_bytes=48 << 20) as sb:
             dirs = {"tmp_root": str(sb._tmp()), "cgroups": sb._cgroups is not None,
@@ -81,7 +91,8 @@ def test_every_attack_fails(attacked):
 
 
 @pytest.mark.parametrize("attack", ["settrace_jump", "threading_settrace", "ctypes_calls", "exec_true", "gc_hook",
-                                    "connect_from_frames", "connect_from_thread"])
+                                    "connect_from_frames", "connect_from_thread", "answer_key_bytecode",
+                                    "unsafe_modules"])
 def test_the_runner_refuses_the_attack(attacked, attack):
     """The audit hook refuses the attack's key operation (the verdict would be a failure anyway)."""
     v = attacked[0][f"python/{attack}"]
@@ -92,6 +103,9 @@ def test_exits_before_the_end_are_reported_as_such(attacked):
     verdicts = attacked[0]
     for name in ("python/sys_exit_zero", "python/os_exit_zero", "python/read_own_source", "python/connect_from_child",
                  "python/replace_print_exc",  # its replacement of print_exception (called on the failure) exits 0
+                 "python/flush_chain_del", "python/flush_chain_thread", "python/flush_chain_gc_callback",
+                 "python/audit_hook_chain", "python/weakref_callback_chain", "python/unraisable_hook_chain",
+                 "python/exit_code_chain", "python/subinterpreter", "python/fork_child_returns",
                  "sh/exit_zero", "sh/exit_trap_source", "cpp/read_source_then_exit", "js/exit_zero",
                  "js/read_own_source", "ts/read_source_then_exit", "java/read_source_then_halt"):
         if name in verdicts:
@@ -246,21 +260,82 @@ def test_interrupted_harness_leaves_nothing(sig):
 
 
 
-def test_python_attacks_also_fail_under_isolated_checks():
-    """``checks: isolated`` (strict): the same attacks with the tests in a process of their own."""
+def _python_attacks(name: str) -> list[tuple[str, str]]:
+    return [(path.stem, path.read_text().replace("@NAME@", name).replace("@SECRET@", SECRET))
+            for path in sorted((DATA / "python").glob("*.py"))
+            if path.stem not in ("fill_disk", "memory_all_processes")]  # resource caps: covered above, same processes
+
+
+@pytest.fixture(scope="module")
+def attacked_python_modes():
+    """The Python attacks as the official harness runs programs (deepseek: ``exec`` in a fresh namespace, its
+    stdin/stdout and guard) and with the tests in a process of their own (strict, ``checks: isolated``)."""
     from dscoder.evaluation.tasks.base import isolated_checks
 
     name = f"{random.randint(900, 999)}.{random.randint(100000, 999999)}"
+    attacks = _python_attacks(name)
     checks = isolated_checks("", PY_DRIVER, ["add"])
-    programs, names = [], []
-    for path in sorted((DATA / "python").glob("*.py")):
-        if path.stem in ("fill_disk", "memory_all_processes"):  # resource caps: covered above, same processes
-            continue
-        names.append(path.stem)
-        source = path.read_text().replace("@NAME@", name).replace("@SECRET@", SECRET)
-        programs.append(Program("python", source, checks=checks))
     with Sandbox(allow_code_execution=True, workers=2) as sb:
-        verdicts = execute_programs(sb, programs, timeout_s=8, protocol="strict")
-    forged = {n: (v["status"], v["stdout"][-300:]) for n, v in zip(names, verdicts) if v["passed"]}
+        deepseek = execute_programs(sb, [with_tests("python", source + PY_DRIVER, PY_DRIVER, official_exec=True)
+                                         for _, source in attacks], timeout_s=8, protocol="deepseek")
+        isolated = execute_programs(sb, [Program("python", source, checks=checks) for _, source in attacks],
+                                    timeout_s=8, protocol="strict")
+    names = [n for n, _ in attacks]
+    return {"deepseek": dict(zip(names, deepseek)), "isolated": dict(zip(names, isolated))}
+
+
+@pytest.mark.parametrize("mode", ["deepseek", "isolated"])
+def test_python_attacks_also_fail_as_the_official_harness_runs_them_and_under_isolated_checks(
+        attacked_python_modes, mode):
+    verdicts = attacked_python_modes[mode]
+    # under isolated checks the forked child of fork_child_returns is simply a correct program answering the tests
+    forged = {n: (v["status"], v["stdout"][-300:]) for n, v in verdicts.items()
+              if v["passed"] and not (mode == "isolated" and n == "fork_child_returns")}
     assert not forged, forged
-    assert len(names) >= 17
+    assert len(verdicts) >= 37
+
+
+def test_the_flush_chain_and_the_answer_key_score_nothing_in_any_mode(attacked, attacked_python_modes):
+    """Issue 23: the flush chain (and its variants: streams, atexit, __del__, threads, sys.modules, gc) and the
+    answer key (files, frames, the tests' bytecode, fds) forged 164/164 and 155/164 of HumanEval."""
+    runs = {"strict, shared checks": {n.split("/")[1]: v for n, v in attacked[0].items() if n.startswith("python/")},
+            **attacked_python_modes}
+    for mode, verdicts in runs.items():
+        assert {n: verdicts[n]["status"] for n in FLUSH_CHAIN + ANSWER_KEY if verdicts[n]["passed"]} == {}, mode
+    shared = runs["strict, shared checks"]
+    assert "reading the code of the program and its tests" in shared["answer_key_bytecode"]["stdout"]  # f_code
+    assert "reading the code of the program" in attacked_python_modes["deepseek"]["answer_key_bytecode"]["stdout"]
+    assert "unreadable: main.py" in shared["read_own_source"]["stdout"]  # the text is in no file
+    assert "imported: []" in shared["unsafe_modules"]["stdout"]
+
+
+def test_host_folders_are_not_listable(attacked):
+    """Every top-level folder of the host outside the operating system's is empty for a program but for the
+    path to what it runs with (the interpreter, its venv)."""
+    from dscoder.evaluation.sandbox import SYSTEM_DIRS
+
+    listings = [line for line in attacked[0]["python/host_folders"]["stdout"].splitlines() if line.startswith("listing")]
+    assert listings, attacked[0]["python/host_folders"]
+    kept = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)]
+    for line in listings:
+        folder, entries = line[len("listing "):].split(": ", 1)
+        if folder.lstrip("/") in SYSTEM_DIRS or not os.path.isdir(folder) or os.path.islink(folder):
+            continue
+        allowed = {Path(p).relative_to(folder).parts[0] for p in kept if p.startswith(folder + "/")}
+        assert set(ast.literal_eval(entries)) <= allowed, line
+
+
+def test_residual_non_python_programs_reading_their_stdin_still_win():
+    """The documented residual (eval/README, "Security model"): without a runner around it, a C++, Java, JavaScript
+    or Bash program written against this harness prints the end token from its own stdin and passes."""
+    programs, names = [], []
+    for path in sorted((DATA / "residual").glob("*/*")):
+        language = path.parent.name
+        if language in LANGUAGES and not missing_toolchain(language):
+            names.append(f"{language}/{path.stem}")
+            programs.append(Program(language, path.read_text()))
+    if not programs:
+        pytest.skip("no toolchain of the residual's languages here")
+    with Sandbox(allow_code_execution=True, workers=2) as sb:
+        verdicts = execute_programs(sb, programs, timeout_s=30, protocol="strict")
+    assert {n: v["passed"] for n, v in zip(names, verdicts)} == dict.fromkeys(names, True)

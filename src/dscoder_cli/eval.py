@@ -35,7 +35,9 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
         help="override a suite key (dotted path, YAML value), e.g. --set generation.batch_size=16; repeatable",
     )
-    parser.add_argument("--list-tasks", action="store_true", help="list the task names and exit")
+    parser.add_argument("--list-tasks", action="store_true",
+                        help="list the suite's task names (without a suite: every registered task) and exit")
+    parser.add_argument("--json", action="store_true", help="with --list-tasks: a JSON list of the tasks")
     parser.add_argument(
         "--generations", default=None, metavar="FILE",
         help="score these outputs instead of generating: a bigcode harness JSON (one list of outputs per problem, "
@@ -53,10 +55,9 @@ def _run(args) -> int:
     from dscoder_cli import CLIError
 
     if args.list_tasks:
-        from dscoder.evaluation.tasks import TASKS
-
-        print("\n".join(TASKS))
-        return 0
+        return _list_tasks(args)
+    if args.json:
+        raise CLIError("--json goes with --list-tasks")
     if not args.suite or not (args.model or args.generations):
         raise CLIError("give a suite YAML and --model PATH or --generations FILE (see dscoder eval --help)")
     if args.timeout_scale is not None and not args.timeout_scale > 0:
@@ -67,15 +68,16 @@ def _run(args) -> int:
     from pathlib import Path
 
     from dscoder.config import parse_set_pairs
-    from dscoder.evaluation.suite import load_suite, run_eval_suite
+    from dscoder.evaluation.suite import load_suite, run_eval_suite, suite_tasks
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     suite = load_suite(args.suite, parse_set_pairs(args.overrides, "generation.batch_size=16"))
     if args.only:
-        unknown = sorted(set(args.only) - {t.task for t in suite.tasks})
+        names = [task.name for task in suite_tasks(suite, source=args.suite)]
+        unknown = sorted(set(args.only) - set(names))
         if unknown:
-            raise CLIError(f"--task {', '.join(unknown)}: not in {args.suite} ({', '.join(t.task for t in suite.tasks)})")
-        suite = replace(suite, tasks=[t for t in suite.tasks if t.task in args.only])
+            raise CLIError(f"--task {', '.join(unknown)}: not in {args.suite} ({', '.join(names)})")
+        suite = replace(suite, tasks=[t for t, name in zip(suite.tasks, names) if name in args.only])
     output = args.output or str(Path("eval_output") / suite.name)
     if args.generations and len(suite.tasks) != 1:
         raise CLIError(f"--generations scores one task: add --task NAME ({', '.join(t.task for t in suite.tasks)})")
@@ -87,4 +89,25 @@ def _run(args) -> int:
     print(f"results: {output}/summary.md, {output}/summary.json, per task: {output}/<task>/results.json")
     if summary.get("network_isolated") is False:
         print("warning: programs ran without network isolation on this machine")
+    return 0
+
+
+def _list_tasks(args) -> int:
+    """``--list-tasks``: the suite's tasks (name, registry task, mode, protocol, checks, benchmark, metric), or every
+    registered task name without a suite; ``--json`` for a machine-readable list."""
+    import json
+
+    if args.suite:
+        from dscoder.config import parse_set_pairs
+        from dscoder.evaluation.suite import load_suite, suite_tasks
+
+        suite = load_suite(args.suite, parse_set_pairs(args.overrides))
+        rows = [{"name": task.name, "task": cfg.task, "mode": task.cfg.mode, "protocol": task.protocol,
+                 "checks": task.checks, "benchmark": task.display, "metric": task.metric}
+                for cfg, task in zip(suite.tasks, suite_tasks(suite, source=args.suite))]
+    else:
+        from dscoder.evaluation.tasks import TASKS
+
+        rows = [{"name": name, "task": name} for name in TASKS]
+    print(json.dumps(rows, indent=1) if args.json else "\n".join(row["name"] for row in rows))
     return 0

@@ -14,9 +14,9 @@ Per program, in order (each step needs the privileges the next one drops):
    zygote's forkers is forked straight into its PID namespace by the forker, which is its relay; see the zygote);
 3. in PID 1: join the program's memory cgroup (one cap for all its processes), make every inherited mount
    read-only and private (one ``mount_setattr`` where the kernel has it), cover the world-writable scratch dirs
-   (``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run``) with fresh size-capped tmpfs, bind the program's dir back
-   read-write, bind back what the sandbox uid must read, and mount a ``/proc`` of its own PID namespace (Python
-   programs get an empty one: no ``/proc/self/mem``);
+   (``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run``) with fresh size-capped tmpfs, cover the host's top-level
+   folders with empty tmpfs and bind back what the program needs there, bind the program's dir back read-write,
+   and mount a ``/proc`` of its own PID namespace (Python programs get an empty one: no ``/proc/self/mem``);
 4. resource limits (CPU, address space, file size, processes, no core), ``PR_SET_NO_NEW_PRIVS`` and a seccomp
    filter refusing ``socket(AF_VSOCK)`` (vsock reaches a VM's host whatever the network namespace; the zygote
    attaches both to itself once and its programs inherit them), close every fd above 2;
@@ -25,11 +25,13 @@ Per program, in order (each step needs the privileges the next one drops):
 
 **Verdicts of Python programs** come from outside the program's reach: the relay listens on a unix socket; after
 the program's code returned normally (no exception, no ``SystemExit``, no ``os._exit``) the runner (trusted
-code around the program, :data:`RUNNER_SOURCE`) connects to it from its own frame and the relay accepts the
-connection only from PID 1 itself (``SO_PEERCRED``). An audit hook (PEP 578, irremovable), installed before the
-program runs, refuses to the program's code: connecting to a unix socket from any other frame, tracing and
-profiling (so no ``f_lineno`` jump over the asserts), ``exec*`` of the process, ctypes calls and raw memory
-access. The program exits 0 without that confirmation: the relay reports :data:`EXIT_NO_VERDICT`.
+code around the program, :data:`RUNNER_SOURCE`) connects to it and the relay accepts the connection only from PID 1
+itself (``SO_PEERCRED``). An audit hook (PEP 578, irremovable), installed before the program runs, allows that
+connect only in the runner's confirming state and from its frame (see the runner's comment), and refuses to the
+program's code: tracing and profiling (so no ``f_lineno`` jump over the asserts), ``exec*`` of the process, its
+own audit hooks, subinterpreters, ctypes calls and raw memory access, and, when its tests share its namespace, the
+tests' code. The program exits 0 without that confirmation: the relay reports :data:`EXIT_NO_VERDICT`. The program's
+text and checks reach the runner as fds of files removed before isolation (:func:`open_program`).
 
 Exit codes of the launcher itself: 97 isolation failed, 98 the Python program exited 0 before its runner
 confirmed its end, 127 exec failed.
@@ -44,6 +46,7 @@ import select
 import shutil
 import signal
 import socket
+import stat
 import struct
 import sys
 import time
@@ -222,7 +225,13 @@ def _mount(source, target, fstype, flags, data=None):
 
 
 def _bind_read_only(fd, path):
-    os.makedirs(path, exist_ok=True)
+    """Bind what ``fd`` (an ``O_PATH`` fd: a dir or a file) is onto ``path``, read-only; close ``fd``."""
+    if stat.S_ISDIR(os.fstat(fd).st_mode):
+        os.makedirs(path, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if not os.path.exists(path):
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o444))
     _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
     _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
     os.close(fd)
@@ -262,7 +271,8 @@ def _private_mounts(cfg, strict):
     """Step 3's mounts (we are in a fresh mount namespace). ``strict`` (root): any failure stops the program."""
     cwd = cfg["cwd"]
     cwd_fd = os.open(cwd, os.O_PATH)
-    hidden_fds = [(hidden, [(p, os.open(p, os.O_PATH)) for p in paths]) for hidden, paths in cfg.get("expose") or []]
+    hidden_fds = [(hidden, [(p, os.open(p, os.O_PATH)) for p in paths]) for hidden, paths in cfg.get("hide") or []
+                  if os.path.isdir(hidden)]
     keep_fds = [(p, os.open(p, os.O_PATH)) for p in cfg.get("keep") or [] if os.path.isdir(p)]
     points = cfg.get("mounts") or _mount_points()  # the harness reads the mount table once (slow per program)
     if not _read_only_private_tree():  # kernels before 5.12: every inherited mount, one by one
@@ -281,17 +291,29 @@ def _private_mounts(cfg, strict):
             _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}")
     for path, fd in keep_fds:
         _bind_read_only(fd, path)
-    for hidden, fds in hidden_fds:
-        os.makedirs(hidden, exist_ok=True)
-        _mount("tmpfs", hidden, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k")
-        for path, fd in fds:
-            _bind_read_only(fd, path)
+    empty = None  # the host's folders: one empty read-only tmpfs, bound over each (a bind costs less than a mount)
+    for hidden, fds in hidden_fds:  # ... but a folder holding what the program needs gets its own, filled below
+        if fds:
+            _mount("tmpfs", hidden, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k")
+            for path, fd in fds:
+                _bind_read_only(fd, path)
+        elif empty is None:
+            _mount("tmpfs", hidden, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "mode=755,size=4k")
+            empty = hidden
+        else:
+            _mount(empty, hidden, None, MS_BIND)
     os.makedirs(cwd, exist_ok=True)
     _mount(f"/proc/self/fd/{cwd_fd}", cwd, None, MS_BIND)
     inherited = max(((len(p), f) for p, f in points if cwd == p or cwd.startswith(p.rstrip("/") + "/")),
                     default=(0, 0))[1]  # the flags of the mount the dir lies on
     _mount(None, cwd, None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | inherited)  # writable again (this dir only)
     os.close(cwd_fd)
+    for hidden, fds in hidden_fds:  # read-only once the program's dir (which may lie in one) is bound
+        if fds:
+            _mount(None, hidden, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=755,size=64k")
+    for path in cfg.get("hide_files") or []:
+        if os.path.isfile(path):
+            _mount("/dev/null", path, None, MS_BIND)
     try:
         if cfg.get("verdict"):  # Python: no process files (no /proc/self/mem to rewrite the runner with)
             _python_proc()
@@ -345,8 +367,9 @@ def _set_limit(which, value):
     resource.setrlimit(which, (value, value))
 
 
-def isolate(cfg, flags):
-    """Steps 3-5 of the module docstring, in the program's process (exits 97 when isolation fails)."""
+def isolate(cfg, flags, keep_fds=()):
+    """Steps 3-5 of the module docstring, in the program's process (exits 97 when isolation fails). ``keep_fds``:
+    the fds above 2 that stay open (the program's text and checks, see :func:`open_program`)."""
     as_root = os.geteuid() == 0
     limits = cfg["limits"]
     uid = cfg.get("uid")
@@ -391,7 +414,11 @@ def isolate(cfg, flags):
     except OSError as exc:
         sys.stderr.write(f"sandbox: cannot restrict the program's system calls: {exc}\n")
         os._exit(EXIT_ISOLATION_FAILED)
-    os.closerange(3, 1 << 20)  # nothing of the harness (pipes, sockets) reaches the program
+    first = 3  # nothing of the harness (pipes, sockets) reaches the program
+    for fd in sorted(fd for fd in keep_fds if fd >= first):
+        os.closerange(first, fd)
+        first = fd + 1
+    os.closerange(first, 1 << 20)
     os.chdir(cfg["cwd"])
     os.umask(0o077)
 
@@ -437,17 +464,41 @@ def _no_new_privileges_no_vsock():
         raise OSError(ctypes.get_errno(), "PR_SET_SECCOMP")
 
 
+def open_program(cfg):
+    """``(source_fd, checks_fd)`` (-1 for none) of a Python program: its text and checks (``python_source``,
+    ``python_checks``: root-only files outside the program's dir) opened now, before isolation, and their files
+    removed, so that they exist only as these fds, which the runner reads and closes before the program's code
+    runs. Neither is ever a file the program can open."""
+    fds = []
+    for key in ("python_source", "python_checks"):
+        path = cfg.get(key)
+        if not path:
+            fds.append(-1)
+            continue
+        try:
+            fds.append(os.open(path, os.O_RDONLY | os.O_CLOEXEC))
+            os.unlink(path)
+        except OSError as exc:
+            sys.stderr.write(f"sandbox: cannot open the program's {key}: {exc}\n")
+            os._exit(EXIT_ISOLATION_FAILED)
+    return fds
+
+
 def main():
     cfg = json.loads(sys.argv[1])
     _die_with_parent(os.getppid())
     address, flags = enter_sandbox(cfg)
-    isolate(cfg, flags)
+    program_fds = open_program(cfg) if cfg.get("verdict") else ()
+    isolate(cfg, flags, program_fds)
     argv = cfg["argv"]
     if cfg.get("verdict"):  # a Python program: its interpreter runs it through the runner
-        source = f"VERDICT_MESSAGE = {VERDICT_MESSAGE!r}\n{RUNNER_SOURCE}\nimport sys\nrun_python_program(*sys.argv[1:])\n"
-        argv = [argv[0], "-I", "-c", source, cfg["python_script"], address]
-        if cfg.get("python_checks"):
-            argv.append(cfg["python_checks"])
+        for fd in program_fds:
+            if fd >= 0:
+                os.set_inheritable(fd, True)
+        source = f"VERDICT_MESSAGE = {VERDICT_MESSAGE!r}\n{RUNNER_SOURCE}\nimport sys\nrun_python_program(" \
+                 "sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == '1', int(sys.argv[6]))\n"
+        argv = [argv[0], "-I", "-c", source, cfg["python_name"], address, *map(str, program_fds),
+                "1" if cfg.get("official") else "0", str(cfg.get("python_tests_line") or 0)]
     try:
         os.execvpe(argv[0], argv, cfg["env"])
     except OSError as exc:
@@ -457,25 +508,80 @@ def main():
 
 # ---------------------------------------------------------------------------------------------------------------
 # The Python runner: trusted code around an untrusted Python program, in the program's own process. Kept as source
-# text so that the per-program interpreter (``python -I -c RUNNER_SOURCE main.py ADDRESS``) and the zygote run the
-# very same code. Everything it uses after the program ran is captured in its own frame's locals first: the
-# program can read a frame, never rebind another frame's locals (tracing is refused).
+# text so that the per-program interpreter (``python -I -c RUNNER_SOURCE NAME ADDRESS SOURCE_FD CHECKS_FD
+# OFFICIAL``) and the zygote run the very same code.
+#
+# The verdict: the relay accepts one connection, from the program's first process, saying VERDICT_MESSAGE. The
+# program can read every frame (``sys._getframe``, ``f_back``, ``f_locals``, ``f_globals``) and so the relay's
+# address, and it can make the runner call its code (replaced streams, ``__del__``, gc and weakref callbacks,
+# signal handlers, its own audit hooks): trusted code that merely *calls* the connect is not enough. The audit hook
+# allows a unix-socket connect only while ``state`` is CONFIRMING and only from the runner's own frame; ``state``
+# is a closure cell of the runner and its hook, which no reachable function closes over (the hook is unreachable
+# once added), so only the runner's straight-line path after the program returned normally sets it, and the
+# first connect there ends it. Nothing after the program ran looks up a global or builtin name (the program may
+# rebind them): everything is captured in locals first.
+#
+# The tests: the program's text (and, in checked mode, its tests) reach the runner as file descriptors of files
+# removed before isolation; the runner reads and closes them before the program's code runs, and keeps neither the
+# text nor the compiled code in a frame. With the tests in the program's namespace (``checks: shared``), reading
+# the code of that namespace (``f_code``, ``__code__``, ``gi_code`` ...: the constants the asserts compare with)
+# is refused, so no answer key can be read back from frames either.
 
 RUNNER_SOURCE = r'''
-def run_python_program(script, verdict_address, checks=None):
-    import builtins, os, sys, traceback, _socket
-    _exit, _getframe, _print_exc, _write = os._exit, sys._getframe, traceback.print_exc, os.write
+import io
+
+#: what the official harness's ``reliability_guard`` sets to None before it runs a program
+OFFICIAL_DISABLED = (
+    ("builtins", ("exit", "quit", "help")),
+    ("os", ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir", "setuid", "fork", "forkpty",
+            "killpg", "rename", "renames", "truncate", "replace", "unlink", "fchmod", "fchown", "chmod", "chown",
+            "chroot", "lchflags", "lchmod", "lchown", "getcwd", "chdir")),
+    ("shutil", ("rmtree", "move", "chown")),
+    ("subprocess", ("Popen",)),
+)
+OFFICIAL_BLOCKED_MODULES = ("ipdb", "joblib", "resource", "psutil", "tkinter")
+#: modules whose functions reach raw memory or start an interpreter without this runner's audit hook
+UNSAFE_MODULES = frozenset((
+    "_testcapi", "_testinternalcapi", "_testbuffer", "_testmultiphase", "_testsinglephase", "_testimportmultiple",
+    "_testclinic", "_ctypes_test", "_xxtestfuzz", "_xxsubinterpreters", "_xxinterpchannels",
+))
+CODE_ATTRIBUTES = frozenset(("f_code", "__code__", "gi_code", "cr_code", "ag_code"))
+
+
+def read_fd(fd):
+    import os
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks).decode("utf-8")
+
+
+def run_python_program(name, verdict_address, source_fd, checks_fd=-1, official=False, tests_line=0):
+    # Run the program read from ``source_fd`` (its tests with it, or, in checked mode, apart: ``checks_fd``) and
+    # confirm to the relay only when its code returned normally. ``official``: as the official harness runs it
+    # (``exec`` in a fresh globals dict, stdin raising OSError, output swallowed, reliability_guard's None's).
+    # ``tests_line`` (> 0: the tests share the program's namespace from that line of its text on): the code of the
+    # module, of the frames running those lines and of the namespace's functions is unreadable to the program.
+    import builtins, io, os, sys, traceback, _socket
+    _exit, _getframe, _print_exception, _write = os._exit, sys._getframe, traceback.print_exception, os.write
     _unix, _stream, _socket_type = _socket.AF_UNIX, _socket.SOCK_STREAM, _socket.socket
-    _tuple, _str, _isinstance, _message = tuple, str, isinstance, VERDICT_MESSAGE
+    _tuple, _str, _type, _isinstance, _getattr = tuple, str, type, isinstance, getattr
+    _int, _int_and, _message, _compile, _exec = int, int.__and__, VERDICT_MESSAGE, compile, exec
+    _RuntimeError, _SystemExit, _BaseException = RuntimeError, SystemExit, BaseException
+    _frame_type, _function_type, _getvalue = _type(_getframe()), _type(read_fd), io.StringIO.getvalue
+    _read_fd, _unsafe, _code_attributes = read_fd, UNSAFE_MODULES, CODE_ATTRIBUTES
     runner = _getframe()
+    state = 0  # 0 running, 1 confirming (the runner's connect is allowed once), 2 confirmed, 3 reporting a failure
+    program_globals = None  # shared checks: the namespace whose tests' code stays unread (see the hook)
     refused = frozenset((
         "sys.settrace", "sys.setprofile", "os.exec", "ctypes.call_function", "ctypes.cdata", "ctypes.string_at",
         "ctypes.wstring_at", "ctypes.dlsym/handle", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+        "sys.addaudithook", "cpython.PyInterpreterState_New", "cpython._PySys_ClearAuditHooks",
     ))
-    checks_text = None
-    if checks:  # read before the program runs: it may rewrite the files of its dir
-        with open(checks, encoding="utf-8") as f:
-            checks_text = f.read()
     try:  # the program's process only: no ptrace or /proc/PID/mem from its other processes
         import ctypes
         ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
@@ -483,58 +589,127 @@ def run_python_program(script, verdict_address, checks=None):
         pass
 
     def refuse(event, args):
+        nonlocal state
         if event in refused or (event == "ctypes.dlsym" and not _str(args[1]).startswith("PyCapsule_")):  # dill
-            raise RuntimeError(f"sandbox: {event} is not allowed in evaluated programs")
-        if event == "socket.connect" and not _isinstance(args[1], _tuple) and _getframe(1) is not runner:
-            raise RuntimeError("sandbox: unix sockets are not allowed in evaluated programs")
+            raise _RuntimeError(f"sandbox: {event} is not allowed in evaluated programs")
+        if event == "socket.connect" and not _isinstance(args[1], _tuple):
+            if state == 1 and _getframe(1) is runner:
+                state = 2
+                return
+            raise _RuntimeError("sandbox: unix sockets are not allowed in evaluated programs")
+        if event == "object.__getattr__" and program_globals is not None and state != 3 and args[1] in _code_attributes:
+            # the asserts' constants are in the code of the tests' functions and of the module: refused are the code
+            # of the namespace's functions, of its module frame and of any of its frames running a tests' line (a
+            # frame of the program's own functions stays readable: tracebacks, logging)
+            owner, kind = args[0], _type(args[0])
+            if kind is _function_type:
+                owned = owner.__globals__ is program_globals
+            else:  # a frame; a generator, coroutine or async generator: its frame (None once finished)
+                frame = owner if kind is _frame_type else _getattr(owner, args[1][:3] + "frame", None)
+                owned = frame is None or frame.f_globals is program_globals and (
+                    frame.f_locals is program_globals or frame.f_lineno >= tests_line)
+            if owned:
+                raise _RuntimeError("sandbox: reading the code of the program and its tests is not allowed in "
+                                    "evaluated programs")
+        if event == "import" and args[0] in _unsafe:
+            raise _RuntimeError(f"sandbox: module {args[0]} is not allowed in evaluated programs")
 
-    sys.addaudithook(refuse)  # PEP 578: cannot be removed by the program
+    sys.addaudithook(refuse)  # PEP 578: cannot be removed by the program; it refuses any later hook
     del refuse
-    sys.argv = [script]
-    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    sys.argv = [name]
+    sys.path.insert(0, os.getcwd())
 
-    def load():
-        # the program's code: (returned normally, exit code, its namespace)
-        namespace = {"__name__": "__main__", "__file__": script, "__builtins__": builtins}
+    def load(namespace):
+        # the program's code: (returned normally, exit code, the exception to report)
         try:
-            with open(script, encoding="utf-8") as f:
-                program = compile(f.read(), script, "exec")
-            exec(program, namespace)  # noqa: S102
-            return True, 0, namespace
-        except SystemExit as exc:
-            if not _isinstance(exc.code, int) and exc.code is not None:
-                try:
-                    _write(2, f"{exc.code}\n".encode())
-                except Exception:
-                    pass
-            return False, exc.code if _isinstance(exc.code, int) else (0 if exc.code is None else 1), namespace
-        except BaseException:
+            _exec(_compile(_read_fd(source_fd), name, "exec"), namespace)
+            return True, 0, None
+        except _SystemExit as exc:
+            code = exc.code
+            if code is None or _isinstance(code, _int):
+                return False, 0 if code is None else code, None
             try:
-                _print_exc()
-            except BaseException:
+                _write(2, f"{code}\n".encode())
+            except _BaseException:
                 pass
-            return False, 1, namespace
+            return False, 1, None
+        except _BaseException as exc:
+            return False, 1, exc
 
-    if checks_text is None:
-        returned, code, _ = load()
+    if official:
+        namespace = {}
     else:
-        returned, code = run_checked(load, checks_text)
+        namespace = {"__name__": "__main__", "__file__": name, "__builtins__": builtins}
+    if checks_fd >= 0:
+        returned, code, error = run_checked(load, namespace, source_fd, checks_fd)
+    else:
+        if tests_line > 0:
+            program_globals = namespace
+        if official:
+            streams, swallowed = (sys.stdin, sys.stdout, sys.stderr), WriteOnlyStringIO()
+            official_guard()
+            sys.stdout = sys.stderr = sys.stdin = swallowed
+        returned, code, error = load(namespace)
+        if official:
+            sys.stdin, sys.stdout, sys.stderr = streams
+    if error is not None:
+        state = 3
+        try:
+            _print_exception(error)
+        except _BaseException:
+            pass
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except BaseException:
+        if official:  # what it printed, for the report (the official harness keeps none of it)
+            _write(1, _getvalue(swallowed)[-(16 << 10):].encode("utf-8", "backslashreplace"))
+    except _BaseException:
         returned, code = False, code or 1
     if returned:
         try:
             channel = _socket_type(_unix, _stream)
             channel.settimeout(5)
+            state = 1
             channel.connect("\0" + verdict_address)
             channel.sendall(_message)
             if channel.recv(1) != b"k":
                 code = 1
-        except BaseException:
+        except _BaseException:
             code = 1
-    _exit(code & 0xFF)
+    _exit(_int_and(code, 0xFF))
+
+
+class WriteOnlyStringIO(io.StringIO):
+    # the official harness's stdin, stdout and stderr while a program runs: writes are kept, reads raise OSError
+    def read(self, *args, **kwargs):
+        raise OSError
+
+    def readline(self, *args, **kwargs):
+        raise OSError
+
+    def readlines(self, *args, **kwargs):
+        raise OSError
+
+    def readable(self, *args, **kwargs):
+        return False
+
+
+def official_guard():
+    # reliability_guard of the official harness (no memory limit: it is called without one). Its process has numpy
+    # loaded (its evaluation module imports it), so a program's numpy import finds it despite the None's below
+    import faulthandler, importlib, os, sys
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        pass
+    faulthandler.disable()
+    os.environ["OMP_NUM_THREADS"] = "1"
+    for module, names in OFFICIAL_DISABLED:
+        module = importlib.import_module(module)
+        for name in names:
+            setattr(module, name, None)
+    for module in OFFICIAL_BLOCKED_MODULES:
+        sys.modules[module] = None
 
 
 # Checked mode (protocol strict, ``checks: isolated``): the tests run in this process, which never runs the
@@ -691,15 +866,18 @@ def proxy(sock, name):
     return call
 
 
-def run_checked(load, checks_text):
-    # (the tests ran to their end, exit code); the program runs in a child
+def run_checked(load, namespace, source_fd, checks_fd):
+    # (the tests ran to their end, exit code, the exception to report); the program runs in a child, which
+    # never holds the tests: they are read from checks_fd only once it is forked
     import builtins, importlib, json, os, sys, traceback, _socket
-    spec = json.loads(checks_text)
     tests_end, program_end = _socket.socketpair()
     child = os.fork()
     if child == 0:
+        os.close(checks_fd)
         tests_end.close()
-        returned, code, namespace = load()
+        returned, code, error = load(namespace)
+        if error is not None:
+            traceback.print_exception(error)
         flush_output()
         try:
             send_frame(program_end, {"loaded": returned})
@@ -708,6 +886,7 @@ def run_checked(load, checks_text):
         except BaseException:
             pass
         os._exit(code & 0xFF)
+    os.close(source_fd)
     program_end.close()
     del sys.path[0]  # the program's dir (it may have written modules there): the tests import from the host only
     try:
@@ -715,7 +894,8 @@ def run_checked(load, checks_text):
         if hello is None or not hello.get("loaded"):  # it exited or raised while loading: its status says which
             tests_end.close()
             status = os.waitpid(child, 0)[1]
-            return False, os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1
+            return False, os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1, None
+        spec = json.loads(read_fd(checks_fd))
         namespace = {"__name__": "__main__", "__builtins__": builtins}
         exec(compile(spec["prelude"], "<prompt>", "exec"), namespace)  # noqa: S102 - the benchmark's own text
         send_frame(tests_end, {"names": spec["names"]})
@@ -730,10 +910,9 @@ def run_checked(load, checks_text):
             else:
                 namespace[name] = decode_plain(described["value"])
         exec(compile(spec["tests"], "<tests>", "exec"), namespace)  # noqa: S102
-        return True, 0
-    except BaseException:
-        traceback.print_exc()
-        return False, 1
+        return True, 0, None
+    except BaseException as exc:
+        return False, 1, exc
 '''
 _RUNNER_NAMESPACE = {"VERDICT_MESSAGE": VERDICT_MESSAGE}
 exec(RUNNER_SOURCE, _RUNNER_NAMESPACE)  # noqa: S102 - the zygote runs the same runner as a fresh interpreter
@@ -744,7 +923,7 @@ run_python_program = _RUNNER_NAMESPACE["run_python_program"]
 # Zygote: a warm interpreter that forks one isolated child per Python program (no interpreter start-up, helper
 # modules such as numpy imported once). Started with a minimal environment (no secret of the harness in its
 # memory), in its own session. Protocol on stdin/stdout, one JSON object per line:
-#   in:  {"id", "cfg", "script", "stdout", "stderr"}
+#   in:  {"id", "cfg", "stdout", "stderr"}
 #   out: {"id", "pid"} once forked, then {"id", "status"} (waitpid status of the relay) when it ended, or
 #        {"id", "lost": true} when the forker running it died first.
 # A program with a memory cgroup (``cfg["cgroup"]``) is forked by that cgroup's *forker*, a child of the zygote that
@@ -789,10 +968,12 @@ def _run_python_child(request, close_fds, parent_pid, verdict_address=None):
         verdict_address, flags = enter_sandbox(cfg)
     else:
         flags = _leave_namespaces(cfg, pid_namespace=False) | CLONE_NEWPID
-    isolate(cfg, flags)
+    source_fd, checks_fd = open_program(cfg)
+    isolate(cfg, flags, (source_fd, checks_fd))
     os.environ.clear()
     os.environ.update(cfg["env"])
-    run_python_program(request["script"], verdict_address, cfg.get("python_checks"))
+    run_python_program(cfg["python_name"], verdict_address, source_fd, checks_fd, bool(cfg.get("official")),
+                       cfg.get("python_tests_line") or 0)
 
 
 class _Forker:
@@ -984,7 +1165,7 @@ class _ForkServer:
 
 def zygote(preload):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the harness decides; a Ctrl-C never kills running programs
-    for name in preload:
+    for name in (*preload, "subprocess"):  # subprocess: what the official guard nulls, imported once here
         try:
             __import__(name)
         except ImportError:

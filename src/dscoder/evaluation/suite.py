@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from dscoder.config import bounded, check_bounds, config_to_dict, load_yaml_config
+from dscoder.config import ConfigError, bounded, check_bounds, config_to_dict, load_yaml_config
 from dscoder.evaluation.generation import (
     GenerationSettings,
     GenerationStore,
@@ -33,7 +33,7 @@ from dscoder.evaluation.tasks import TaskConfig, build_task
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SandboxConfig", "SuiteConfig", "load_suite", "run_eval_suite"]
+__all__ = ["SandboxConfig", "SuiteConfig", "load_suite", "run_eval_suite", "suite_tasks"]
 
 
 @dataclass
@@ -68,8 +68,29 @@ class SuiteConfig:
 
 
 def load_suite(path: str | Path, overrides: dict[str, Any] | None = None) -> SuiteConfig:
-    """Read a suite YAML through the project's typed loader (unknown keys are errors naming file and key)."""
-    return load_yaml_config(path, SuiteConfig, overrides)
+    """Read a suite YAML through the project's typed loader (unknown keys are errors naming file and key); each
+    task must build (its settings fit together) and task names must be unique (:func:`suite_tasks`)."""
+    cfg = load_yaml_config(path, SuiteConfig, overrides)
+    suite_tasks(cfg, source=str(path))
+    return cfg
+
+
+def suite_tasks(cfg: SuiteConfig, data_dir: str | Path | None = None, source: str = "") -> list:
+    """The suite's tasks, built (no data loaded) under the suite's protocol. A task that cannot be built, or a
+    task name used twice (names key the output folders and ``--task``), is a :class:`ConfigError` naming
+    ``source`` (the suite file) and the task."""
+    tasks, seen = [], {}
+    for i, task_cfg in enumerate(cfg.tasks):
+        try:
+            task = build_task(replace(task_cfg, protocol=task_cfg.protocol or cfg.protocol), data_dir)
+        except ValueError as exc:
+            raise ConfigError(source or cfg.name, f"tasks[{i}]", str(exc)) from None
+        if task.name in seen:
+            raise ConfigError(source or cfg.name, f"tasks[{i}]", f"task name {task.name!r} is already used by "
+                              f"tasks[{seen[task.name]}]; names are unique in a suite (give one a `name:`)")
+        seen[task.name] = i
+        tasks.append(task)
+    return tasks
 
 
 def run_eval_suite(
@@ -97,6 +118,7 @@ def run_eval_suite(
     model is loaded and ``model_path`` only labels the results).
     """
     cfg = suite if isinstance(suite, SuiteConfig) else load_suite(suite)
+    suite_tasks(cfg)  # settings that do not fit, names used twice: before anything runs
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     data_dir = data_dir if data_dir is not None else cfg.data_dir
@@ -197,7 +219,13 @@ def _run_task(task, generator, sandbox: Sandbox | None, out: Path, model: str, s
     if reason is not None:
         return _row(task, f"skipped: {reason}", size=size)
     try:
-        problems = task.problems()
+        if external is not None and external.by_id is not None:
+            try:
+                problems = task.problems_for_samples(list(external.by_id))
+            except ValueError as exc:
+                raise ValueError(f"{external.path}: {exc}") from None
+        else:
+            problems = task.problems()
     except (BenchmarkDataError, FileNotFoundError) as exc:
         return _row(task, f"skipped: {exc}", size=size)
     if not problems:
@@ -219,7 +247,7 @@ def _run_task(task, generator, sandbox: Sandbox | None, out: Path, model: str, s
         problems, requests, outputs = [p for p, _, _ in pairs], [r for _, r, _ in pairs], [o for _, _, o in pairs]
     completions = [task.completion(p, o) for p, o in zip(problems, outputs)]
     verdicts = task.judge(problems, completions, sandbox)
-    scores = task.summarize(verdicts)
+    scores = task.summarize_samples(verdicts, [r.key for r in requests])
     samples = [
         {"task_id": r.key, "prompt": r.prompt, "output": o, "completion": c, **v}
         for r, o, c, v in zip(requests, outputs, completions, verdicts)

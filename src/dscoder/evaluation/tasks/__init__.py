@@ -1,9 +1,9 @@
 """Registry of the evaluation tasks (report §4): ``build_task(TaskConfig(task=NAME, ...))``.
 
 Names: ``humaneval-{python,cpp,java,php,ts,cs,sh,js}`` and their ``-instruct`` variants (also reached with
-``mode: instruct``), ``mbpp``, ``mbpp-instruct``, ``leetcode``
-(``cot: true`` for the chain-of-thought variant), ``pal-{gsm8k,math,gsm-hard,svamp,asdiv,mawps}``,
-``fim-single-line``, ``fim-files``, ``crosscodeeval``, ``crossfile-demo``, ``ds1000``.
+``mode: instruct``), ``mbpp``, ``mbpp-instruct``, ``leetcode`` and ``leetcode-cot`` (also reached with ``cot:
+true``), ``pal-{gsm8k,math,gsm-hard,svamp,asdiv,mawps}``, ``fim-single-line``, ``fim-files``, ``crosscodeeval``,
+``crossfile-demo``, ``ds1000``. A built task's ``name`` (its name in a suite) is the config's ``name`` when set.
 """
 
 from __future__ import annotations
@@ -31,6 +31,11 @@ def _instruct(factory: Callable[..., Task], cfg: TaskConfig, data_dir: str | Pat
     """An ``-instruct`` registry name: the task in ``mode: instruct``."""
     return factory(replace(cfg, mode="instruct"), data_dir, **kw)
 
+
+def _cot(cfg: TaskConfig, data_dir: str | Path | None = None) -> Task:
+    """``leetcode-cot``: LeetCode with the chain-of-thought sentence (``cot: true``)."""
+    return LeetCodeTask(replace(cfg, cot=True), data_dir)
+
 PAL_SETS = ("gsm8k", "math", "gsm-hard", "svamp", "asdiv", "mawps")
 
 TASKS: dict[str, Callable[..., Task]] = {
@@ -39,6 +44,7 @@ TASKS: dict[str, Callable[..., Task]] = {
     "mbpp": MBPPTask,
     "mbpp-instruct": partial(_instruct, MBPPTask),
     "leetcode": LeetCodeTask,
+    "leetcode-cot": _cot,
     **{f"pal-{name}": partial(PALMathTask, dataset=name) for name in PAL_SETS},
     "fim-single-line": SingleLineInfillingTask,
     "fim-files": FileInfillingTask,
@@ -53,4 +59,7 @@ def build_task(cfg: TaskConfig, data_dir: str | Path | None = None) -> Task:
         factory = TASKS[cfg.task]
     except KeyError:
         raise ValueError(f"unknown task {cfg.task!r}; one of {', '.join(TASKS)}") from None
-    return factory(cfg, data_dir)
+    task = factory(cfg, data_dir)
+    if cfg.name:
+        task.name = cfg.name
+    return task

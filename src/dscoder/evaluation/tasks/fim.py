@@ -19,7 +19,7 @@ from typing import Any
 from dscoder.evaluation.extract import first_nonblank_line
 from dscoder.evaluation.generation import Request
 from dscoder.evaluation.metrics import mean, normalize_line
-from dscoder.evaluation.tasks.base import Program, Task, execute_programs
+from dscoder.evaluation.tasks.base import Program, Task, execute_programs, with_tests
 from dscoder.tokenization.special_tokens import fim_prompt
 
 __all__ = ["FileInfillingTask", "SingleLineInfillingTask", "line_problems"]
@@ -58,12 +58,9 @@ class SingleLineInfillingTask(_LineInfilling):
         return load_humaneval_infilling("single", data_dir=self.data_dir, source=self.cfg.source)
 
     def program(self, problem: dict[str, Any], completion: str) -> Program:
-        line = first_nonblank_line(completion)
-        return Program(
-            "python",
-            problem["prompt"] + line + "\n" + problem["suffix"] + "\n" + problem["test"]
-            + f"\ncheck({problem['entry_point']})\n",
-        )
+        tests = problem["test"] + f"\ncheck({problem['entry_point']})\n"
+        return with_tests("python", problem["prompt"] + first_nonblank_line(completion) + "\n" + problem["suffix"]
+                          + "\n" + tests, tests)
 
     def judge(self, problems, completions, sandbox):
         verdicts = super().judge(problems, completions, sandbox)

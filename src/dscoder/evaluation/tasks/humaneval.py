@@ -31,7 +31,6 @@ from typing import Any
 from dscoder.evaluation.extract import (
     HUMANEVAL_PYTHON_STOPS,
     first_code_block,
-    official_python_exec,
     python_import_helper,
 )
 from dscoder.evaluation.generation import Request, truncate_at_stop
@@ -42,6 +41,7 @@ from dscoder.evaluation.tasks.base import (
     execute_programs,
     isolated_checks,
     toolchain_skip_reason,
+    with_tests,
 )
 from dscoder.tokenization.special_tokens import EOT, MODEL_MAX_LENGTH
 
@@ -262,9 +262,8 @@ class HumanEvalTask(Task):
                            checks=isolated_checks(helper + problem["prompt"], problem["test_program"],
                                                   [problem["entry_point"]]))
         source = program_for(self.language, problem["prompt"], code, problem["test_program"], self.protocol)
-        if self.language == "python" and self.protocol == "deepseek":
-            source = official_python_exec(source)
-        return Program(self.language, source)
+        return with_tests(self.language, source, problem["test_program"],
+                          official_exec=self.language == "python" and self.protocol == "deepseek")
 
     def judge(self, problems: list[dict[str, Any]], completions: list[str], sandbox: Sandbox | None):
         programs = [self.program(p, c) for p, c in zip(problems, completions)]

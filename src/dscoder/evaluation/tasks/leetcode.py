@@ -22,11 +22,10 @@ from dscoder.evaluation.extract import (
     leetcode_code,
     leetcode_code_official,
     leetcode_import_helper,
-    official_python_exec,
 )
 from dscoder.evaluation.generation import Request
 from dscoder.evaluation.metrics import mean
-from dscoder.evaluation.tasks.base import Program, Task, execute_programs
+from dscoder.evaluation.tasks.base import Program, Task, execute_programs, with_tests
 
 __all__ = ["COT_SENTENCE", "COT_SENTENCE_OFFICIAL", "LeetCodeTask"]
 
@@ -69,7 +68,7 @@ class LeetCodeTask(Task):
 
     def program(self, problem: dict[str, Any], completion: str) -> Program:
         source = leetcode_import_helper() + completion + "\n" + problem["test"] + "\n"
-        return Program("python", official_python_exec(source) if self.protocol == "deepseek" else source)
+        return with_tests("python", source, problem["test"], official_exec=self.protocol == "deepseek")
 
     def judge(self, problems, completions, sandbox):
         programs = [self.program(p, c) for p, c in zip(problems, completions)]

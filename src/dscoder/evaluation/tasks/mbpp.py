@@ -29,9 +29,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dscoder.evaluation.extract import first_code_block, official_python_exec
+from dscoder.evaluation.extract import first_code_block
 from dscoder.evaluation.generation import Request
-from dscoder.evaluation.tasks.base import Program, Task, execute_programs, isolated_checks
+from dscoder.evaluation.tasks.base import Program, Task, execute_programs, isolated_checks, with_tests
 from dscoder.evaluation.tasks.humaneval import DEEPSEEK_PYTHON_IMPORTS
 from dscoder.tokenization.special_tokens import EOT, MODEL_MAX_LENGTH
 
@@ -123,6 +123,22 @@ class MBPPTask(Task):
         self._shot_records = load_mbpp("shots", data_dir=self.data_dir, source=self.cfg.source)
         return load_mbpp("test", data_dir=self.data_dir, source=self.cfg.source)
 
+    def problems_for_samples(self, sample_ids: list[str]) -> list[dict[str, Any]]:
+        """EvalPlus MBPP+ samples (ids ``Mbpp/N``: 378 problems from the whole of MBPP, some outside the 500 test
+        problems) are scored on the MBPP problems they name, with MBPP's own tests; other ids on the 500."""
+        if not sample_ids or not all(re.fullmatch(r"Mbpp/\d+", i) for i in sample_ids):
+            return self.problems()
+        from dscoder.benchmarks import load_mbpp
+
+        self.load()  # the shots
+        rows = {int(r["task_id"]): r for r in load_mbpp("full", data_dir=self.data_dir, source=self.cfg.source)}
+        named = list(dict.fromkeys(int(i.split("/")[1]) for i in sample_ids))
+        unknown = [n for n in named if n not in rows]
+        if unknown:
+            raise ValueError(f"task_id 'Mbpp/{unknown[0]}' is no MBPP problem (task ids 1-{max(rows)})")
+        problems = [rows[n] for n in named]
+        return problems[: self.cfg.limit] if self.cfg.limit is not None else problems
+
     def request(self, problem: dict[str, Any]) -> Request:
         key = str(problem["task_id"])
         deepseek = self.protocol == "deepseek"
@@ -160,12 +176,12 @@ class MBPPTask(Task):
                 # the reference's functions are what the asserts call
                 entry_points = re.findall(r"^def\s+(\w+)", problem["code"], flags=re.MULTILINE)
                 return Program("python", completion + "\n", checks=isolated_checks("", tests + "\n", entry_points))
-            return Program("python", completion + "\n" + setup + "\n" + tests + "\n")
+            return with_tests("python", completion + "\n" + setup + "\n" + tests + "\n", setup + "\n" + tests + "\n")
         if self.cfg.mode == "instruct":  # evaluate_functional_correctness(is_mbpp=True)
             source = completion + "\n" + tests
         else:
             source = "\n".join(DEEPSEEK_PYTHON_IMPORTS) + "\n" + completion + "\n" + tests + "\n"
-        return Program("python", official_python_exec(source))
+        return with_tests("python", source, tests, official_exec=True)
 
     def judge(self, problems, completions, sandbox):
         programs = [self.program(p, c) for p, c in zip(problems, completions)]

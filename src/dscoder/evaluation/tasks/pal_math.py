@@ -25,7 +25,7 @@ import re
 from typing import Any
 
 from dscoder.evaluation.extract import pal_solution_code
-from dscoder.evaluation.generation import Request
+from dscoder.evaluation.generation import Request, truncate_at_stop
 from dscoder.evaluation.math_answers import (
     SYMBOLIC_EQUAL_SOURCE,
     math_equal,
@@ -119,7 +119,9 @@ class PALMathTask(Task):
         return official_gold(problem, self.dataset) if self.protocol == "deepseek" else problem["gold"]
 
     def completion(self, problem: dict[str, Any], output: str) -> str:
-        return pal_solution_code(output)
+        """``run.py``: the output cut at the first stop word (generation stops there too; outputs scored with
+        ``--generations`` are cut here), then the python block that defines ``solution()``."""
+        return pal_solution_code(truncate_at_stop(output, PAL_STOPS))
 
     def program(self, completion: str) -> Program | None:
         if not completion.strip():  # no block: the script's executor fails on it (answer ""), unrun here
