@@ -152,6 +152,9 @@ def _add_filter(sub) -> None:
     p.add_argument("output", help="folder for the kept file records")
     p.add_argument("--excluded", help="folder for dropped files and their reasons (default: OUTPUT/../excluded)")
     p.add_argument("--logs", help="datatrove logging folder (default: OUTPUT/../logs/filter)")
+    p.add_argument("--manifests", help="copies of the build manifests (go.mod, package.json, Cargo.toml, composer.json, "
+                   "*.csproj) for the repo-level stage's import resolution (default: OUTPUT/../manifests, where "
+                   "repo-level looks)")
     p.add_argument("--config", help="pipeline YAML (FilterPipelineConfig; default: the paper's thresholds)")
     p.add_argument("--tasks", type=int, default=2, help="datatrove tasks, i.e. input shards (default: 2)")
     p.add_argument("--workers", type=int, default=2, help="tasks run at once (default: 2)")
@@ -175,7 +178,8 @@ def _run_filter(args) -> int:
     output = Path(args.output)
     excluded = Path(args.excluded) if args.excluded else output.parent / "excluded"
     logs = Path(args.logs) if args.logs else output.parent / "logs" / "filter"
-    summary = run_filter_stage(args.input, output, excluded, logs, tasks=args.tasks, workers=args.workers, config=config)
+    summary = run_filter_stage(args.input, output, excluded, logs, tasks=args.tasks, workers=args.workers, config=config,
+                               manifests_dir=args.manifests)  # fmt: skip
     console = Console()
     funnel = load_funnel(logs)
     console.print(funnel_table(funnel, title=f"filter funnel: {args.input} -> {output}"))
@@ -235,6 +239,8 @@ def _add_repo_level(sub) -> None:
     p.add_argument("--config", help="stage YAML (RepoLevelConfig; default: the paper's settings)")
     p.add_argument("--excluded", help="invalid records and near-duplicates (default: OUTPUT/../excluded)")
     p.add_argument("--logs", help="datatrove logging folders (default: OUTPUT/../logs/repo_level)")
+    p.add_argument("--manifests", help="build manifests copied by the filter stage (default: INPUT/../manifests when "
+                   "it exists, where `dscoder data filter` writes them)")
     p.add_argument("--order", choices=["paper", "scc"],
                    help="scc (default: import cycles condensed, 100%% of acyclic import edges in order on installed "
                    "packages) or paper (Algorithm 1 exactly: 95%% on the same packages, bench/repo_level.py)")
@@ -248,18 +254,26 @@ def _add_repo_level(sub) -> None:
 
 
 def _run_repo_level(args) -> int:
-    from pathlib import Path
-
     from rich.console import Console
 
+    from dscoder.data.repo_level import build_executors, collect_counts, counts_table, run_repo_level
+
+    config = repo_level_config(args)
+    if not args.counts_only and config.executor.kind == "slurm":
+        build_executors(config)[-1].run()
+        Console().print("submitted to Slurm: rerun this command with --counts-only once the jobs finished")
+        return 0
+    counts = collect_counts(config) if args.counts_only else run_repo_level(config)
+    Console().print(counts_table(counts, title=f"repo-level stage: {config.input} -> {config.output}"))
+    return 0
+
+
+def repo_level_config(args):
+    """The ``RepoLevelConfig`` that ``dscoder data repo-level`` runs with these arguments."""
+    from pathlib import Path
+
     from dscoder.config import config_from_dict, load_yaml_config
-    from dscoder.data.repo_level import (
-        RepoLevelConfig,
-        build_executors,
-        collect_counts,
-        counts_table,
-        run_repo_level,
-    )
+    from dscoder.data.repo_level import RepoLevelConfig
 
     overrides = {}
     if args.input or args.output:
@@ -278,24 +292,18 @@ def _run_repo_level(args) -> int:
     ):  # fmt: skip
         if value is not None:
             overrides[key] = value
+    if args.manifests:
+        overrides["manifests"] = str(Path(args.manifests).resolve())
     if args.config:
-        config = load_yaml_config(args.config, RepoLevelConfig, overrides)
-    else:
-        data: dict = {"executor": {"tasks": 2, "workers": 2}}
-        for dotted, value in overrides.items():
-            node = data
-            *parents, last = dotted.split(".")
-            for part in parents:
-                node = node.setdefault(part, {})
-            node[last] = value
-        config = config_from_dict(data, RepoLevelConfig, source="dscoder data repo-level")
-    if not args.counts_only and config.executor.kind == "slurm":
-        build_executors(config)[-1].run()
-        Console().print("submitted to Slurm: rerun this command with --counts-only once the jobs finished")
-        return 0
-    counts = collect_counts(config) if args.counts_only else run_repo_level(config)
-    Console().print(counts_table(counts, title=f"repo-level stage: {config.input} -> {config.output}"))
-    return 0
+        return load_yaml_config(args.config, RepoLevelConfig, overrides)
+    data: dict = {}
+    for dotted, value in overrides.items():
+        node = data
+        *parents, last = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return config_from_dict(data, RepoLevelConfig, source="dscoder data repo-level")
 
 
 def _add_decontaminate(sub) -> None:

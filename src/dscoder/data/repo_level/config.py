@@ -81,7 +81,7 @@ class DedupConfig:
     bands: int = bounded(14, ge=1)
     rows: int = bounded(8, ge=1)
     seed: int = 1
-    signature_tasks: int = bounded(4, ge=1)  # stage 1 and stage 4 (they must match)
+    signature_tasks: int = bounded(2, ge=1)  # stage 1 and stage 4 (they must match)
     bucket_tasks_per_band: int = bounded(1, ge=1)  # stage 2 runs bands * this many tasks
 
     def __post_init__(self):
@@ -98,7 +98,9 @@ class RepoLevelConfig:
     output: Path
     logs: Path
     excluded: Path | None = None
-    manifests: Path | None = None  # build manifests (go.mod, package.json, ...) from the filter stage
+    #: build manifests (go.mod, package.json, *.csproj, ...) from the filter stage; default: its folder beside the
+    #: input (``INPUT/../manifests``), read when it exists
+    manifests: Path | None = None
     #: below this many MB of input per worker a local run does a pass in this process: each pass's process pool
     #: (forkserver: every worker imports datatrove and dscoder) is a fixed cost. bench/repo_level.py, 2 workers on
     #: 2 busy cores: 0.22 MB took 22 s in-process against 528 s with a pool per pass, 4 MB 46 s against 234 s
@@ -108,7 +110,7 @@ class RepoLevelConfig:
     ordering: OrderingConfig = field(default_factory=OrderingConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     reader: ReaderConfig = field(default_factory=ReaderConfig)
-    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    executor: ExecutorConfig = field(default_factory=lambda: ExecutorConfig(tasks=2, workers=2))
 
     def __post_init__(self):
         check_bounds(self)

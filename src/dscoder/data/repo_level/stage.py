@@ -36,6 +36,7 @@ __all__ = [
     "collect_counts",
     "counts_table",
     "estimate_input_bytes",
+    "manifests_folder",
     "resolve_config",
     "run_repo_level",
     "run_repo_level_stage",
@@ -96,6 +97,30 @@ def _parallel(config: RepoLevelConfig, input_bytes: int | None, tasks: int) -> i
     return max(1, workers)
 
 
+def manifests_folder(config: RepoLevelConfig) -> str | None:
+    """The build manifests to read: ``config.manifests``, else the filter stage's default folder beside the input
+    (:func:`dscoder.data.filters.manifests.manifests_beside`); ``None`` when that folder holds no file records
+    (the filter stage writes none for a corpus without manifests, and a Hub input has no folder beside it)."""
+    from dscoder.data.filters.manifests import manifests_beside
+
+    if config.manifests is not None:
+        folder = str(config.manifests)
+    elif config.reader.format == "hub":
+        return None
+    else:
+        folder = manifests_beside(config.input)
+    if "://" not in folder:
+        return folder if Path(folder).is_dir() else None
+    from datatrove.io import get_datafolder
+
+    from dscoder.data.readers import DEFAULT_GLOBS
+
+    try:
+        return folder if get_datafolder(folder).list_files(glob_pattern=DEFAULT_GLOBS["jsonl"]) else None
+    except FileNotFoundError:
+        return None
+
+
 def _executor(config: RepoLevelConfig, pipeline: list, tasks: int, name: str, depends=None, input_bytes=None):
     from dscoder.data.executors import build_executor
 
@@ -126,11 +151,11 @@ def build_executors(config: RepoLevelConfig, input_bytes: int | None = None) -> 
         return build_reader(config.reader, folder=config.input, rejects_folder=rejects)
 
     manifests = []
-    # the filter stage writes no manifests folder when the corpus has no manifest: then there is none to read
-    if config.manifests is not None and ("://" in str(config.manifests) or Path(config.manifests).is_dir()):
+    folder = manifests_folder(config)
+    if folder is not None:
         from dscoder.data.readers import ReaderConfig
 
-        manifests = [build_reader(ReaderConfig(), folder=config.manifests)]  # file records of the filter stage
+        manifests = [build_reader(ReaderConfig(), folder=folder)]  # file records of the filter stage
 
     exact_steps, exact_find = [], None
     if config.dedup.exact_file_dedup:
