@@ -49,6 +49,7 @@ from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupSignatur
 from datatrove.utils.hashing import HashConfig
 from datatrove.utils.logging import logger
 from datatrove.utils.word_tokenizers import WordTokenizer
+from dependency_truth import ast_import_edges  # bench/ is on sys.path: the script's own folder
 from rich.console import Console
 from rich.table import Table
 
@@ -144,66 +145,6 @@ def bench_ordering(repos: dict[str, list[FileRecord]], repeat: int) -> dict:
     }
 
 
-def ast_import_edges(site: Path, package: str) -> tuple[list[str], set[tuple[str, str]]]:
-    """The ``.py`` files of an installed package (paths relative to ``site``) and its true import edges
-    ``(dependency, user)`` from Python's ``ast``, independently of the extractor. Import semantics: ``import a.b.c``
-    runs ``a``, ``a.b`` and ``a.b.c``; ``from X import n`` runs X (and its packages) and ``X.n`` when that is a
-    submodule; a package containing the importing file is already being imported and is not a new dependency;
-    absolute names resolve from ``site`` (the real import root)."""
-    import ast
-
-    files = sorted(p.relative_to(site).as_posix() for p in (site / package).rglob("*.py"))
-    known = set(files)
-
-    def module_file(dotted: str) -> str | None:
-        base = dotted.replace(".", "/")
-        return next((c for c in (base + ".py", base + "/__init__.py") if c in known), None)
-
-    edges = set()
-    for path in files:
-        package_parts = path[:-3].split("/")[:-1]
-        own = {".".join(package_parts[:k]) for k in range(1, len(package_parts) + 1)}
-        try:
-            tree = ast.parse((site / path).read_text(encoding="utf-8", errors="replace"))
-        except (SyntaxError, ValueError):
-            continue
-        targets: set[str | None] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    targets |= _imported(alias.name, None, own, module_file)
-            elif isinstance(node, ast.ImportFrom):
-                names = [a.name for a in node.names]
-                if not node.level:
-                    if node.module:
-                        targets |= _imported(node.module, names, own, module_file)
-                    continue
-                if node.level - 1 > len(package_parts):
-                    continue
-                base = package_parts[: len(package_parts) - (node.level - 1)]
-                dotted = ".".join(base + (node.module.split(".") if node.module else []))
-                if dotted:
-                    targets |= _imported(dotted, names, own, module_file)
-        edges.update((t, path) for t in targets if t is not None and t != path)
-    return files, edges
-
-
-def _imported(dotted: str, names: list[str] | None, own: set[str], module_file) -> set[str | None]:
-    """Files that ``import dotted`` (``names`` None) or ``from dotted import names`` runs, as ``ast_import_edges``
-    defines them; ``own``: the packages containing the importing file."""
-    chain = dotted.split(".")
-    targets = {module_file(".".join(chain[:k])) for k in range(1, len(chain)) if ".".join(chain[:k]) not in own}
-    module = module_file(dotted)
-    if names is None:
-        return targets | {module}
-    subs = [module_file(f"{dotted}.{n}") for n in names if n != "*"]
-    targets.update(subs)
-    runs_init = module is not None and module.endswith("/__init__.py") and dotted not in own
-    if not subs or None in subs or runs_init:
-        targets.add(module)
-    return targets
-
-
 def bench_installed_packages(names: list[str], seeds: int = 3) -> dict:
     """Per installed package: true edges (ast), recall and extra edges of the extractor, acyclic true edges in
     order with Algorithm 1 (mean over ``seeds``) and with the default order."""
@@ -240,7 +181,8 @@ def bench_installed_packages(names: list[str], seeds: int = 3) -> dict:
 
 def bench_fixtures(folder: Path) -> dict:
     """Recall and in-order shares on the hand-checked fixture repositories of ``tests/fixtures/repo_level``."""
-    from dscoder.data.languages import MODULE_MANIFESTS, language_of
+    from dscoder.data.languages import is_module_manifest, language_of
+    from dscoder.data.repo_level.builder import check_record
     from dscoder.data.repo_level.quality import order_quality
 
     out = {}
@@ -251,7 +193,10 @@ def bench_fixtures(folder: Path) -> dict:
             if p.is_file():
                 rel = p.relative_to(root).as_posix()
                 record = FileRecord(rel, rel, p.read_text(encoding="utf-8"), language_of(rel) or "")
-                (manifests if p.name in MODULE_MANIFESTS else files).append(record)
+                if is_module_manifest(rel):
+                    manifests.append(record)
+                elif check_record(rel, record.text, record.language) is None:  # the stage drops empty files
+                    files.append(record)
         truth = []
         for line in truth_file.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):

@@ -37,6 +37,9 @@ class DependencyResult:
     self_imports: int = 0  # ... to the file itself: ignored
     #: sets of files kept in one sample even where no edge joins them (the files of one Go package)
     groups: list[list[int]] = field(default_factory=list)
+    #: edges (among ``edges``) that give way to the others inside an import cycle (a package ``__init__`` that a
+    #: module of the same package imports while the ``__init__`` re-exports it)
+    weak: list[tuple[int, int]] = field(default_factory=list)
 
 
 class DependencyExtractor(ABC):
