@@ -17,7 +17,8 @@ Printed:
    the repo-level stage (before near-dedup) and the true edges between files the filter stage kept. True edges
    come from ``REPO.edges`` beside a repository when present (the fixtures' hand-written lists), else from the
    independent checkers of ``bench/dependency_truth.py`` (Python, Go, C#, JavaScript/TypeScript). The
-   extractor's own edges (found, extra) are listed beside.
+   extractor's own edges (found, extra, the largest import cycle they make against the true one) are listed
+   beside.
 2. **cost per stage**: wall seconds per MB of the stage's input, and its ratio to a datatrove passthrough (JSONL
    reader -> JSONL writer, same tasks and workers) on the corpus, measured in the same run.
 """
@@ -126,11 +127,24 @@ def dependency_order(corpus: Path, kept: list[dict], samples: list[dict]) -> dic
             totals[family].add(q)
             rows.append({"repo": repo.name, "language": family, "files": len(members), "true_edges": q.true_edges,
                          "acyclic": q.acyclic_edges, "in_order": q.acyclic_in_order, "share": q.in_order_share,
-                         "recall": q.recall, "extra_edges": q.extra_edges})  # fmt: skip
+                         "recall": q.recall, "extra_edges": q.extra_edges, "largest_cycle": _largest_cycle(found),
+                         "true_largest_cycle": _largest_cycle(truth)})  # fmt: skip
     return {"repositories": rows,
             "languages": {k: {"true_edges": v.true_edges, "acyclic": v.acyclic_edges, "in_order": v.acyclic_in_order,
                               "share": v.in_order_share, "recall": v.recall, "extra_edges": v.extra_edges}
                           for k, v in sorted(totals.items())}}  # fmt: skip
+
+
+def _largest_cycle(edges: set[tuple[str, str]]) -> int:
+    """Files in the largest strongly connected component of ``edges`` (1: no cycle)."""
+    from collections import Counter
+
+    from dscoder.data.repo_level.ordering import strongly_connected_components
+
+    nodes = sorted({p for edge in edges for p in edge})
+    index = {p: i for i, p in enumerate(nodes)}
+    sizes = Counter(strongly_connected_components(len(nodes), [(index[b], index[a]) for b, a in edges]))
+    return max(sizes.values(), default=1)
 
 
 def passthrough(records: Path, out: Path, logs: Path, tasks: int, workers: int) -> float:
@@ -210,11 +224,13 @@ def print_results(results: dict) -> None:
     order = results.get("dependency_order")
     if order:
         t = Table(title=f"dependency order per repository ({results['corpus']})")
-        for col in ("repository", "language", "files", "true edges", "acyclic", "in order", "found (recall)", "extra"):
+        for col in ("repository", "language", "files", "true edges", "acyclic", "in order", "found (recall)", "extra",
+                    "largest cycle found / true"):  # fmt: skip
             t.add_column(col, justify="left" if col in ("repository", "language") else "right")
         for r in order["repositories"]:
             t.add_row(r["repo"], r["language"], str(r["files"]), str(r["true_edges"]), str(r["acyclic"]),
-                      f"{r['share']:.1%}", f"{r['recall']:.1%}", str(r["extra_edges"]))  # fmt: skip
+                      f"{r['share']:.1%}", f"{r['recall']:.1%}", str(r["extra_edges"]),
+                      f"{r['largest_cycle']} / {r['true_largest_cycle']}")  # fmt: skip
         console.print(t)
         t = Table(title="dependency order per language: acyclic true edges in order (repo-level samples)")
         for col in ("language", "true edges", "acyclic", "in order", "share", "found (recall)", "extra"):

@@ -15,7 +15,8 @@ FIM 0.5) in a fresh process; this script polls that process and its workers ever
 * **throughput** (input MB/s of the whole stage, wall time).
 
 Cases: single-line documents (one JSONL line each) of code-like text, real Python source of the standard library
-repeated to ``--sizes-mb``; one pathological document of ``--random-mb`` random identifiers on one line (no
+repeated to ``--sizes-mb``; the largest of them cut into ``--split-kb`` documents (the same text as ordinary
+documents: its throughput against the one-line case is the cost of one long document, same run); one pathological document of ``--random-mb`` random identifiers on one line (no
 newline at all); one document over the reader's cap (``--over-cap-mb``; dropped and counted as ``reader:too_large``);
 and a normal corpus of many small documents (``--small-mb`` of standard-library files, one document each).
 
@@ -187,6 +188,8 @@ def main() -> None:
     parser.add_argument("--random-mb", type=float, default=100, help="size of the random-identifier line (0: none)")
     parser.add_argument("--over-cap-mb", type=float, default=200, help="a document over the reader's cap (0: none)")
     parser.add_argument("--small-mb", type=float, default=20, help="a corpus of small documents (0: none)")
+    parser.add_argument("--split-kb", type=float, default=20,
+                        help="also the largest code line cut into documents of this size (0: not)")
     parser.add_argument("--tokenizer", choices=("bytes", "bpe"), default="bytes")
     parser.add_argument("--bpe-vocab", type=int, default=8000)
     parser.add_argument("--num-proc", type=int, default=2)
@@ -220,6 +223,12 @@ def main() -> None:
     add("tiny corpus (fixed cost)", [("tiny", "x = 1\n" * 2000)])
     for size in sizes:
         add(f"code, one {size:g} MB line", [("code", _code_text(int(size * MB), sources))])
+    if sizes and args.split_kb:  # the largest one-line text again, cut into documents: the per-MB cost of one long
+        text = _code_text(int(max(sizes) * MB), sources)  # document against ordinary ones, same text, same run
+        step = int(args.split_kb * 1024)
+        add(f"the {max(sizes):g} MB line as {args.split_kb:g} kB documents",
+            [(f"part{k}", text[i : i + step]) for k, i in enumerate(range(0, len(text), step))])  # fmt: skip
+        del text
     if args.random_mb:
         add(f"random identifiers, one {args.random_mb:g} MB line",
             [("random", _random_identifiers(int(args.random_mb * MB)))])  # fmt: skip

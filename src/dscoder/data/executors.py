@@ -11,15 +11,19 @@ executor with :func:`build_executor`, so the YAML section that picks where it ru
       ray: {address: null, cpus_per_task: 1, mem_per_cpu_gb: 1}
 
 A rerun with the same logging folder skips finished tasks (datatrove's ``skip_completed``). Local runs use
-:class:`LocalExecutor`: a task process that dies is an error, and a killed run leaves no process behind.
+:class:`LocalExecutor`: a task process that dies is an error, and a killed run leaves no process behind. A
+stage made of several passes (the repository-level stage: six) runs them all on one process pool
+(:func:`shared_pool`), so the worker processes and their imports are paid once per stage, not once per pass.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import signal
 import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -115,11 +119,20 @@ class LocalExecutor(LocalPipelineExecutor):
     a SIGKILLed run. Here ``workers == 1`` runs the tasks in this process, and more workers run in a
     ``concurrent.futures.ProcessPoolExecutor``: a dead task process raises ``BrokenProcessPool``, reported as one
     error (a rerun resumes), and every worker dies with its parent (:func:`die_with_parent`). ``local_rank`` (which
-    datatrove uses only to decide which task logs to the console) is the task's slot, ``index % workers``."""
+    datatrove uses only to decide which task logs to the console) is the task's slot, ``index % workers``.
+
+    ``pool``: a running pool to use instead of starting one (:func:`shared_pool`); at most ``workers`` of this
+    executor's tasks run on it at once."""
+
+    pool = None
+
+    def __getstate__(self):  # the task processes get the pipeline, never the pool
+        state = dict(self.__dict__)
+        state.pop("pool", None)
+        return state
 
     def run(self):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
         import dill
@@ -141,24 +154,60 @@ class LocalExecutor(LocalPipelineExecutor):
                 self.pipeline = copy.deepcopy(pipeline)  # fresh blocks: their stats are per task
                 stats.append(self._run_for_rank(rank, 0))
         else:
-            ctx = multiprocessing.get_context(self.start_method)
             blob = dill.dumps(self)  # pipelines may hold lambdas: dill, as datatrove's own (multiprocess) pool
-            with ProcessPoolExecutor(min(self.workers, len(ranks)), mp_context=ctx, initializer=die_with_parent,
-                                     initargs=(os.getpid(),)) as pool:  # fmt: skip
-                futures = {pool.submit(_run_task, blob, rank, i % self.workers): rank for i, rank in enumerate(ranks)}
-                try:
-                    stats = [future.result() for future in futures]
-                except BrokenProcessPool:
-                    lost = sorted(rank for future, rank in futures.items() if not future.done() or future.exception())
-                    raise RuntimeError(
-                        f"a task process of {self.logging_dir.path} died (killed by the system, most often out of "
-                        f"memory) while running tasks {lost}; rerun the same command to redo only the unfinished ones"
-                    ) from None
+            owned = self.pool is None
+            pool = new_pool(min(self.workers, len(ranks)), self.start_method) if owned else self.pool
+            futures: dict = {}
+            try:
+                for i, rank in enumerate(ranks):  # at most ``workers`` at once, also on a larger shared pool
+                    if sum(not f.done() for f in futures) >= self.workers:
+                        wait([f for f in futures if not f.done()], return_when=FIRST_COMPLETED)
+                    futures[pool.submit(_run_task, blob, rank, i % self.workers)] = rank
+                stats = [future.result() for future in futures]
+            except BrokenProcessPool:
+                lost = sorted(set(ranks) - {rank for f, rank in futures.items() if f.done() and not f.exception()})
+                raise RuntimeError(
+                    f"a task process of {self.logging_dir.path} died (killed by the system, most often out of "
+                    f"memory) while running tasks {lost}; rerun the same command to redo only the unfinished ones"
+                ) from None
+            finally:
+                if owned:
+                    pool.shutdown(cancel_futures=True)
         stats = sum(stats, start=PipelineStats())
         with self.logging_dir.open("stats.json", "wt") as statsfile:
             stats.save_to_disk(statsfile)
         logger.success(stats.get_repr(f"All {self.local_tasks} tasks"))
         return stats
+
+
+def new_pool(workers: int, start_method: str = "forkserver"):
+    """A process pool of ``workers`` processes that die with this one (:func:`die_with_parent`)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context(start_method)
+    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=die_with_parent, initargs=(os.getpid(),))
+
+
+@contextlib.contextmanager
+def shared_pool(executors: Sequence[PipelineExecutor]) -> Iterator[None]:
+    """Run the local executors among ``executors`` (passes of one stage) on one process pool, as large as the
+    widest of them needs, started at the first task that needs it and shut down on leaving; executors that run
+    in this process (``workers == 1``) or elsewhere (Slurm, Ray) are left as they are. Each pool start costs
+    seconds (a ``forkserver`` worker imports datatrove and dscoder afresh)."""
+    local = [e for e in executors if isinstance(e, LocalExecutor) and e.workers > 1]
+    if not local:
+        yield
+        return
+    pool = new_pool(max(min(e.workers, e.local_tasks) for e in local), local[0].start_method)
+    for e in local:
+        e.pool = pool
+    try:
+        yield
+    finally:
+        for e in local:
+            e.pool = None
+        pool.shutdown(cancel_futures=True)
 
 
 def ensure_ray(config: RayConfig) -> None:

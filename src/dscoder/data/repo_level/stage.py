@@ -14,9 +14,9 @@ tasks that finished and redoes only the others):
 a local, Slurm or Ray run (``datatrove_pipelines/repo_level.py``).
 
 Fixed cost: a local executor with ``workers > 1`` starts a process pool (``forkserver``: each worker imports
-datatrove and dscoder afresh), seconds per pass. Each pass therefore gets at most one worker per
-``min_mb_per_worker`` MB of (estimated) input and runs in this process when that is one: a small input pays no
-pool at all, a large one the same parallelism as before.
+datatrove and dscoder afresh), seconds per start. :func:`run_repo_level` starts one pool for all the passes
+(:func:`dscoder.data.executors.shared_pool`), and each pass gets at most one worker per ``min_mb_per_worker`` MB
+of (estimated) input and runs in this process when that is one: a small input pays no pool at all.
 """
 
 from __future__ import annotations
@@ -365,23 +365,34 @@ def run_repo_level(config: RepoLevelConfig) -> dict[str, Any]:
     """Run (or resume) the stage described by ``config`` and return its counts (local executor).
 
     A rerun with the same settings resumes (finished tasks are skipped); with other settings it starts over."""
+    from dscoder.data.executors import shared_pool
     from dscoder.data.readers import no_records_message, reader_drops
 
     size = estimate_input_bytes(config) if config.executor.kind == "local" or config.grouping.buckets is None else None
     config = resolve_config(config, size)  # the bucket count is part of the settings a resume must share
     _reset_if_config_changed(config)
     executors = build_executors(config, input_bytes=size)
-    executors[0].run()  # group (after its exact-dedup passes): with no record read there is nothing to order
-    group = _stats(Path(config.logs) / "group")
-    if not group.get("documents", 0):
-        raise ValueError(no_records_message(config.input, int(group.get("input_files", 0)), *reader_drops(group)))
-    if len(executors) > 2:  # MinHash passes read the ordered samples: when every file was dropped there are none
-        executors[1].run()
-        order = _stats(Path(config.logs) / "order")
-        if not order.get("samples_repo", 0) + order.get("samples_file", 0):
-            return collect_counts(config)  # the counts say why (repo_level:<reason> per dropped file)
-    executors[-1].run()
+    with shared_pool(_chain(executors[-1])):  # one pool for every pass that wants one: started once, not once per pass
+        executors[0].run()  # group (after its exact-dedup passes): with no record read there is nothing to order
+        group = _stats(Path(config.logs) / "group")
+        if not group.get("documents", 0):
+            raise ValueError(no_records_message(config.input, int(group.get("input_files", 0)), *reader_drops(group)))
+        if len(executors) > 2:  # MinHash passes read the ordered samples: when every file was dropped there are none
+            executors[1].run()
+            order = _stats(Path(config.logs) / "order")
+            if not order.get("samples_repo", 0) + order.get("samples_file", 0):
+                return collect_counts(config)  # the counts say why (repo_level:<reason> per dropped file)
+        executors[-1].run()
     return collect_counts(config)
+
+
+def _chain(executor) -> list:
+    """``executor`` and every executor it depends on, first to last."""
+    chain = []
+    while executor is not None:
+        chain.append(executor)
+        executor = executor.depends
+    return chain[::-1]
 
 
 def run_repo_level_stage(
