@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 TORCH_PIN ?= torch==2.13.0
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo demo-quick test test-full lint clean toolchains
+.PHONY: install demo demo-quick test test-full lint clean toolchains slurm
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ toolchains:
 		g++ default-jdk-headless libjavatuples-java php-cli nodejs node-typescript mono-mcs mono-runtime \
 		libmono-system-numerics4.0-cil bash
 	command -v tsc >/dev/null || npm install -g typescript
+
+# A one-node Slurm (controller, node daemon, client commands, munge authentication) for running the data pipelines
+# with `executor.kind: slurm` on this machine; tests/test_slurm.py starts its own slurmctld + slurmd from these.
+# Debian/Ubuntu packages. The daemons are not started or enabled here.
+slurm:
+	$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update -q
+	$$([ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		slurmctld slurmd slurm-client munge
 
 clean:
 	rm -rf demo_output demo_output_quick .pytest_cache

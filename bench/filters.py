@@ -6,8 +6,8 @@ Every pipeline runs on one core (datatrove LocalPipelineExecutor, 1 task, 1 work
 file records (default: the demo corpus, built into a temporary folder when --corpus is not given) and is timed
 in CPU seconds of this process (stable on a shared machine, and what "per core" means); pipelines run round
 robin and the best of --repeat runs counts. Printed: files/s and MB/s of each pipeline and its throughput as a ratio of the passthrough
-(datatrove's stock JsonlReader -> JsonlWriter), and each block's own time from datatrove's stats. Goals
-(issue 3): the rule filters cost <= 25% over passthrough; the whole chain with tree-sitter keeps >= 40% of the
+(datatrove's stock JsonlReader -> JsonlWriter), and each block's own time from datatrove's stats. Goals:
+the rule filters cost <= 25% over passthrough; the whole chain with tree-sitter keeps >= 40% of the
 passthrough throughput. For reference it also runs the same rules written naively, character by character.
 """
 

@@ -1,4 +1,4 @@
-"""Cold ``import dscoder`` against ``from transformers import AutoConfig, AutoModelForCausalLM`` (issue 7 budget).
+"""Cold ``import dscoder`` against ``from transformers import AutoConfig, AutoModelForCausalLM`` (the import budget).
 
 Each statement runs in a fresh interpreter, interleaved so that load on the machine hits both alike; the script
 prints the best of N for each, the increment of ``import dscoder`` measured inside one process after the

@@ -6,7 +6,8 @@ On one core (CPU time of this process, so a busy machine does not skew it), over
 not given):
 
 1. extraction + ordering: files/s of dependency extraction and of extraction + both orders + sample rendering,
-   per language family (goal, issue 4: >= 2,000 Python files/s per core), and the in-order share of acyclic
+   per language family (goal: >= 2,000 Python files/s per core, so ordering never
+   dominates the stage), and the in-order share of acyclic
    dependency edges for Algorithm 1 and the SCC-aware order; peak Python memory (tracemalloc) of the largest
    repository;
 2. MinHash: datatrove's stage 1 (``MinhashDedupSignature.run``, signatures written and sorted) with this
@@ -18,7 +19,8 @@ not given):
    files changed, files reordered, and combinations), LSH candidate pairs (14 bands x 8 rows on datatrove's
    signatures) against pairs whose exact Jaccard similarity of code 5-gram shingles is >= 0.72: precision and
    recall, plus a PNG of the S-curve (pairs' Jaccard vs found);
-4. dependency order against true edges (issue 14): on installed packages of this venv, true import edges from an
+4. dependency order against true edges (is a file placed after what it imports?): on installed packages of
+   this venv, true import edges from an
    independent checker built on Python's ``ast`` (import semantics: submodules, the ``__init__`` of each package
    on the way, relative imports), edges found by the extractor (recall, extra), and the share of acyclic true
    edges in order with Algorithm 1 (``order: paper``, mean over seeds) and the default SCC-aware order; the same

@@ -1,4 +1,5 @@
-"""Peak memory of ``dscoder data tokenize`` per document size (issue 18: bounded memory per document).
+"""Peak memory of ``dscoder data tokenize`` per document size (goal: memory bounded per document, whatever
+the corpus size, so one huge file cannot exhaust a worker).
 
     .venv/bin/python bench/tokenize_memory.py [--sizes-mb 5,20,120] [--random-mb 100] [--over-cap-mb 200]
         [--small-mb 20] [--tokenizer bytes|bpe] [--num-proc 2] [--baseline-src DIR] [--repeats 1] [--smoke]

@@ -4,8 +4,9 @@
     .venv/bin/python datatrove_pipelines/filter_code.py --config datatrove_pipelines/filter_code.yaml \
         [--input DIR] [--output DIR] [--excluded DIR] [--logs DIR] [--set executor.kind=ray ...]
 
-The executor (local, Slurm, Ray) is chosen in the YAML's ``executor`` section; the funnel is printed at the end
-(and can be printed again with ``dscoder data report LOGDIR``).
+The executor (local, Slurm, Ray) is chosen in the YAML's ``executor`` section; the funnel is printed at the end and
+again by ``dscoder data report LOGDIR`` (on Slurm, where this returns once the jobs are submitted: by that command,
+when they finish).
 
 With ``--output`` and no ``--logs``/``--excluded``, those folders follow the output (``OUTPUT/../logs/<name>``,
 ``OUTPUT/../excluded``, and the build manifests ``OUTPUT/../manifests``), never the YAML's. A logging folder belongs to one run: a rerun with the same input, output
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
     except LoggingFolderInUse as exc:
         parser.exit(1, f"filter_code: error: {exc}\n")
+    if summary.get("submitted"):
+        Console().print(f"submitted to Slurm (job {summary['job_id']}): `dscoder data report {logs}` prints the "
+                        "funnel once the jobs finish")
+        return 0
     Console().print(funnel_table(load_funnel(logs), title=f"filter funnel ({logs})"))
     Console().print(f"chart: {summary['funnel_png']}")
     return 0

@@ -44,3 +44,21 @@ def _seed_everything():
     except ImportError:
         pass
     yield
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster(tmp_path_factory):
+    """A one-node Slurm started for the session (``tests/slurm_cluster.py``), ``SLURM_CONF`` pointing at it;
+    skipped with the reason where Slurm is not installed (``make slurm``)."""
+    import slurm_cluster as slurm
+
+    reason = slurm.unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    cluster = slurm.start(tmp_path_factory.mktemp("slurm"))
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("SLURM_CONF", str(cluster.conf))
+            yield cluster
+    finally:
+        cluster.stop()

@@ -79,3 +79,63 @@ def test_rerun_reuses_every_stage(run):
                           capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.count("reused") >= len(STAGES) and " ran " not in proc.stdout
+
+
+#: what a card generator leaves when it does not know a value (huggingface_hub's template, unfilled fields)
+PLACEHOLDERS = ("[More Information Needed]", "{{", "}}", "TODO", "| ? |", " ? ", "None", "nan")
+
+
+def test_exported_cards_are_written_from_the_run_with_no_placeholder(run):
+    """export/base, export/instruct and export/dataset: metadata through huggingface_hub's card classes (base
+    model, datasets, model-index with the held-out and benchmark results), the project's own text."""
+    from huggingface_hub import DatasetCard, ModelCard
+
+    out, _ = run
+    base = ModelCard.load(out / "export" / "base" / "README.md")
+    instruct = ModelCard.load(out / "export" / "instruct" / "README.md")
+    dataset = DatasetCard.load(out / "export" / "dataset" / "README.md")
+    for card in (base, instruct, dataset):
+        assert [p for p in PLACEHOLDERS if p in str(card)] == []
+    assert base.data.datasets == ["dscoder-demo-samples"] and base.data.base_model is None
+    assert instruct.data.base_model == "dscoder-demo-base"
+    metrics = {(r.dataset_name, r.metric_type) for r in base.data.eval_results}
+    assert {"loss", "perplexity", "pass@1"} <= {m for _, m in metrics}
+    assert any(name.startswith("HumanEval") for name, m in metrics if m == "pass@1")
+    for text in (base.text, instruct.text):
+        for expected in ("## Training data", "| optimizer | adamw_torch, lr", "| schedule |", "## Results", "## Use",
+                         "AutoModelForCausalLM.from_pretrained(", "@article{guo2024deepseekcoder"):  # fmt: skip
+            assert expected in text, expected
+    assert "FIM rate 0.5 (PSM)" in base.text and 'from_pretrained("dscoder-demo-instruct")' in instruct.text
+    assert dataset.data.license == "other" and dataset.data.configs
+    for expected in ("## Filter funnel", "| kept |", "## Decontamination", 'load_dataset("dscoder-demo-samples")'):
+        assert expected in dataset.text, expected
+    for name in ("recipe.yaml", "train_summary.json", "eval_results.json"):  # the run's record travels with it
+        assert (out / "export" / "base" / name).is_file()
+
+
+def test_every_tiny_recipe_runs_on_the_demos_output(run, tmp_path):
+    """`make demo` then each tiny recipe, as they are (paths into demo_output/, the row length read from the
+    tokenised data): only the length of the run and its output folder are changed here."""
+    import shutil
+    from pathlib import Path
+
+    import torch
+
+    from dscoder.training.runner import run_recipe
+
+    out, _ = run
+    shutil.copytree(Path(__file__).resolve().parents[1] / "recipes" / "tiny", tmp_path / "recipes" / "tiny")
+    (tmp_path / "demo_output").symlink_to(out)  # the checkout's demo_output/, beside its recipes/
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for name in ("pretrain", "long_context", "continued_pretrain", "sft"):
+            summary = run_recipe(tmp_path / "recipes" / "tiny" / f"{name}.yaml", {
+                "training.max_steps": 2, "training.save_steps": 2, "schedule.warmup_steps": 1,
+                "training.output_dir": str(tmp_path / "runs" / name)})  # fmt: skip
+            assert summary["steps"] == 2 and summary["completed"], name
+    finally:
+        torch.set_num_threads(threads)
+    recipe = json.loads((tmp_path / "runs" / "pretrain" / "train_summary.json").read_text())
+    assert recipe["batch"]["global_sequences"] == 8
+    assert json.loads((tmp_path / "runs" / "pretrain" / "eval_results.json").read_text())["eval_loss"] > 0

@@ -60,22 +60,23 @@ def test_encoded_data_runs_are_measured():
     share, longest = encoded_data_stats(text)
     assert longest == 400 and share == 400 / len(text)
     hexes = "data = [" + ", ".join(f"0x{i:02x}" for i in range(40)) + "]\n"
-    assert encoded_data_stats(hexes)[1] == 39 * 6  # 39 "0xNN, " items (the last one has no comma)
+    assert encoded_data_stats(hexes)[1] == 40 * 4 + 39 * 2  # 40 "0xNN" items and 39 ", " between them
     assert encoded_data_stats('b"' + "\\x00" * 20 + '"')[1] == 80
     assert encoded_data_stats("def f(x):\n    return x + 1\n" * 50) == (0.0, 0)
     assert encoded_data_stats("a" * 63) == (0.0, 0) and encoded_data_stats("a" * 64) == (1.0, 64)
 
 
 @pytest.mark.parametrize(("run", "reason"), [(1024, None), (1025, "quality:encoded_data")])
-def test_encoded_run_boundary(run, reason):
+def test_encoded_run_boundary_when_switched_on(run, reason):
     code = "def f(x):\n    return x\n" * 100  # keeps the share below one half
-    assert verdict(HeuristicFilter(), code + "B = '" + "A" * run + "'\n") == reason
+    assert verdict(HeuristicFilter(HeuristicConfig(max_encoded_run=1024)), code + "B = '" + "A" * run + "'\n") == reason
+    assert verdict(HeuristicFilter(), code + "B = '" + "A" * run + "'\n") is None  # off by default
 
 
-@pytest.mark.parametrize(("blob", "reason"), [(500, None), (501, "quality:encoded_data")])
+@pytest.mark.parametrize(("blob", "reason"), [(800, None), (801, "quality:encoded_data")])
 def test_encoded_share_boundary(blob, reason):
     text = "A" * blob + "\n" + "." * (1000 - blob - 1)  # 1000 characters, ``blob`` of them encoded
-    assert verdict(HeuristicFilter(HeuristicConfig(max_encoded_run=None)), text) == reason
+    assert verdict(HeuristicFilter(), text) == reason
 
 
 def test_heuristics_can_be_switched_off():
@@ -146,10 +147,10 @@ def test_error_share_threshold_boundary():
     assert verdict(block, "x = 1\n" * 18 + "def f(:\n") == "quality:syntax_error"  # 1/19 just above
 
 
-def test_c_family_gets_its_own_tolerance():
+def test_a_language_can_get_its_own_tolerance():
     text = "int a;\n" * 9 + "int f( {\n"  # 1 error line in 10
-    assert verdict(SyntaxFilter(), text, "c") is None
-    assert verdict(SyntaxFilter(SyntaxConfig(error_share_by_language={})), text, "c") == "quality:syntax_error"
+    assert verdict(SyntaxFilter(), text, "c") == "quality:syntax_error"
+    assert verdict(SyntaxFilter(SyntaxConfig(error_share_by_language={"c": 0.2})), text, "c") is None
 
 
 def _python_function(body_lines: int) -> str:
@@ -175,10 +176,11 @@ def test_comment_fraction_boundary():
     block = SyntaxFilter()
     code = "x = 12345678\n" * 5  # 5 x 10 non-space characters of code
     # "#" + k letters per line; 20 lines of 10 characters = 200 comment characters against 50 of code = 0.8
-    text = "#aaaaaaaaa\n" * 20 + code
+    # (after the code: a comment block that opens the file is its header, one above code documents it)
+    text = code + "#aaaaaaaaa\n" * 20
     assert block.signals(text, "python").comment_fraction == 0.8
     assert verdict(block, text) is None
-    assert verdict(block, "#aaaaaaaaa\n" * 21 + code) == "quality:comment_ratio"
+    assert verdict(block, code + "#aaaaaaaaa\n" * 21) == "quality:comment_ratio"
     assert block.signals("# a\nx = 1\n", "python").comment_fraction == 0.0  # below min_chars_for_ratios
 
 
@@ -280,7 +282,7 @@ def test_quality_model_with_a_hugging_face_classifier(tmp_path):
 def test_block_comments_take_the_exact_path_and_markers_in_strings_do_not_drop():
     block = SyntaxFilter()
     licence = "/*\n" + " * Licensed under the Apache License, Version 2.0 (the License).\n" * 10 + " */\n"
-    assert verdict(block, licence + "int x;\n", "c") == "quality:comment_ratio"
+    assert verdict(block, "int x;\n" + licence, "c") == "quality:comment_ratio"  # a block comment after the code
     # every line holds "#" (the cheap bound says 100%), but inside strings: the exact count keeps the file
     text = 'COLORS = [\n' + '    "#ff00ff",  # magenta\n' * 5 + ''.join(f'    "#{i:06x}",\n' for i in range(40)) + ']\n'
     signals = block.signals(text, "python")
@@ -311,3 +313,129 @@ def test_python_the_interpreter_accepts_is_kept_even_where_tree_sitter_errs():
     assert block.stats["syntax_error_overruled_by_ast"].total == 1
     assert verdict(SyntaxFilter(SyntaxConfig(python_ast_check=False)), text) == "quality:syntax_error"
     assert verdict(block, BROKEN["python"]) == "quality:syntax_error"  # both parsers reject it
+
+
+# --- excellent code kept, junk still dropped (reductions of real files; bench/quality_screening.py measures) ----
+LICENCE = "/*\n * Copyright (c) the authors.\n *\n * Licensed under the MIT licence; see the LICENSE file for the terms.\n */\n"
+STATEMENTS = "".join(f"  ret += step{i}(argv);\n" for i in range(30))
+
+
+def test_an_ifdef_split_function_header_is_no_syntax_error():
+    # jq's src/main.c: the header of main is split across #ifdef WIN32 / #else / #endif
+    text = (LICENCE + "#ifdef WIN32\nint wmain(int argc, wchar_t* wargv[]) {\n  char** argv = convert(wargv);\n#else\n"
+            "int main(int argc, char* argv[]) {\n#endif\n  int ret = 0;\n" + STATEMENTS + "  return ret;\n}\n")  # fmt: skip
+    assert SyntaxFilter().signals(text, "c").error_line_share == 1 / 44  # the one stray "{" of the first branch
+    assert verdict(SyntaxFilter(), text, "c") is None
+    assert verdict(SyntaxFilter(SyntaxConfig(error_lines="covered")), text, "c") == "quality:syntax_error"  # older rule
+
+
+def test_macro_heavy_cpp_and_c_headers_are_no_syntax_errors():
+    # fmt's format.h (namespace macros, attribute macros), leveldb's c.h (export macros), an X-macro list
+    fmt = ("FMT_BEGIN_NAMESPACE\nnamespace detail {\nFMT_CONSTEXPR20 inline auto digits(unsigned n) -> int {\n"
+           "  int count = 1;\n  while (n >= 10) { n /= 10; ++count; }\n  return count;\n}\n"
+           "FMT_EXPORT template <typename Char> class FMT_API writer {\n  int size_ GUARDED_BY(mutex_);\n};\n"
+           "}  // namespace detail\nFMT_END_NAMESPACE\n")  # fmt: skip
+    exports = "".join(f"LEVELDB_EXPORT leveldb_t* leveldb_open{i}(const char* name, char** errptr);\n" for i in range(10))
+    xmacros = "".join(f"OP(LOAD{i}, CONSTANT, {i}, 0)\n" for i in range(10))
+    block = SyntaxFilter()
+    assert verdict(block, fmt, "cpp") is None
+    assert verdict(block, exports, "c", "include/c.h") is None
+    assert verdict(block, xmacros, "c", "src/opcode_list.h") is None
+    assert verdict(SyntaxFilter(SyntaxConfig(error_lines="covered")), fmt, "cpp") == "quality:syntax_error"
+
+
+def test_macro_continuation_lines_and_cpp_headers_read_as_c_are_no_syntax_errors():
+    # libuv's tree.h: multi-line #define bodies; fmt's color.h: a C++ header that .h identification calls C
+    tree = "#define RB_HEAD(name, type) \\\nstruct name { \\\n  struct type *rbh_root; \\\n}\n" * 5 + "int rb_size(void);\n"
+    assert verdict(SyntaxFilter(), tree, "c", "include/uv/tree.h") is None
+    cpp_header = "".join(f"template <typename T> auto styled{i}(const T& v) -> T {{ return v; }}\n" for i in range(8))
+    assert verdict(SyntaxFilter(), cpp_header, "c", "include/fmt/color.h") is None
+    assert verdict(SyntaxFilter(), cpp_header, "c", "src/color.c") == "quality:syntax_error"  # a .c file is C
+
+
+def test_csharp_conditional_inside_a_member_is_no_syntax_error():
+    # serilog's ILogger.cs: a default interface method whose body is compiled only #if FEATURE_...
+    text = ("public interface ILogger\n{\n    ILogger ForContext(string name)\n#if FEATURE_DEFAULT_INTERFACE\n"
+            "        => new LoggerConfiguration()\n            .CreateLogger()\n#endif\n    ;\n\n    void Write(string m);\n}\n")  # fmt: skip
+    assert verdict(SyntaxFilter(), text, "c-sharp") is None
+
+
+def test_broken_code_with_macros_and_conditionals_is_still_dropped():
+    garbage = "#ifdef X\nint f( {\n#endif\n  FOO(x) + ;\n  return = = ;\n}}\nint g( {\n  y + ;\n"
+    assert verdict(SyntaxFilter(), garbage, "c") == "quality:syntax_error"
+    assert verdict(SyntaxFilter(), garbage, "c-sharp") == "quality:syntax_error"
+
+
+def test_licence_headers_and_doc_comments_are_not_commentary():
+    javadoc = "".join(f"   * Line {i} of the documentation of this method.\n" for i in range(15))
+    java = (LICENCE + "package org.example;\n\n/**\n * A strategy.\n */\npublic interface Strategy {\n  /**\n"
+            + javadoc + "   */\n  boolean skip(Object o);\n}\n")  # fmt: skip
+    csharp = ("#region License\n" + "// Permission is hereby granted, free of charge, to any person.\n" * 15 + "#endregion\n\n"
+              "namespace N\n{\n    /// <summary>A friend.</summary>\n    public class Friend { public int Id { get; set; } }\n}\n")  # fmt: skip
+    go = (LICENCE + "package cli\n\n" + "// Run runs the command: it parses the flags and calls the action.\n" * 10
+          + "func Run() error { return nil }\n")  # fmt: skip
+    rust = "/// Either a re-export or an identical trait.\n" * 20 + "pub trait Error {}\n"
+    block, older = SyntaxFilter(), SyntaxFilter(SyntaxConfig(count_doc_comments=True))
+    for text, language in ((java, "java"), (csharp, "c-sharp"), (go, "go"), (rust, "rust")):
+        assert verdict(block, text, language) is None, language
+        assert verdict(older, text, language) == "quality:comment_ratio", language
+    # Rust's tree-sitter nests a doc_comment inside each line_comment: counted once
+    assert older.signals(rust, "rust").comment_fraction == pytest.approx(
+        20 * len("///Eitherare-exportoranidenticaltrait.") / len("".join(rust.split())))
+
+
+def test_commented_out_code_is_still_commentary():
+    dead = "".join(f"// old{i}(a, b);\n// if (x) {{ y{i}(); }}\n\n" for i in range(20))
+    text = "package p\n\nfunc live() {}\n\n" + dead
+    assert verdict(SyntaxFilter(), text, "go") == "quality:comment_ratio"
+    trailing = "x = [\n" + "".join(f"    {i},  # a trailing remark, longer than the code it follows\n" for i in range(30)) + "]\n"
+    assert verdict(SyntaxFilter(), trailing, "python") == "quality:comment_ratio"  # trailing comments document nothing
+
+
+def test_templates_and_tables_inside_a_function_do_not_make_it_long():
+    # cobra's bash_completions.go: a function that writes a 300-line script template; a table-driven test
+    script = "".join(f"    opt{i}) COMPREPLY=($(compgen -W \"$f{i}\" -- \"$cur\")) ;;\n" for i in range(300))
+    template = f"package cobra\n\nfunc gen(w io.Writer) error {{\n\t_, err := fmt.Fprintf(w, `case x in\n{script}esac\n`)\n\treturn err\n}}\n"
+    cases = "".join(f'\t\t{{name: "case{i}", args: []string{{"-x", "{i}"}}, want: {i}}},\n' for i in range(300))
+    table = f"package cli\n\nfunc TestParse(t *testing.T) {{\n\tcases := []struct{{name string}}{{\n{cases}\t}}\n\trun(t, cases)\n}}\n"
+    block = SyntaxFilter()
+    for text in (template, table):
+        assert block.signals(text, "go").long_function_share == 0.0
+        assert verdict(SyntaxFilter(SyntaxConfig(long_function_measure="lines")), text, "go") == "quality:long_functions"
+    code = "package p\n\nfunc f() {\n" + "".join(f"\tx{i} := g({i})\n" for i in range(250)) + "}\n"
+    assert verdict(block, code, "go") == "quality:long_functions"  # 250 lines of statements still are
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("web/package-lock.json", '{\n  "name": "x",\n  "lockfileVersion": 3\n}\n'),
+        ("go.sum", "golang.org/x/text v0.3.0 h1:g61tztE5qeGQ89tm6NTjjM9VPIm088od1l6aSorWRWg=\n"),
+        ("a/parser.h", "/* A Bison parser, made by GNU Bison 3.8.2.  */\n\nint yyparse(void);\n"),
+        ("src/lexer.c", '#line 2 "src/lexer.c"\n\n#define YY_INT_ALIGNED short int\n\n/* A lexical scanner generated by flex */\n'),
+        ("crc32.h", "/* crc32.h -- tables for rapid CRC calculation\n * Generated automatically by crc32.c\n */\n"),
+        ("empty.pb.go", "// Copyright 2008 Google Inc.  All rights reserved.\n" + "// Redistribution and use permitted.\n" * 40
+         + "\n// Code generated by protoc-gen-go. DO NOT EDIT.\n\npackage emptypb\n"),
+    ],
+)
+def test_generated_files_as_ecosystems_mark_them(path, text):
+    assert is_autogenerated(text, path=path)
+    assert verdict(HeuristicFilter(), text, "c", path) == "quality:autogenerated"
+
+
+def test_a_marker_word_that_continues_a_sentence_is_prose():
+    sphinx = ("# Note that not all possible configuration values are present in this\n# autogenerated file.\n"
+              "#\n# All configuration values have a default.\nproject = 'requests'\n")  # fmt: skip
+    assert not is_autogenerated(sphinx)
+    assert is_autogenerated("# Build settings.\n# generated by tools/make_settings.py\nX = 1\n")  # opens a sentence
+
+
+def test_numeric_tables_are_encoded_data_and_a_table_among_code_is_not():
+    crc = "local const z_crc_t crc_table[] = {\n" + "".join(f"  0x{i * 2654435761 % 2**32:08x}UL,\n" for i in range(256)) + "};\n"
+    floats = "_viridis = [\n" + "".join(f"    [0.{i:04d}, 0.{i + 1:04d}, 0.{i + 2:04d}],\n" for i in range(256)) + "]\n"
+    pairs = "static const ct_data static_ltree[] = {\n" + "".join(f"{{{{{i}}},{{  8}}}}," for i in range(288)) + "};\n"
+    font = "static const uint8_t glyphs[] = {\n" + "".join(f"    /* U+{i:04X} */\n    " + "0x00, " * 16 + "\n" for i in range(40)) + "};\n"
+    for text in (crc, floats, pairs, font):
+        assert verdict(HeuristicFilter(), text) == "quality:encoded_data"
+    code = "".join(f"static int helper{i}(int x) {{\n  return x * {i} + lookup[x & 0xff];\n}}\n\n" for i in range(60))
+    assert verdict(HeuristicFilter(), code + crc) is None  # fmt's format-inl.h: tables beside much code

@@ -6,6 +6,13 @@ import numpy as np
 import pytest
 from datasets import Dataset
 
+from dscoder.sequences.fim import (
+    DocumentEncoder,
+    FIMConfig,
+    document_rng,
+    fim_split,
+    fim_text,
+)
 from dscoder.tokenization.components import bytes_only_tokenizer
 from dscoder.tokenization.special_tokens import (
     BOS,
@@ -14,13 +21,6 @@ from dscoder.tokenization.special_tokens import (
     FIM_END,
     FIM_HOLE,
     fim_prompt,
-)
-from dscoder.training.fim import (
-    DocumentEncoder,
-    FIMConfig,
-    document_rng,
-    fim_split,
-    fim_text,
 )
 
 

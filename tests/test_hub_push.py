@@ -76,7 +76,8 @@ def test_model_push_uploads_the_whole_run_record_after_it_is_written(tmp_path, h
     assert not [f for f in upload["files"] if f.startswith("checkpoint-")]
     card = upload["readme"]
     for expected in ("`tiny` (random initialisation)", "| code | corpus | text | 100.0% |", "FIM rate 0.5 (PSM)",
-                     "lr 0.003", "deepseek, 1 warm-up", "heldout", "arXiv:2401.14196", "eval_loss"):  # fmt: skip
+                     "lr 0.003", "deepseek, 1 warm-up", "heldout", "arXiv:2401.14196", "| loss |", "| perplexity |",
+                     "model-index:"):  # fmt: skip
         assert expected in card, expected
     pushed = json.loads((tmp_path / "run" / "train_summary.json").read_text())
     assert pushed["steps"] == 2 and summary["hub_commit"].endswith("/commit/0")
@@ -104,8 +105,44 @@ def test_model_card_names_a_hub_base_model_and_datasets(tmp_path):
     card = model_card(tmp_path, recipe, "me/instruct")
     assert card.data.base_model == "deepseek-ai/deepseek-coder-6.7b-base"
     assert card.data.datasets == ["nickrosh/Evol-Instruct-Code-80k-v1"]
-    assert "instruction tuning (report §3.7)" in card.text and "final training loss: 1.2500" in card.text
+    assert "instruction tuning (report §3.7)" in card.text and "Final training loss: 1.2500" in card.text
     assert "a seeded 1.0% slice" in card.text
+
+
+def test_model_card_is_written_from_the_run_with_results_and_no_placeholder(tmp_path):
+    """Metadata through huggingface_hub's ModelCardData / EvalResult (model-index: held-out loss and perplexity,
+    benchmark scores), the project's text for the rest; nothing left unfilled, no path of this machine."""
+    import math
+
+    from huggingface_hub import ModelCard
+
+    from dscoder.training.hub import benchmark_results, model_card
+    from dscoder.training.recipe import load_recipe
+
+    recipe = load_recipe(RECIPES / "tiny" / "sft.yaml", {"model.init_from": str(tmp_path / "checkpoints" / "base")})
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "train_summary.json").write_text(json.dumps({"steps": 40, "tokens": 163840, "final_loss": 1.5, "batch": {
+        "global_sequences": 8, "micro_batch_size": 4, "gradient_accumulation_steps": 2, "world_size": 1}}))  # fmt: skip
+    (run / "eval_results.json").write_text(json.dumps({"eval_loss": 2.0, "eval_runtime": 1.0, "step": 40}))
+    summary = {"rows": [
+        {"task": "humaneval-python", "benchmark": "HumanEval Python", "metric": "pass@1", "n": 164, "score": 12.5,
+         "status": "ok"},
+        {"task": "mbpp", "benchmark": "MBPP", "metric": "pass@1", "n": 0, "score": None, "status": "skipped: no data"},
+    ]}  # fmt: skip
+    card = model_card(run, recipe, "me/coder-instruct", base_model="me/coder-base", datasets=["me/code-data"],
+                      results=benchmark_results(summary), license="mit")  # fmt: skip
+    text = str(card)
+    for placeholder in ("[More Information Needed]", "{{", "TODO", "| ? |", "None", str(tmp_path)):
+        assert placeholder not in text, placeholder
+    reloaded = ModelCard(text).data
+    assert (reloaded.base_model, reloaded.datasets, reloaded.license) == ("me/coder-base", ["me/code-data"], "mit")
+    assert [(r.metric_type, r.metric_value) for r in reloaded.eval_results] == [
+        ("loss", 2.0), ("perplexity", round(math.exp(2.0), 4)), ("pass@1", 12.5)]  # fmt: skip
+    for expected in ("| base | `me/coder-base` |", ("| global batch | 8 sequences (4 per device x 2 accumulation x 1 "
+                     "processes) |"), "| HumanEval Python | pass@1 (%, n=164) | 12.5 |", "Final training loss: 1.5000",
+                     'AutoModelForCausalLM.from_pretrained("me/coder-instruct")', "arXiv:2401.14196"):  # fmt: skip
+        assert expected in text, expected
 
 
 def _records(folder: Path, rows: list[dict]) -> None:
@@ -117,6 +154,7 @@ def _records(folder: Path, rows: list[dict]) -> None:
 
 def test_dataset_push_uploads_the_shards_and_a_card_that_loads(tmp_path, hub_calls):
     from datasets import load_dataset
+    from huggingface_hub import DatasetCard
 
     from dscoder.data.decontamination.report import write_report
     from dscoder.data.filters import FilterPipelineConfig, run_filter_stage
@@ -136,8 +174,7 @@ def test_dataset_push_uploads_the_shards_and_a_card_that_loads(tmp_path, hub_cal
     assert [name for name, _ in hub_calls] == ["create_repo", "create_commit"]
     assert hub_calls[0][1]["repo_type"] == "dataset" and hub_calls[0][1]["private"] is True
     operations = hub_calls[1][1]["operations"]
-    paths = sorted(op.path_in_repo for op in operations)
-    assert paths == sorted(["README.md", *(f"data/{p.relative_to(out).as_posix()}" for p in out.rglob("*.jsonl.gz"))])
+    assert sorted(op.path_in_repo for op in operations) == ["README.md", "data/train-00000-of-00001.parquet"]
     # the pushed repository, rebuilt locally: the card's config makes load_dataset read the 5 kept files
     repo = tmp_path / "repo"
     for op in operations:
@@ -150,9 +187,41 @@ def test_dataset_push_uploads_the_shards_and_a_card_that_loads(tmp_path, hub_cal
     card = (repo / "README.md").read_text()
     assert "license: mit" in card and "| input | 6 |" in card and "| kept | 5 |" in card
     assert "dropped: rules:" in card and "documents_scanned: 5" in card and "humaneval" in card
+    info = DatasetCard(card).data.to_dict()["dataset_info"]  # what push_to_hub writes, read back the same way
+    parquet = repo / "data" / "train-00000-of-00001.parquet"
+    assert [f["name"] for f in info["features"]] == ["id", "text", "repo", "path", "language"]
+    assert info["splits"] == [{"name": "train", "num_bytes": info["dataset_size"], "num_examples": 5}]
+    assert info["download_size"] == parquet.stat().st_size and info["dataset_size"] > 0
     loaded = load_dataset(str(repo), split="train", cache_dir=str(tmp_path / "cache"))
     assert sorted(loaded["id"]) == [f"f{i}" for i in range(5)]
+    assert loaded.info.splits["train"].num_examples == 5 and loaded.features["text"].dtype == "string"
     with pytest.raises(FileNotFoundError, match="no data files"):
         from dscoder.data.hub_push import push_dataset
 
         push_dataset(tmp_path / "report", "me/x")
+
+
+def test_export_writes_parquet_shards_with_one_schema(tmp_path):
+    """Records whose keys differ get one schema (nulls where a key is absent); shards split by Arrow bytes and are
+    named as push_to_hub names them; the card's features are the shards' schema."""
+    from datasets import load_dataset
+    from huggingface_hub import DatasetCard
+
+    from dscoder.data.hub_push import export_dataset
+
+    rows = [{"id": f"r{i}", "text": "x = 1\n" * (i + 1), "repo": "me/r", "stars": i} for i in range(40)]
+    rows[3]["manifest"] = True
+    rows[7]["stars"] = 2.5  # an int column promoted to double, as push_to_hub would infer
+    _records(tmp_path / "out", rows[:20])
+    with gzip.open(tmp_path / "out" / "00001.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(row) + "\n" for row in rows[20:])
+    target = export_dataset(tmp_path / "out", tmp_path / "hub", "me/x", max_shard_bytes=1)
+    shards = sorted(p.name for p in (target / "data").iterdir())
+    assert shards == ["train-00000-of-00002.parquet", "train-00001-of-00002.parquet"]
+    info = DatasetCard.load(target / "README.md").data.to_dict()["dataset_info"]
+    assert {f["name"]: f["dtype"] for f in info["features"]} == {"id": "string", "text": "string", "repo": "string",
+                                                                 "stars": "float64", "manifest": "bool"}
+    assert info["splits"][0]["num_examples"] == 40
+    loaded = load_dataset(str(target), split="train", cache_dir=str(tmp_path / "cache"))
+    assert loaded["manifest"].count(True) == 1 and loaded["manifest"].count(None) == 39
+    assert loaded["stars"][7] == 2.5 and loaded["text"][39] == "x = 1\n" * 40

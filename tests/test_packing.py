@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from dscoder.training.packing import Packer, pack_documents, segments_of
+from dscoder.sequences.packing import Packer, pack_documents, segments_of
 
 
 def _docs(lengths, start=1):

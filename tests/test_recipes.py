@@ -43,7 +43,7 @@ def test_every_recipe_validates(path):
 
 @pytest.mark.parametrize("name", sorted(PAPER))
 def test_paper_pretraining_recipes_dry_run(name):
-    from dscoder.training.runner import dry_run
+    from dscoder.training.dry_run import dry_run
 
     _, batch, lr, billions = PAPER[name]
     recipe = load_recipe(RECIPES / name)
@@ -60,7 +60,7 @@ def test_paper_pretraining_recipes_dry_run(name):
 
 
 def test_long_context_recipe_dry_run():
-    from dscoder.training.runner import dry_run
+    from dscoder.training.dry_run import dry_run
 
     out = dry_run(RECIPES / "long_context.yaml", num_processes=8, checkpoint_preset="deepseek-coder-1.3b")
     assert out["rope_parameters"] == {"rope_type": "linear", "factor": 4.0, "rope_theta": 100000.0}
@@ -73,7 +73,7 @@ def test_long_context_recipe_dry_run():
 
 def test_continued_pretraining_v15_recipe_dry_run():
     from dscoder.training.data import mixture_probabilities
-    from dscoder.training.runner import dry_run
+    from dscoder.training.dry_run import dry_run
 
     recipe = load_recipe(RECIPES / "continued_pretrain_v1.5.yaml")
     assert recipe.objective.fim_rate == 0.0 and recipe.data.seq_length == 4096
@@ -91,7 +91,7 @@ def test_continued_pretraining_v15_recipe_dry_run():
 
 
 def test_sft_recipe_dry_run():
-    from dscoder.training.runner import dry_run
+    from dscoder.training.dry_run import dry_run
 
     recipe = load_recipe(RECIPES / "sft_instruct.yaml")
     assert (recipe.optimizer.lr, recipe.schedule.type, recipe.schedule.warmup_steps) == (1e-5, "cosine", 100)
@@ -289,7 +289,7 @@ def test_every_full_size_recipe_passes_the_cli_dry_run(tmp_path, monkeypatch, ca
                      "--summary-json", str(out)]) == 0, capsys.readouterr().err  # fmt: skip
         plan = json.loads(out.read_text())
         assert plan["report_to"] == resolve_report_to(None) and plan["evaluation"] != "none"
-        assert {row["role"] for row in plan["inputs"]} == ({"train"} if "sft" in name else {"train", "eval"})
+        assert {row["role"] for row in plan["inputs"]} - {"model"} == ({"train"} if "sft" in name else {"train", "eval"})
         printed = capsys.readouterr().out
         assert "run plan (dry run)" in printed and "evaluation" in printed
     assert main(["train", str(RECIPES / "pretrain/deepseek-coder-1.3b.yaml"), "--dry-run", "--strict"]) == 1
@@ -304,11 +304,13 @@ def test_dry_run_counts_parameters_of_the_real_config(tmp_path):
     from test_training_helpers import build_tokenizer, synthetic_code
 
     from dscoder.tokenization.loading import load_tokenizer
+    from dscoder.training.dry_run import dry_run
     from dscoder.training.model_loading import build_config, build_model
-    from dscoder.training.runner import dry_run
 
     build_tokenizer(tmp_path / "tok", synthetic_code(50))
-    recipe = load_recipe(RECIPES / "tiny" / "pretrain.yaml", {"model.tokenizer": str(tmp_path / "tok")})
+    recipe = load_recipe(RECIPES / "tiny" / "pretrain.yaml", {  # data not produced yet, whatever the checkout holds
+        "model.tokenizer": str(tmp_path / "tok"), "data.sources.code.path": str(tmp_path / "tokenized"),
+        "data.eval_sources.heldout.path": str(tmp_path / "heldout")})  # fmt: skip
     plan = dry_run(recipe, num_processes=1)
     real = build_model(recipe.model, build_config(recipe.model, load_tokenizer(str(tmp_path / "tok"))))
     assert plan["parameters"] == sum(p.numel() for p in real.parameters())
@@ -321,3 +323,150 @@ def test_dry_run_counts_parameters_of_the_real_config(tmp_path):
         with pytest.raises(ValueError, match="tensorboard is not installed"):
             dry_run(load_recipe(RECIPES / "tiny" / "pretrain.yaml", {"model.tokenizer": str(tmp_path / "tok"),
                                                                       "training.report_to": ["tensorboard"]}))  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# a user's first hours: dry runs in a fresh clone, offline; the row length from the data; the TRL spelling of
+# gradient checkpointing
+@pytest.fixture
+def fresh_clone(tmp_path, monkeypatch):
+    """The recipes as a fresh clone has them (no demo_output, no outputs/ beside them), as the current folder."""
+    import shutil
+
+    shutil.copytree(RECIPES, tmp_path / "recipes")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "recipes"
+
+
+def test_every_recipe_dry_runs_offline_in_a_fresh_clone_within_60_s(fresh_clone, monkeypatch, capsys):
+    """Exit 0 for all ten recipes without any flag: what exists is checked, the rest is listed as not produced
+    yet with what produces it; offline, the Hub is never asked (HF_HUB_OFFLINE)."""
+    import time
+
+    from dscoder_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    recipes = sorted(p for p in fresh_clone.rglob("*.yaml") if "accelerate" not in p.parts)
+    assert len(recipes) == 10
+    plans = {}
+    for path in recipes:
+        name = str(path.relative_to(fresh_clone))
+        start = time.perf_counter()
+        code = main(["train", str(path), "--dry-run", "--summary-json", str(path.with_suffix(".plan.json"))])
+        seconds = time.perf_counter() - start
+        assert code == 0, (name, capsys.readouterr().err)
+        assert seconds < 60, (name, seconds)
+        plans[name] = json.loads(path.with_suffix(".plan.json").read_text())
+    capsys.readouterr()
+    models = {name: next((r["status"] for r in p["inputs"] if r["role"] == "model"), None) for name, p in plans.items()}
+    for tiny in ("tiny/long_context.yaml", "tiny/sft.yaml", "tiny/continued_pretrain.yaml"):
+        assert models[tiny] == ("missing: not produced yet (`dscoder train recipes/tiny/pretrain.yaml` writes it); "
+                                "--checkpoint-preset tiny checks the architecture now"), models[tiny]  # fmt: skip
+        assert plans[tiny]["parameters"] is None and plans[tiny]["model_type"].startswith("not checked")
+    assert models["long_context.yaml"].startswith("missing: not produced yet (`dscoder train "
+                                                  "recipes/pretrain/deepseek-coder-1.3b.yaml` writes it); "
+                                                  "--checkpoint-preset deepseek-coder-1.3b")  # fmt: skip
+    for hub in ("sft_instruct.yaml", "continued_pretrain_v1.5.yaml"):
+        assert models[hub].startswith("Hub model, not in the local Hub cache, offline (HF_HUB_OFFLINE): not checked")
+    tiny = plans["tiny/pretrain.yaml"]
+    assert tiny["seq_length"].startswith("auto") and tiny["missing_inputs"] == 3  # tokenizer, data, held-out set
+    assert "`make demo` (dscoder demo) writes it" in tiny["inputs"][0]["status"]
+    assert tiny["parameters"] > 0 and tiny["evaluation"].endswith("(at most 64 rows each)")
+
+
+def test_a_hub_model_gets_one_request_of_at_most_the_timeout(fresh_clone, monkeypatch):
+    """Online but the Hub does not answer: one connection, abandoned after HUB_TIMEOUT_S, the model listed as not
+    checked (huggingface_hub alone retries for about a minute)."""
+    import socket
+    import threading
+    import time
+
+    from huggingface_hub import constants
+
+    from dscoder.training import dry_run as module
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    connections = []
+    threading.Thread(target=lambda: [connections.append(server.accept()) for _ in range(8)], daemon=True).start()
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    endpoint = f"http://127.0.0.1:{server.getsockname()[1]}"
+    monkeypatch.setattr(constants, "ENDPOINT", endpoint)  # what HF_ENDPOINT sets when huggingface_hub loads
+    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", endpoint + "/{repo_id}/resolve/{revision}/{filename}")
+    monkeypatch.setattr(module, "HUB_TIMEOUT_S", 0.5)
+    monkeypatch.setenv("HF_HOME", str(fresh_clone.parent / "hf"))  # an empty cache
+    start = time.perf_counter()
+    plan = module.dry_run(fresh_clone / "sft_instruct.yaml")
+    assert time.perf_counter() - start < 5
+    assert plan["inputs"][0]["status"].startswith("Hub model, not in the local Hub cache, the Hub did not answer one "
+                                                  "0.5 s request")  # fmt: skip
+    deadline = time.monotonic() + 2
+    while not connections and time.monotonic() < deadline:  # the accepting thread may lag on a busy machine
+        time.sleep(0.05)
+    assert len(connections) == 1, plan["inputs"][0]["status"]
+    server.close()
+
+
+def _tokenised(folder: Path, seq_len: int) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "tokenization.json").write_text(json.dumps({"seq_len": seq_len, "fim_rate": 0.5, "fim_mode": "psm"}))
+    return folder
+
+
+def test_seq_length_auto_is_the_tokenised_datasets_own_length(fresh_clone):
+    """The tiny recipe runs on either demo size (512-token rows, 256 with --quick) and on a user's own data."""
+    from dscoder.training.recipe import resolve_seq_length
+
+    tiny = fresh_clone / "tiny" / "pretrain.yaml"
+    for length in (512, 256):
+        data = _tokenised(fresh_clone.parent / f"rows{length}", length)
+        recipe = load_recipe(tiny, {"data.sources.code.path": str(data)})
+        assert recipe.data.seq_length == length
+    recipe = load_recipe(tiny)  # no data yet: stays auto; a launch says what is missing
+    assert recipe.data.seq_length == "auto"
+    with pytest.raises(FileNotFoundError, match=r"data.seq_length: auto takes the row length from the tokenised "
+                       r"data's tokenization.json, but data.sources.code \(.*demo_output/data/tokenized\) is not "
+                       r"produced yet \(`dscoder data tokenize"):  # fmt: skip
+        resolve_seq_length(recipe.data)
+    with pytest.raises(ValueError, match=r"different row lengths \(code: 512, more: 256\)"):
+        load_recipe(tiny, {"data.sources.code.path": str(fresh_clone.parent / "rows512"),
+                           "data.sources.more": {"path": str(fresh_clone.parent / "rows256"), "kind": "tokenized"}})
+    assert load_recipe(tiny, {"data.seq_length": 128}).data.seq_length == 128  # a number is kept as given
+
+
+@pytest.mark.parametrize("key", ["training.gradient_checkpointing", "training.activation_checkpointing",
+                                 "model.gradient_checkpointing"])  # fmt: skip
+def test_gradient_checkpointing_is_one_switch_wherever_it_is_written(key, tmp_path):
+    from dscoder.training.recipe import derive_batch, recipe_to_dict
+    from dscoder.training.runner import training_arguments_kwargs
+
+    recipe = load_recipe(RECIPES / "tiny" / "sft.yaml", parse_overrides([f"{key}=true"]))
+    assert recipe.model.gradient_checkpointing is True and "gradient_checkpointing" not in recipe.training.trainer_args
+    kwargs = training_arguments_kwargs(recipe, derive_batch(recipe.batch, recipe.data.seq_length, 1))
+    assert kwargs["activation_checkpointing"] is True
+    (tmp_path / "again.yaml").write_text(yaml.safe_dump(recipe_to_dict(recipe)))
+    assert load_recipe(tmp_path / "again.yaml") == recipe
+    assert load_recipe(RECIPES / "tiny" / "sft.yaml").model.gradient_checkpointing is None  # off unless asked
+
+
+def test_gradient_checkpointing_written_twice_must_agree():
+    with pytest.raises(ConfigError, match=r"model.gradient_checkpointing and training.gradient_checkpointing|"
+                       r"training.gradient_checkpointing and model.gradient_checkpointing: disagree"):  # fmt: skip
+        load_recipe(RECIPES / "tiny" / "sft.yaml", {"training.gradient_checkpointing": True,
+                                                     "model.gradient_checkpointing": False})  # fmt: skip
+    agreed = load_recipe(RECIPES / "tiny" / "sft.yaml", {"training.gradient_checkpointing": True,
+                                                          "model.gradient_checkpointing": True})  # fmt: skip
+    assert agreed.model.gradient_checkpointing is True
+
+
+def test_a_launch_without_its_checkpoint_says_it_is_not_produced_yet(tmp_path):
+    from dscoder.training.runner import run_recipe
+
+    missing = tmp_path / "model" / "pretrain"
+    with pytest.raises(FileNotFoundError, match=rf"^model.init_from: {missing} is not produced yet \(`dscoder train "
+                       r"RECIPE --dry-run` names the run or command that writes it\)$"):  # fmt: skip
+        run_recipe(RECIPES / "tiny" / "long_context.yaml", {"model.init_from": str(missing),
+                                                            "training.output_dir": str(tmp_path / "out")})  # fmt: skip
+    assert not (tmp_path / "out").exists()

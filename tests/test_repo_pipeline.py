@@ -264,7 +264,8 @@ def test_go_mod_reaches_the_repo_level_stage_with_no_config_and_counts_agree(tmp
     """``dscoder data filter RAW KEPT`` then ``dscoder data repo-level KEPT OUT``, no option about manifests: the
     filter stage copies go.mod beside KEPT and the repo-level stage reads it there (Go imports resolve)."""
     from dscoder_cli import build_parser, main
-    from dscoder_cli.data import repo_level_config
+    from dscoder_cli.data import RepoLevelOptions, repo_level_config
+    from dscoder_cli.options import options_from_args
 
     cobra = Path(__file__).parent / "fixtures" / "repo_level" / "cobra"
     records = [{"id": p.name, "text": p.read_text(), "repo": "spf13/cobra", "path": p.relative_to(cobra).as_posix()}
@@ -276,7 +277,7 @@ def test_go_mod_reaches_the_repo_level_stage_with_no_config_and_counts_agree(tmp
     assert "go.mod" not in {r["path"] for r in _read(tmp_path / "in")}  # not a training file
     argv = ["data", "repo-level", str(tmp_path / "in"), str(tmp_path / "out"), *one, "--buckets", "1", "--no-dedup"]
     assert main(argv) == 0  # go: repository-level by default
-    config = repo_level_config(build_parser().parse_args(argv))
+    config = repo_level_config(options_from_args(build_parser().parse_args(argv), RepoLevelOptions))
     assert config.manifests is None  # found beside the input, not configured
     counts = collect_counts(config)
     samples = _read(tmp_path / "out")

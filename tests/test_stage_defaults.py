@@ -13,7 +13,8 @@ from dscoder.data.filters.manifests import manifests_beside
 from dscoder.data.repo_level import RepoLevelConfig
 from dscoder.data.repo_level.stage import manifests_folder
 from dscoder_cli import build_parser
-from dscoder_cli.data import repo_level_config
+from dscoder_cli.data import FilterOptions, RepoLevelOptions, repo_level_config
+from dscoder_cli.options import options_from_args
 
 PIPELINES = Path(__file__).resolve().parents[1] / "datatrove_pipelines"
 FILTER_PATHS = ("output_folder", "excluded_folder", "logging_folder")
@@ -47,15 +48,16 @@ def test_filter_defaults_agree_in_yaml_cli_and_dataclass(tmp_path):
     assert _settings(load_yaml_config(PIPELINES / "filter_code.yaml", FilterPipelineConfig), FILTER_PATHS) == \
         _settings(default, FILTER_PATHS)  # fmt: skip
     parser = build_parser()
-    args = parser.parse_args(["data", "filter", "IN", str(tmp_path / "kept")])
-    assert (args.tasks, args.workers, args.manifests, args.config) == (default.executor.tasks, default.executor.workers, None, None)
+    o = options_from_args(parser.parse_args(["data", "filter", "IN", str(tmp_path / "kept")]), FilterOptions)
+    assert (o.tasks, o.workers, o.manifests, o.config) == (default.executor.tasks, default.executor.workers, None, None)
     stated = _stated_defaults(parser, "filter")
     assert stated["--tasks"] == str(default.executor.tasks) and stated["--workers"] == str(default.executor.workers)
 
 
 def test_repo_level_defaults_agree_in_yaml_cli_and_dataclass(tmp_path):
     parser = build_parser()
-    cli = repo_level_config(parser.parse_args(["data", "repo-level", str(tmp_path / "kept"), str(tmp_path / "out")]))
+    args = parser.parse_args(["data", "repo-level", str(tmp_path / "kept"), str(tmp_path / "out")])
+    cli = repo_level_config(options_from_args(args, RepoLevelOptions))
     default = RepoLevelConfig(input=tmp_path / "kept", output=tmp_path / "out", logs=tmp_path / "logs")
     assert _settings(cli, REPO_PATHS) == _settings(default, REPO_PATHS)
     assert _settings(load_yaml_config(PIPELINES / "repo_level.yaml", RepoLevelConfig), REPO_PATHS) == \

@@ -108,7 +108,7 @@ def test_cli_data_tokenize(tokenizer_dir, corpus, tmp_path, capsys):
 
 
 def test_long_documents_are_tokenised_in_chunks_with_the_same_ids():
-    from dscoder.training.fim import DocumentEncoder, FIMConfig, chunk_bounds
+    from dscoder.sequences.fim import DocumentEncoder, FIMConfig, chunk_bounds
 
     tok = bytes_only_tokenizer()
     rng = np.random.default_rng(0)
@@ -168,8 +168,8 @@ def test_a_long_document_streams_through_jobs_with_the_rows_of_whole_document_pa
     """A document over ``max_piece_chars`` (chunked) and over many jobs gives exactly the rows of tokenising each
     FIM part whole and packing whole documents (issue 18: streamed, not materialised)."""
     from dscoder.data import tokenize_stage
-    from dscoder.training import fim
-    from dscoder.training.fim import document_rng, fim_split
+    from dscoder.sequences import fim
+    from dscoder.sequences.fim import document_rng, fim_split
 
     monkeypatch.setattr(fim, "MAX_PIECE_CHARS", 3000)  # the FIM parts of the long document are chunked
     monkeypatch.setattr(tokenize_stage, "_JOB_CHARS", 5000)  # and spread over many jobs
@@ -239,8 +239,8 @@ def test_memory_of_one_long_document_does_not_grow_with_its_ids(monkeypatch):
     from datatrove.data import Document
 
     from dscoder.data import tokenize_stage
-    from dscoder.training.fim import DocumentEncoder, FIMConfig
-    from dscoder.training.packing import Packer
+    from dscoder.sequences.fim import DocumentEncoder, FIMConfig
+    from dscoder.sequences.packing import Packer
 
     class Reader:
         def __init__(self, text):

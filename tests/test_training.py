@@ -259,3 +259,39 @@ def test_fast_path_flag_swaps_in_the_chunked_loss_with_the_same_losses(workdir):
     assert report["attention"] == trainer.model.config._attn_implementation
     with pytest.raises(ValueError, match="fast_path_compile needs fast_path: true"):
         _recipe(workdir, "x", **{"training.fast_path_compile": True})
+
+
+def test_evaluation_sets_are_capped_and_a_run_that_evaluates_more_than_it_trains_is_warned(caplog, workdir):
+    """``data.max_eval_samples``: a seeded sample of each evaluation set (the tiny recipes: 64 rows); a warning when
+    the evaluations (every eval_steps and the final model) read more rows than training costs."""
+    import logging
+    import types
+
+    from datasets import Dataset
+
+    from dscoder.training.recipe import derive_batch
+    from dscoder.training.runner import _cap_eval, _warn_if_evaluation_dominates, evaluation_cost
+
+    recipe = load_recipe(RECIPES / "tiny" / "pretrain.yaml", {
+        "model.tokenizer": str(workdir / "tok"), "data.seq_length": SEQ, "data.max_eval_samples": 5,
+        "training.max_steps": 10, "training.save_steps": 2})  # fmt: skip
+    rows = Dataset.from_dict({"input_ids": [[i] * 4 for i in range(100)]})
+    capped = _cap_eval(recipe, rows)
+    assert len(capped) == 5 and capped["input_ids"] == _cap_eval(recipe, rows)["input_ids"]  # seeded
+    assert capped["input_ids"] != rows.select(range(5))["input_ids"]  # from the whole set, not its first rows
+    assert len(list(_cap_eval(recipe, rows.to_iterable_dataset()))) == 5
+    plan = derive_batch(recipe.batch, SEQ, 1)
+    assert evaluation_cost(recipe, plan, 100, 2) == {"evaluations": 5, "eval_rows": 100, "eval_forward": 500,
+                                                     "train_forward": 3 * 10 * 8}  # fmt: skip
+    assert evaluation_cost(recipe, plan, 100, 3)["evaluations"] == 4  # steps 3, 6, 9 and the final model
+    trainer = types.SimpleNamespace(eval_dataset=rows, is_world_process_zero=lambda: True,
+                                    args=types.SimpleNamespace(eval_steps=2, eval_strategy="steps"))  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        _warn_if_evaluation_dominates(recipe, plan, trainer)
+    assert "evaluation will cost more than training: 5 evaluation(s) of 100 held-out rows (500 row forwards) against " \
+           "10 training steps of 8 rows (~240 row forwards)" in caplog.text  # fmt: skip
+    caplog.clear()
+    trainer.eval_dataset = capped
+    with caplog.at_level(logging.WARNING):
+        assert _warn_if_evaluation_dominates(recipe, plan, trainer)["eval_forward"] == 25
+    assert not caplog.text

@@ -1,4 +1,4 @@
-"""The one typed way to load YAML into dataclasses (DESIGN: "Configs").
+"""The one typed way to load YAML into dataclasses (docs/design.md "Configs").
 
 Every YAML of the project (datatrove pipelines, training recipes, evaluation suites) goes through
 :func:`load_yaml_config`. Validation is strict and every error names the file and the key path:

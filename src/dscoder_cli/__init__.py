@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="The DeepSeek-Coder recipe (arXiv 2401.14196) on the Hugging Face stack.",
     )
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"dscoder {_version()}",
+                        help="print the installed dscoder version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module, help_text) in SUBCOMMANDS.items():
@@ -43,25 +45,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    """The installed distribution's version (from its metadata: no import of the heavy ``dscoder`` package)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dscoder")
+    except PackageNotFoundError:  # a source tree on sys.path without an install
+        return "unknown (not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    debug = args.debug or bool(os.environ.get("DSCODER_DEBUG"))
     handler = getattr(args, "handler", None)
     if handler is None:  # a group such as `dscoder data` without its subcommand
         args.parser.print_help()
         return 2
+    return run_handler(args, f"dscoder {args.command}", debug=args.debug)
+
+
+def run_handler(args, prog: str, debug: bool = False) -> int:
+    """Run a command's handler the way every entry point does (``dscoder ...``, ``python -m dscoder.train``): an
+    error is one line on stderr (exit 1, the traceback with ``--debug`` or ``DSCODER_DEBUG=1``), an interrupt is
+    one line (exit 130). An error that knows where its traceback was logged says so itself."""
+    debug = debug or bool(os.environ.get("DSCODER_DEBUG"))
     try:
-        result = handler(args)
-    except KeyboardInterrupt:
-        print("dscoder: interrupted", file=sys.stderr)
+        result = args.handler(args)
+    except KeyboardInterrupt as exc:
+        if debug:
+            raise
+        detail = f": {exc}" if str(exc) else ""
+        print(f"{prog}: interrupted{detail}", file=sys.stderr)
         return 130
     except Exception as exc:  # the CLI turns every error into one clear line
         if debug:
             raise
         name = type(exc).__name__
-        message = str(exc) or name
-        prefix = "" if name in ("CLIError", "ConfigError") else f"{name}: "
-        print(f"dscoder {args.command}: error: {prefix}{message} (rerun with --debug for a traceback)", file=sys.stderr)
+        message = " ".join((str(exc) or name).split("\n"))  # one line, whatever the message holds
+        prefix = "" if name in ("CLIError", "ConfigError") or getattr(exc, "one_line", False) else f"{name}: "
+        print(f"{prog}: error: {prefix}{message} (rerun with --debug for a traceback)", file=sys.stderr)
         return 1
     return int(result or 0)

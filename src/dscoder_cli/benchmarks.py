@@ -16,6 +16,9 @@ def register(parser: argparse.ArgumentParser) -> None:
                                    "its licence and its source.")
     p.add_argument("--data-dir", help=data_help)
     p.add_argument("--no-count", action="store_true", help="skip loading each set to count its records")
+    p.add_argument("--json", action="store_true",
+                   help="print the list as JSON (one object per benchmark: name, records, location, hub_id, licence, "
+                   "source, note) instead of a table")
     p.set_defaults(handler=_run_list, parser=p)
 
     p = sub.add_parser("download", help="fetch Hub copies into the HF cache (for later offline runs)",
@@ -32,8 +35,14 @@ def _run_list(args) -> int:
     from rich.table import Table
 
     from dscoder.benchmarks.catalog import LOCATION_TEXT, benchmark_table
+    from dscoder.terminal import wrap_cells
 
     rows = benchmark_table(args.data_dir, count=not args.no_count)
+    if args.json:
+        import json
+
+        print(json.dumps(rows, indent=1, default=str))
+        return 0
     table = Table(title="dscoder benchmarks")
     for column in ("name", "records", "from", "licence", "source"):
         table.add_column(column)
@@ -45,7 +54,7 @@ def _run_list(args) -> int:
             where += ": needs --data-dir" if r["note"] else ""
         table.add_row(r["name"], "-" if r["records"] is None else str(r["records"]), where, r["licence"],
                       r["source"])
-    Console().print(table)
+    Console().print(wrap_cells(table))
     print("not shipped: " + "; ".join(f"{r['name']}: {r['note']}" for r in rows if r["note"]))
     return 0
 

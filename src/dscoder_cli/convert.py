@@ -1,4 +1,4 @@
-"""``dscoder convert SRC OUT [--to deepseek_coder|llama]``: checkpoint format conversion (SPEC §4)."""
+"""``dscoder convert SRC OUT [--to deepseek_coder|llama]``: checkpoint format conversion (report §3.3)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def _run(args) -> int:
     from rich.table import Table
 
     from dscoder.modeling.conversion import convert_checkpoint
+    from dscoder.terminal import wrap_cells
 
     summary = convert_checkpoint(args.source, args.output, to=args.to, dtype=args.dtype)
     table = Table(title=f"dscoder convert: {summary['direction']}")
@@ -43,5 +44,5 @@ def _run(args) -> int:
     table.add_row("parameters", f"{summary['parameters']:,}")
     table.add_row("dtype", summary["dtype"])
     table.add_row("copied files", ", ".join(summary["copied_files"]) or "-")
-    Console().print(table)
+    Console().print(wrap_cells(table))
     return 0

@@ -46,50 +46,9 @@ Per-benchmark fields (see each loader's docstring):
 * ``load_ds1000``: ``prompt``, ``reference_code``, ``code_context``, ``metadata``, ``task_id`` (problem_id).
 """
 
-from dscoder.benchmarks.loaders import (
-    ENV_VAR,
-    HUB_FILES,
-    HUB_IDS,
-    HUMANEVAL_LANGUAGES,
-    INFILLING_MODES,
-    LOCAL_FILES,
-    MBPP_SHOT_ROWS,
-    MBPP_TEST_ROWS,
-    NOT_SHIPPED,
-    PACKAGE_DATA_DIR,
-    PAL_MATH_SETS,
-    PAL_PROMPT_OF,
-    BenchmarkDataError,
-    HubFile,
-    find_file,
-    hub_reachable,
-    humaneval_package_file,
-    last_boxed,
-    load_ds1000,
-    load_humaneval,
-    load_humaneval_infilling,
-    load_humaneval_multilingual,
-    load_leetcode_contest,
-    load_mbpp,
-    load_pal_math,
-    load_pal_prompt,
-    read_jsonl,
-    resolve_data_dir,
-)
-from dscoder.benchmarks.registry import (
-    BENCHMARKS,
-    PAPER_DECONTAMINATION_SET,
-    BenchmarkSpec,
-    available_benchmarks,
-    get_benchmark,
-    load_benchmark,
-)
+# The public API is each module's ``__all__``, listed once there.
+from dscoder.benchmarks import loaders, registry
+from dscoder.benchmarks.loaders import *
+from dscoder.benchmarks.registry import *
 
-__all__ = [
-    "BENCHMARKS", "ENV_VAR", "HUB_FILES", "HUB_IDS", "HUMANEVAL_LANGUAGES", "INFILLING_MODES", "LOCAL_FILES",
-    "MBPP_SHOT_ROWS", "MBPP_TEST_ROWS", "NOT_SHIPPED", "PACKAGE_DATA_DIR", "PAL_MATH_SETS", "PAL_PROMPT_OF",
-    "PAPER_DECONTAMINATION_SET", "BenchmarkDataError", "BenchmarkSpec", "HubFile", "available_benchmarks",
-    "find_file", "get_benchmark", "hub_reachable", "humaneval_package_file", "last_boxed",
-    "load_benchmark", "load_ds1000", "load_humaneval", "load_humaneval_infilling", "load_humaneval_multilingual",
-    "load_leetcode_contest", "load_mbpp", "load_pal_math", "load_pal_prompt", "read_jsonl", "resolve_data_dir",
-]
+__all__ = loaders.__all__ + registry.__all__

@@ -30,6 +30,14 @@ from urllib.parse import urlparse
 
 Source = Literal["auto", "local", "package", "hub"]
 
+__all__ = [
+    "ENV_VAR", "HUB_FILES", "HUB_IDS", "HUMANEVAL_LANGUAGES", "INFILLING_MODES", "LOCAL_FILES",
+    "MBPP_SHOT_ROWS", "MBPP_TEST_ROWS", "NOT_SHIPPED", "PACKAGE_DATA_DIR", "PAL_MATH_SETS", "PAL_PROMPT_OF",
+    "BenchmarkDataError", "HubFile", "find_file", "hub_reachable", "humaneval_package_file", "last_boxed",
+    "load_ds1000", "load_humaneval", "load_humaneval_infilling", "load_humaneval_multilingual",
+    "load_leetcode_contest", "load_mbpp", "load_pal_math", "load_pal_prompt", "read_jsonl", "resolve_data_dir",
+]  # fmt: skip
+
 ENV_VAR = "DSCODER_BENCHMARKS_DIR"
 
 PACKAGE_DATA_DIR = Path(__file__).resolve().parent / "data"

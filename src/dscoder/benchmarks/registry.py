@@ -27,6 +27,11 @@ from dscoder.benchmarks.loaders import (
     load_pal_math,
 )
 
+__all__ = [
+    "BENCHMARKS", "PAPER_DECONTAMINATION_SET", "BenchmarkSpec", "available_benchmarks", "get_benchmark",
+    "load_benchmark",
+]  # fmt: skip
+
 DEEPSEEK_CODER = "deepseek-ai/DeepSeek-Coder@2f9fd85927c6"
 """The repository (and commit) the packaged HumanEval, MBPP and PAL-math files were copied from."""
 

@@ -3,7 +3,7 @@
 The standard library and the installed site-packages stand in for GitHub (report §2.1): each distribution
 (or, in the standard library, each top-level package) is one repository, and every file keeps its path inside
 it, so the repository-level stages (dependency ordering, repo-level dedup) see real import graphs. Records
-follow the file-record contract (DESIGN: ``text``, ``id``, ``repo``, ``path``, ``language``, ``size``).
+follow the file-record contract (docs/design.md: ``text``, ``id``, ``repo``, ``path``, ``language``, ``size``).
 
 What is skipped is counted, never fatal: binary files (a NUL byte in the first 8 KiB), non-UTF-8 files, files
 in no supported language, empty files, files over ``max_file_bytes`` and links. Output is deterministic for a

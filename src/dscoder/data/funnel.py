@@ -150,7 +150,9 @@ def funnel_table(funnel: Funnel, title: str = "filter funnel"):
     for reason, n in funnel.unreadable_files.items():
         table.add_row(f"input files {reason} (records unknown)", f"{n:,} of {funnel.input_files:,} input files", "",
                       "", "", style="bold red")  # fmt: skip
-    return table
+    from dscoder.terminal import wrap_cells
+
+    return wrap_cells(table)
 
 
 def plot_funnel(funnel: Funnel, png_path: str | Path, title: str = "filter funnel") -> Path:

@@ -1,6 +1,6 @@
 """Hold out whole repositories for evaluation before anything is trained on the corpus.
 
-The demo's single-line infilling and cross-file sets (report §4.2, SPEC §6) are built from files the model never
+The demo's single-line infilling and cross-file sets (report §4.2; docs/paper.md) are built from files the model never
 saw. Splitting by repository, not by file, keeps a held-out file's neighbours (the cross-file context) out of
 training too. The choice is a seeded hash of the repository name, so it does not depend on shard order or on the
 number of workers; only repositories with at least ``min_files`` files of ``language`` qualify, because the
@@ -50,7 +50,7 @@ def split_heldout_repositories(
     files_per_repo: Counter = Counter()
     for doc in docs:
         if "repo" not in doc.metadata:
-            raise ValueError(f"{input_dir}: record {doc.id!r} has no 'repo' (DESIGN file-record fields)")
+            raise ValueError(f"{input_dir}: record {doc.id!r} has no 'repo' (docs/design.md file-record fields)")
         if doc.metadata.get("language") == language:
             files_per_repo[doc.metadata["repo"]] += 1
     qualifying = sorted((r for r, n in files_per_repo.items() if n >= min_files), key=lambda r: _rank(r, seed))

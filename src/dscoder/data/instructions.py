@@ -1,7 +1,7 @@
 """A demo instruction set from the demo corpus: docstring -> function, in the released fine-tuning format.
 
 Report §3.7 tunes on Alpaca-style instructions that are not public; for the demo, every documented Python
-function of the corpus becomes one record of the released ``finetune/`` script's format (SPEC §5.4):
+function of the corpus becomes one record of the released ``finetune/`` script's format (report §3.7; docs/paper.md):
 ``{"instruction": ..., "output": ...}``. The instruction asks for the function by its signature and docstring;
 the output is the function without its docstring, in a fenced code block, as the instruct models answer.
 
@@ -67,20 +67,22 @@ def build_instruction_set(
     *,
     max_examples: int | None = None,
     max_output_chars: int = _MAX_OUTPUT_CHARS,
+    schema: str = "file-records",
 ) -> int:
     """Write the demo instruction set (JSONL) from file records under ``input_dir``; return the record count.
+    ``schema``: the input's layout (:mod:`dscoder.data.source_schemas`; a preset reads Parquet shards).
 
     Only ``language == "python"`` records are used; duplicates (same instruction and output) are written once.
     Counts by reason go to ``<output_path>.stats.json``. Deterministic for a given corpus.
     """
     from tqdm import tqdm
 
-    from dscoder.data.readers import FileRecordJsonlReader
+    from dscoder.data.readers import ReaderConfig, build_reader
 
     input_dir, output_path = Path(input_dir), Path(output_path)
     if not input_dir.is_dir():
         raise FileNotFoundError(f"{input_dir}: not a folder of file records (JSONL[.gz])")
-    reader = FileRecordJsonlReader(str(input_dir))
+    reader = build_reader(ReaderConfig(format="jsonl" if schema == "file-records" else "parquet", schema=schema), input_dir)
     stats: Counter = Counter()
     seen: set[str] = set()
     written = 0

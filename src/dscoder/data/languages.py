@@ -1,4 +1,4 @@
-"""The paper's language set (report Table 1, SPEC §1) and language identification by file name.
+"""The paper's language set (report Table 1; docs/paper.md) and language identification by file name.
 
 87 programming languages plus ``markdown`` and ``restructuredtext`` (the repository README lists 89 names).
 Identification is by exact file name first (``Makefile``, ``Dockerfile``, ``CMakeLists.txt``), then by the
@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-#: The paper's 87 programming languages (SPEC §1), in its spelling.
+#: The paper's 87 programming languages (report Table 1), in its spelling.
 PAPER_LANGUAGES: tuple[str, ...] = tuple(
     """ada agda alloy antlr applescript assembly augeas awk batchfile bluespec c c-sharp clojure cmake coffeescript
 common-lisp cpp css cuda dart dockerfile elixir elm emacs-lisp erlang f-sharp fortran glsl go groovy haskell
@@ -270,3 +270,40 @@ def is_module_manifest(path: str) -> bool:
     ``src/go.mod`` and ``src/App/App.csproj``: yes."""
     name = PurePosixPath(path).name
     return name in MODULE_MANIFESTS or PurePosixPath(name).suffix in MODULE_MANIFEST_SUFFIXES
+
+
+# --- dataset language labels -> the paper's spelling ----------------------------------------------------------
+#: Labels that do not follow from :func:`_label_key`'s spelling rules: GitHub Linguist names (The Stack v2/v3),
+#: codeparrot/github-code's capitals (``GO``, ``FORTRAN``) and dialects the paper counts under one language. Any
+#: other label names no language of the set (``Go Module`` is ``go.mod``, a build manifest the repository stage
+#: takes by its path; ``Objective-C`` shares ``.m`` with MATLAB, which the path rules settle).
+_LABEL_ALIASES: dict[str, str] = {
+    "tsx": "typescript", "jsx": "javascript", "fortran-free-form": "fortran", "fortran-fixed-form": "fortran",
+    "visual-basic-.net": "visual-basic", "vba": "visual-basic", "vbscript": "visual-basic", "vb.net": "visual-basic",
+    "unix-assembly": "assembly", "motorola-68k-assembly": "assembly", "asm": "assembly", "lean-4": "lean",
+    "plsql": "sql", "tsql": "sql", "plpgsql": "sql", "sqlpl": "sql", "json-with-comments": "json",
+    "bash": "shell", "sh": "shell", "zsh": "shell", "shell-script": "shell",
+    "c#": "c-sharp", "csharp": "c-sharp", "f#": "f-sharp", "fsharp": "f-sharp", "c++": "cpp", "jupyter": "jupyter-notebook",
+    "ipython-notebook": "jupyter-notebook", "r-markdown": "rmarkdown", "rst": "restructuredtext",
+    "protobuf": "protocol-buffer", "protocol-buffers": "protocol-buffer", "docker": "dockerfile", "make": "makefile",
+}  # fmt: skip
+
+
+def _label_key(label: str) -> str:
+    """``"Common Lisp"`` -> ``common-lisp``, ``"Emacs Lisp"`` -> ``emacs-lisp``: lower case, spaces to hyphens."""
+    return "-".join(label.strip().lower().split())
+
+
+def paper_language(label: object) -> str | None:
+    """The paper's spelling of a dataset's language label, or ``None`` when it names no language of the set.
+
+    Accepts the paper's own names (``c-sharp``), The Stack v1 folder names, GitHub Linguist names as The Stack
+    v2/v3 write them (``C#``, ``C++``, ``Jupyter Notebook``, ``TSX``, ``Go Module`` -> ``None``) and
+    codeparrot/github-code's (``GO``, ``FORTRAN``, ``Visual Basic``); case and spacing do not matter.
+    """
+    if not isinstance(label, str) or not label.strip():
+        return None
+    key = _label_key(label)
+    if key in _LABEL_ALIASES:
+        return _LABEL_ALIASES[key]
+    return key if key in SUPPORTED_LANGUAGES else None

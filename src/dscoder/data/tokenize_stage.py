@@ -2,17 +2,17 @@
 
 Reads file records / samples (JSONL[.gz] or Parquet with ``text`` and ``id``) through the pipeline's checked reader
 (bad lines are counted by reason, never crash the run), applies FIM per document and tokenises
-(:class:`dscoder.training.fim.DocumentEncoder`) in ``num_proc`` worker processes, and packs the documents in their
-input order in the main process (:class:`dscoder.training.packing.Packer`). Rows stream into the shards of a
+(:class:`dscoder.sequences.fim.DocumentEncoder`) in ``num_proc`` worker processes, and packs the documents in their
+input order in the main process (:class:`dscoder.sequences.packing.Packer`). Rows stream into the shards of a
 ``save_to_disk`` folder, so memory stays flat in the corpus size; ``tokenization.json`` beside them records the
-settings (DESIGN "Tokenised datasets": tokenizer, FIM rate/mode, seed, sequence length, token counts kept and dropped).
+settings (docs/design.md "Tokenised datasets": tokenizer, FIM rate/mode, seed, sequence length, tokens kept/dropped).
 
 The output is the same for every ``num_proc`` and batch size: FIM draws are seeded per document and packing
 follows the input order.
 
-Memory is bounded per document (issue 18): a record over ``max_document_bytes`` (default 128 MiB, above the
+Memory is bounded per document: a record over ``max_document_bytes`` (default 128 MiB, above the
 repo-level stage's largest sample) is skipped while it is read and counted as ``reader:too_large``. Below the cap,
-the main process lays each document out (:meth:`~dscoder.training.fim.DocumentEncoder.layout`: FIM cuts on the
+the main process lays each document out (:meth:`~dscoder.sequences.fim.DocumentEncoder.layout`: FIM cuts on the
 whole text, parts over ``max_piece_chars`` cut at pre-token boundaries) and sends its texts to the workers in jobs
 of at most ``_JOB_CHARS`` characters and ``batch_size`` documents; the ids come back job by job and stream into the
 packer, so besides the document's text no process holds more than a few jobs of ids (``bench/tokenize_memory.py``:
@@ -37,8 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dscoder.training.fim import DocumentEncoder, FIMConfig
-from dscoder.training.packing import Packer
+from dscoder.data.executors import init_worker_process  # imported here: a forked worker has it before Ctrl-C can hit it
+from dscoder.sequences.fim import DocumentEncoder, FIMConfig
+from dscoder.sequences.packing import Packer
 
 __all__ = ["METADATA_FILE", "run_tokenize_stage"]
 
@@ -66,6 +67,7 @@ def run_tokenize_stage(
     batch_size: int = 256,
     progress: bool = True,
     max_document_bytes: int | None = None,
+    schema: str = "file-records",
 ) -> dict:
     """Tokenise the documents under ``input_dir`` into packed rows saved at ``output_dir``; returns the counts.
 
@@ -73,22 +75,37 @@ def run_tokenize_stage(
     ``empty_documents`` + the ``reader_dropped`` lines), ``documents``, ``documents_fim``, ``empty_documents``,
     ``reader_dropped`` (reason -> lines), ``unreadable_files`` (reason -> input files whose record count is
     unknown), ``tokens_in``, ``tokens_kept``, ``tokens_dropped``, ``rows``, ``documents_split``, ``seconds``,
-    ``tokens_per_second``. ``max_document_bytes``: the reader's record cap (``None``: its default).
+    ``tokens_per_second``. ``max_document_bytes``: the reader's record cap (``None``: its default); ``schema``: the input's layout
+    (:mod:`dscoder.data.source_schemas`).
     An existing ``output_dir`` is replaced only when it holds an earlier output of this stage, and only once the
-    new one is complete. A corpus too small for one row is an error (nothing is written).
+    new one is complete. A corpus too small for one row is an error (nothing is written). The output folder may
+    not be the input or lie inside it, and one run at a time writes it (:mod:`dscoder.data.output_guard`).
     """
-    from dscoder.data.readers import ReaderConfig, build_reader, no_records_message, reader_drops
-    from dscoder.tokenization.loading import load_backend_tokenizer
+    from dscoder.data.output_guard import check_separate_folders, output_lock
 
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     if num_proc < 1 or batch_size < 1:
         raise ValueError(f"num_proc and batch_size must be >= 1, got {num_proc} and {batch_size}")
+    check_separate_folders({"input": input_dir}, {"output": output_dir})
     _check_output(output_dir)  # before any work: a foreign folder is never touched
+    with output_lock(output_dir, "tokenize"):
+        return _tokenize(
+            input_dir, output_dir, tokenizer_path, seq_len=seq_len, fim_rate=fim_rate, seed=seed, num_proc=num_proc,
+            fim_mode=fim_mode, add_bos=add_bos, input_format=input_format, text_key=text_key, batch_size=batch_size,
+            progress=progress, max_document_bytes=max_document_bytes, schema=schema,
+        )  # fmt: skip
+
+
+def _tokenize(input_dir: Path, output_dir: Path, tokenizer_path, *, seq_len, fim_rate, seed, num_proc, fim_mode,
+              add_bos, input_format, text_key, batch_size, progress, max_document_bytes, schema) -> dict:  # fmt: skip
+    from dscoder.data.readers import ReaderConfig, build_reader, no_records_message, reader_drops
+    from dscoder.tokenization.loading import load_backend_tokenizer
+
     tokenizer = load_backend_tokenizer(tokenizer_path)
     fim = FIMConfig(rate=fim_rate, mode=fim_mode, seed=seed)
     encoder = DocumentEncoder(tokenizer, fim, add_bos=add_bos)
     cap = {} if max_document_bytes is None else {"max_record_bytes": max_document_bytes}
-    reader = build_reader(ReaderConfig(format=input_format, text_key=text_key, **cap), folder=input_dir)
+    reader = build_reader(ReaderConfig(format=input_format, text_key=text_key, schema=schema, **cap), folder=input_dir)
     packer = Packer(seq_len)
     tmp = output_dir.with_name(f".{output_dir.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -125,6 +142,9 @@ def run_tokenize_stage(
         if output_dir.exists():
             shutil.rmtree(output_dir)  # an earlier output of this stage (checked above); replaced only on success
         staged.rename(output_dir)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"nothing written to {output_dir} (an earlier output there is unchanged); rerun the "
+                                "same command to tokenise from the start") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.perf_counter() - start
@@ -177,7 +197,7 @@ class _Job:
     """Texts to tokenise in one worker call and, in order, what to do with their ids: ``_START`` a document (its
     FIM flag follows), an id array to pack as is (special tokens), ``None`` to pack the next text's ids,
     ``_EMPTY`` an empty document, ``_END`` a document done. A document longer than ``_JOB_CHARS`` spreads over
-    several jobs, so no process ever holds all its ids (issue 18: bounded memory per document)."""
+    several jobs, so no process ever holds all its ids (bounded memory per document)."""
 
     __slots__ = ("chars", "documents", "keys", "ops", "texts")
 
@@ -255,10 +275,8 @@ _WORKER_ENCODER: DocumentEncoder | None = None
 
 
 def _init_worker(encoder: DocumentEncoder, parent: int) -> None:
-    from dscoder.data.executors import die_with_parent
-
     global _WORKER_ENCODER
-    die_with_parent(parent)  # a killed stage leaves no worker behind
+    init_worker_process(parent)  # a killed stage leaves no worker behind; Ctrl-C is the main process's to handle
     _WORKER_ENCODER = encoder
 
 

@@ -137,4 +137,6 @@ def summary_table(rows: list[dict]):
     table.add_column("headline")
     for r in rows:
         table.add_row(r["stage"], r["status"], f"{r['seconds']:.1f}", _headline(r["summary"]))
-    return table
+    from dscoder.terminal import wrap_cells
+
+    return wrap_cells(table)

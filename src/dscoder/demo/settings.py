@@ -24,7 +24,7 @@ class DemoSettings:
     corpus_max_bytes: int = 12_000_000
     corpus_max_repo_bytes: int = 600_000
     heldout_repositories: int = 3  # whole repositories kept out of training for the FIM and cross-file sets
-    vocab_size: int = 8_000  # the paper's is 32,000 (SPEC §2); a few MB of code cannot fill more
+    vocab_size: int = 8_000  # the paper's is 32,000 (report §3.2); a few MB of code cannot fill more
     seq_len: int = 512  # the paper's is 4,096 (16,384 for repository samples)
     pretrain_steps: int = 150
     sft_steps: int = 40

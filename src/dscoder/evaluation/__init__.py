@@ -1,4 +1,4 @@
-"""The report's evaluation suite (§4; SPEC §6) with a real execution sandbox.
+"""The report's evaluation suite (§4; docs/paper.md) with a real execution sandbox.
 
 * :func:`run_eval_suite` / :func:`load_suite` (:mod:`.suite`): run an ``eval/*.yaml`` suite on a checkpoint;
 * :mod:`.tasks`: HumanEval (8 languages, base and instruct), MBPP, LeetCode, PAL math, FIM, cross-file, DS-1000;

@@ -1,5 +1,5 @@
-"""File records (DESIGN: id, text, repo, path, language) for the evaluation sets built from a corpus: read through
-the data pipeline's checked reader (:func:`dscoder.data.readers.build_reader`), grouped by repository."""
+"""File records (docs/design.md: id, text, repo, path, language) of the evaluation sets built from a corpus: read
+through the data pipeline's checked reader (:func:`dscoder.data.readers.build_reader`), grouped by repository."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def read_repositories(path: str | Path, languages: tuple[str, ...] | None = None
     for doc in reader.run():
         meta = doc.metadata
         if "repo" not in meta or "path" not in meta:
-            raise ValueError(f"{path}: record {doc.id!r} has no 'repo'/'path' (DESIGN file-record fields)")
+            raise ValueError(f"{path}: record {doc.id!r} has no 'repo'/'path' (docs/design.md file-record fields)")
         if languages and meta.get("language") not in languages:
             continue
         repos[str(meta["repo"])][str(meta["path"])] = {"id": doc.id, "text": doc.text, **meta}

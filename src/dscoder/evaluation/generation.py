@@ -267,7 +267,7 @@ class VLLMGenerator(_Base):
 
 def load_tokenizer(path: str | Path) -> Any:
     """The checkpoint's tokenizer through :func:`dscoder.tokenization.load_tokenizer` (which avoids transformers
-    5's whitespace-stripping trap for the released DeepSeek-Coder tokenizer, SPEC §2)."""
+    5's whitespace-stripping trap for the released DeepSeek-Coder tokenizer, docs/paper.md §3.2)."""
     from dscoder.tokenization import load_tokenizer as _load
 
     return _load(path)

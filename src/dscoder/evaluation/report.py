@@ -1,6 +1,6 @@
-"""Summary of an evaluation run laid out like the report's tables, beside the paper's numbers (SPEC §6).
+"""Summary of an evaluation run laid out like the report's tables, beside the paper's numbers (docs/paper.md §4).
 
-Paper numbers: report Tables 3-8 as collected in SPEC §6, with the per-language HumanEval, per-set PAL-math and
+Paper numbers: report Tables 3-8 (docs/paper.md §4), with the per-language HumanEval, per-set PAL-math and
 LeetCode chain-of-thought values from the DeepSeek-Coder repository's ``Evaluation/*/README.md`` (the same
 numbers as the report's tables). Where the paper reports a mean over sets this project cannot score
 (FIM: Python, Java, JS; PAL: with TabMWP), the row says so in its note.
@@ -124,7 +124,7 @@ def write_summary(summary: dict[str, Any], output_dir: str | Path) -> dict[str, 
     lines = [
         f"# {summary['suite']}: {summary['model']}",
         "",
-        f"Paper column: DeepSeek-Coder {summary['paper_size']} (report §4; SPEC §6). Scores in percent.",
+        f"Paper column: DeepSeek-Coder {summary['paper_size']} (report §4). Scores in percent.",
         "",
         "| " + " | ".join(TABLE_HEADER) + " |",
         "|" + "|".join("---" for _ in TABLE_HEADER) + "|",

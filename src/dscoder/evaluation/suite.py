@@ -1,7 +1,7 @@
 """An evaluation suite: a YAML (``eval/*.yaml``) listing tasks, generation and sandbox settings, run end to end.
 
 :func:`run_eval_suite` generates (checkpointed per sample), judges (in the sandbox where a task executes code),
-and writes the DESIGN layout ``<output_dir>/<task>/{generations.jsonl,results.json}`` plus
+and writes the docs/design.md layout ``<output_dir>/<task>/{generations.jsonl,results.json}`` plus
 ``summary.{json,md,png}``. Tasks that cannot run here are listed as skipped with the reason (missing
 toolchain or library, missing benchmark data, no ``--allow-code-execution``, no chat template).
 """

@@ -1,4 +1,4 @@
-"""DeepSeek-Coder model configuration (report §3.3, Table 2; SPEC §4).
+"""DeepSeek-Coder model configuration (report §3.3, Table 2; docs/paper.md).
 
 The architecture is Llama's: RMSNorm, SwiGLU, RoPE, no attention bias, untied embeddings. The defaults are the
 released 1.3B base model's ``config.json`` (hidden 2048, 24 layers, 16 heads, intermediate 5504, vocab 32256,

@@ -1,4 +1,4 @@
-"""Checkpoint conversion between the released Llama format and DeepSeek-Coder's own format (SPEC §4).
+"""Checkpoint conversion between the released Llama format and DeepSeek-Coder's own format (report §3.3).
 
 The released DeepSeek-Coder checkpoints are ``LlamaForCausalLM`` files (``rope_scaling {"type": "linear",
 "factor": 4.0}``, ``rope_theta`` 100000). Both formats name every weight the same way, so converting is a change

@@ -1,4 +1,5 @@
-"""Training fast path for :class:`DeepseekCoderForCausalLM` (issue 8; the paper trains with FlashAttention-2, §3.3).
+"""Training fast path for :class:`DeepseekCoderForCausalLM` (the paper trains with FlashAttention-2, §3.3;
+goal: at least transformers' Llama speed, bench/gpu_train.py).
 
 ``enable_fast_path(model)`` swaps, in place and without changing any weight or its name:
 

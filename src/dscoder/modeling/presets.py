@@ -1,4 +1,4 @@
-"""Model presets: the released DeepSeek-Coder shapes (report Table 2, SPEC §4) and a tiny one for tests and demos.
+"""Model presets: the released DeepSeek-Coder shapes (report Table 2, docs/paper.md) and a tiny one for tests and demos.
 
 ``preset_config("deepseek-coder-1.3b")`` gives the released base model's configuration; keyword overrides replace
 any field (``preset_config("tiny", vocab_size=len(tokenizer))``). Instruct checkpoints differ only in their EOS

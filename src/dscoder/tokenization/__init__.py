@@ -1,4 +1,4 @@
-"""Tokenizer of DeepSeek-Coder (report §3.2; SPEC §2): training, the released tokenizer rebuilt exactly, loading.
+"""Tokenizer of DeepSeek-Coder (report §3.2; docs/paper.md): training, the released tokenizer rebuilt exactly, loading.
 
 * :func:`train_tokenizer`: byte-level BPE with the released pre-tokeniser and special tokens (``dscoder tokenizer
   train``);

@@ -1,4 +1,4 @@
-"""The parts of a DeepSeek-Coder tokenizer, as Hugging Face ``tokenizers`` objects (report §3.2; SPEC §2).
+"""The parts of a DeepSeek-Coder tokenizer, as Hugging Face ``tokenizers`` objects (report §3.2; docs/paper.md).
 
 Byte-level BPE with no normaliser and this pre-tokeniser, the same one the released ``tokenizer.json`` uses and
 llama.cpp spells for its ``deepseek-coder`` pre-tokeniser type (``llama-vocab.cpp``): five regex splits applied in
@@ -68,7 +68,7 @@ def special_added_tokens() -> list[AddedToken]:
 
 
 def add_bos_post_processor(tokenizer: Tokenizer) -> None:
-    """``add_bos_token: true, add_eos_token: false`` (SPEC §2): BOS before each sequence of an encoded input."""
+    """``add_bos_token: true, add_eos_token: false`` (report §3.2): BOS before each sequence of an encoded input."""
     bos_id = tokenizer.token_to_id(BOS)
     if bos_id is None:
         raise ValueError(f"the tokenizer has no {BOS!r} token")

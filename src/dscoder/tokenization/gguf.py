@@ -1,4 +1,4 @@
-"""The released DeepSeek-Coder tokenizer, rebuilt exactly from a vocabulary GGUF file (SPEC §2).
+"""The released DeepSeek-Coder tokenizer, rebuilt exactly from a vocabulary GGUF file (report §3.2; docs/paper.md).
 
 The GGUF (llama.cpp's ``ggml-vocab-deepseek-coder.gguf``, read with the ``gguf`` package) holds the 32,000
 learned tokens, the 31,757 merges, the 22 added tokens and 234 ``[PAD32022]``... rows that only pad the embedding

@@ -1,4 +1,4 @@
-"""Wrap, save and load DeepSeek-Coder tokenizers for transformers 5 without its whitespace trap (SPEC §2, §7).
+"""Wrap, save and load DeepSeek-Coder tokenizers for transformers 5 without its whitespace trap (docs/paper.md).
 
 The released ``tokenizer_config.json`` names ``LlamaTokenizerFast``; some transformers 5 releases then rebuild the
 tokenizer as a SentencePiece-style Llama tokenizer that strips and rewrites whitespace (transformers #46489), which
@@ -40,7 +40,7 @@ def to_transformers(
     chat_template: str | None = CHAT_TEMPLATE,
     model_max_length: int = MODEL_MAX_LENGTH,
 ) -> PreTrainedTokenizerFast:
-    """A transformers tokenizer around ``tokenizer`` with the released settings (SPEC §2).
+    """A transformers tokenizer around ``tokenizer`` with the released settings (report §3.2).
 
     BOS is added to every encoded input, EOS is not; pad is EOS as released. Pass ``eos_token=EOT`` for an instruct
     model. ``chat_template`` defaults to the instruct template with ``{% generation %}`` markers.

@@ -1,6 +1,6 @@
-"""DeepSeek-Coder's special tokens, ids and prompt strings: the only module that spells them (DESIGN).
+"""DeepSeek-Coder's special tokens, ids and prompt strings: the only module that spells them (docs/design.md).
 
-Report §3.1.2 (FIM), §3.2 (tokenizer), §3.7 (instruction tuning); SPEC §2, §3, §5.4. The bars in BOS, EOS and
+Report §3.1.2 (FIM), §3.2 (tokenizer), §3.7 (instruction tuning); docs/paper.md §3.2. The bars in BOS, EOS and
 the FIM tokens are U+FF5C (FULLWIDTH VERTICAL LINE) and the ``▁`` is U+2581; ``<|EOT|>``, ``<|User|>`` and
 ``<|Assistant|>`` use the ASCII bar. Ids are those of the released tokenizer (32,022 entries; the model's
 embedding matrix has 32,256 rows).
@@ -24,7 +24,7 @@ SPECIAL_TOKENS: tuple[str, ...] = (BOS, EOS, FIM_HOLE, FIM_BEGIN, FIM_END, PAD, 
 #: The 13 single Latin-1 letters the released tokenizer added at ids 32000-32012 (an artifact of its training).
 RELEASED_EXTRA_LETTERS: tuple[str, ...] = tuple("õ÷ÁýÀÿøúþüùöû")
 
-#: Ids in the released tokenizer (SPEC §2).
+#: Ids in the released tokenizer (report §3.2).
 RELEASED_VOCAB_SIZE = 32_000
 RELEASED_IDS: dict[str, int] = {tok: 32_013 + i for i, tok in enumerate(SPECIAL_TOKENS)}
 BOS_ID = RELEASED_IDS[BOS]  # 32013
@@ -40,7 +40,7 @@ RELEASED_TOKENIZER_LEN = 32_022
 RELEASED_MODEL_VOCAB_SIZE = 32_256
 MODEL_MAX_LENGTH = 16_384
 
-#: Instruct system prompt of the released chat template (SPEC §5.4), rendered followed by a newline.
+#: Instruct system prompt of the released chat template (report §3.7), rendered followed by a newline.
 SYSTEM_PROMPT = (
     "You are an AI programming assistant, utilizing the Deepseek Coder model, developed by Deepseek Company, "
     "and you only answer questions related to computer science. For politically sensitive questions, security "
@@ -57,12 +57,12 @@ RESPONSE_HEADER = "### Response:\n"
 
 
 def fim_prompt(prefix: str, suffix: str) -> str:
-    """PSM inference prompt (SPEC §3): the model continues with the middle."""
+    """PSM inference prompt (report §3.1.2): the model continues with the middle."""
     return f"{FIM_BEGIN}{prefix}{FIM_HOLE}{suffix}{FIM_END}"
 
 
 def sft_prompt(instruction: str, system_prompt: str = FINETUNE_SYSTEM_PROMPT) -> str:
-    """Prompt of the released fine-tuning script: system prompt + Alpaca header (SPEC §5.4)."""
+    """Prompt of the released fine-tuning script: system prompt + Alpaca header (report §3.7)."""
     return f"{system_prompt}\n{INSTRUCTION_HEADER}{instruction}\n{RESPONSE_HEADER}"
 
 
@@ -90,7 +90,7 @@ def _jinja_str(text: str) -> str:
 
 
 #: The released instruct chat template (deepseek-coder-*-instruct ``tokenizer_config.json``), source text as
-#: released. Rendered by transformers (``trim_blocks`` + ``lstrip_blocks``) it gives SPEC §5.4: BOS, the default
+#: released. Rendered by transformers (``trim_blocks`` + ``lstrip_blocks``) it gives (report §3.7): BOS, the default
 #: system prompt + newline unless a system message is given (emitted as is), ``### Instruction:\n{content}\n`` per
 #: user turn, ``### Response:\n{content}\n<|EOT|>\n`` per assistant turn, ``### Response:\n`` as generation prompt.
 RELEASED_CHAT_TEMPLATE = (

@@ -1,4 +1,4 @@
-"""Train a DeepSeek-Coder-style tokenizer with Hugging Face ``tokenizers`` (report §3.2; SPEC §2).
+"""Train a DeepSeek-Coder-style tokenizer with Hugging Face ``tokenizers`` (report §3.2; docs/paper.md).
 
 Byte-level BPE with the released pre-tokeniser (:mod:`.components`), ``vocab_size`` learned tokens (32,000 in the
 report; the 256 byte symbols count among them), then the 9 added tokens of the release in its order (BOS, EOS,

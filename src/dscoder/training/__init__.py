@@ -3,10 +3,9 @@
 * :mod:`.recipe`: the typed recipe schema (``recipes/*.yaml``) and the batch plan;
 * :mod:`.schedule`: the DeepSeek multi-step learning-rate schedule;
 * :mod:`.model_loading`: presets, configs and checkpoints with config overrides (long-context RoPE);
-* :mod:`.data`: sources, mixtures, on-the-fly FIM + packing, the packed-row collator;
-* :mod:`.fim` / :mod:`.packing`: the per-document FIM transform and the packer (shared with ``dscoder data tokenize``);
+* :mod:`.data`: sources, mixtures, on-the-fly FIM + packing (:mod:`dscoder.sequences`), the packed-row collator;
 * :mod:`.sft`: instruction-tuning records and TRL settings;
-* :mod:`.runner`: ``run_recipe`` and ``dry_run`` (``accelerate launch -m dscoder.train RECIPE.yaml``).
+* :mod:`.runner`: ``run_recipe`` (``accelerate launch -q -m dscoder.train RECIPE.yaml``); :mod:`.dry_run`: ``dry_run``.
 
 Nothing is imported here, so ``import dscoder.training.schedule`` stays light.
 """

@@ -1,8 +1,8 @@
 """Training data of a recipe: load each named source, bring it to packed token rows, mix by weight.
 
-A source is a tokenised dataset written by ``dscoder data tokenize`` (DESIGN: ``input_ids`` and
+A source is a tokenised dataset written by ``dscoder data tokenize`` (docs/design.md: ``input_ids`` and
 ``position_ids`` rows of the sequence length, FIM already applied per document), or raw text tokenised on the
-fly with the same FIM transform and packer (``dscoder.training.fim`` / ``dscoder.training.packing``). Sources are
+fly with the same FIM transform and packer (``dscoder.sequences.fim`` / ``dscoder.sequences.packing``). Sources are
 mixed with ``datasets.interleave_datasets`` using the normalised weights (report §5 Table 9's 70/10/7/7/6 mix).
 """
 
@@ -85,7 +85,7 @@ def mixture_probabilities(data: DataConfig) -> list[float]:
 
 
 def tokenized_metadata(path: Path | None) -> dict | None:
-    """The JSON that ``dscoder data tokenize`` writes into a tokenised dataset (DESIGN: FIM rate, seq length, ...)."""
+    """The JSON that ``dscoder data tokenize`` writes into a tokenised dataset (docs/design.md)."""
     from dscoder.data.tokenize_stage import METADATA_FILE
 
     if path is None or not (path / METADATA_FILE).is_file():
@@ -148,7 +148,7 @@ def _packed_rows(encoded, seq_length: int, source: str):
     """Rows of the packer over a stream of encoded documents; what is dropped is counted and logged."""
     import logging
 
-    from dscoder.training.packing import Packer, pack_documents
+    from dscoder.sequences.packing import Packer, pack_documents
 
     packer = Packer(seq_length)
     for row in pack_documents((doc["input_ids"] for doc in encoded), seq_length, packer):
@@ -165,13 +165,13 @@ def tokenize_text_source(name: str, src: DataSource, ds, tokenizer, data: DataCo
                          seed: int):
     """Raw text -> tokens with FIM per document (``DocumentEncoder``) -> packed rows (``Packer``), on the fly.
 
-    The same transform and packer as ``dscoder data tokenize`` (issue 6), so a recipe on raw text trains on the
+    The same transform and packer as ``dscoder data tokenize``, so a recipe on raw text trains on the
     same rows a pre-tokenised dataset would hold. Map-style data is materialised once (and cached by
     ``datasets``); streaming data stays a stream.
     """
     import datasets
 
-    from dscoder.training.fim import DocumentEncoder, FIMConfig
+    from dscoder.sequences.fim import DocumentEncoder, FIMConfig
 
     encoder = DocumentEncoder(
         tokenizer, FIMConfig(rate=objective.fim_rate, mode=objective.fim_mode, seed=seed), text_column=src.text_field

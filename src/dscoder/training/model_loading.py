@@ -25,7 +25,7 @@ def load_tokenizer(spec: ModelConfig):
     """The tokenizer of ``model.tokenizer`` (or of ``model.init_from``), through dscoder's loader.
 
     ``dscoder.tokenization.load_tokenizer`` avoids transformers 5's whitespace bug on the released
-    DeepSeek-Coder tokenizer (SPEC §2) and otherwise defers to ``AutoTokenizer``.
+    DeepSeek-Coder tokenizer (docs/paper.md §3.2) and otherwise defers to ``AutoTokenizer``.
     """
     from dscoder.tokenization.loading import load_tokenizer as _load
 

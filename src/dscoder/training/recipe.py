@@ -1,4 +1,4 @@
-"""Training recipes: the typed YAML schema of every training stage (report §3.4-3.7, §5; SPEC §5).
+"""Training recipes: the typed YAML schema of every training stage (report §3.4-3.7, §5; docs/paper.md).
 
 A recipe names the model, the data, the objective, the optimizer and schedule, the batch, precision,
 checkpointing, logging and Hub push. It loads through :func:`dscoder.config.load_yaml_config`, so an unknown or
@@ -46,6 +46,7 @@ __all__ = [
     "load_recipe",
     "parse_overrides",
     "recipe_to_dict",
+    "resolve_seq_length",
     "trainer_arg_type",
 ]
 
@@ -65,7 +66,9 @@ class ModelConfig:
     tokenizer: str | None = None  # folder or Hub id; defaults to init_from
     vocab_size_from_tokenizer: bool = False  # size the embeddings from the tokenizer (tiny models, new tokenizers)
     attn_implementation: Literal["sdpa", "eager", "flash_attention_2", "flex_attention"] = "sdpa"
-    gradient_checkpointing: bool = False
+    # recompute activations in the backward pass (memory for time); ``training.gradient_checkpointing`` (the
+    # TrainingArguments spelling TRL and alignment-handbook recipes use) sets the same switch. null: off.
+    gradient_checkpointing: bool | None = None
     trust_remote_code: bool = False
 
     def __post_init__(self):
@@ -101,7 +104,8 @@ class DataConfig:
     """The training data: named sources mixed by weight (normalised), cut into ``seq_length`` tokens."""
 
     sources: dict[str, DataSource]
-    seq_length: int = 4096
+    # tokens per row; "auto": the length the tokenised sources were written with (their tokenization.json)
+    seq_length: int | Literal["auto"] = 4096
     streaming: bool = False  # stream Hub/local sources instead of loading them (needs training.max_steps)
     num_proc: int | None = None  # processes for on-the-fly tokenisation of map-style data
     mixture_stopping: Literal["first_exhausted", "all_exhausted"] = "all_exhausted"
@@ -109,12 +113,17 @@ class DataConfig:
     # training data), or a seeded held-out slice of the training records (SFT; map-style data only).
     eval_sources: dict[str, DataSource] = field(default_factory=dict)
     eval_fraction: float = 0.0
+    # rows of each evaluation set that are scored (a seeded sample; null: all). Evaluation runs every eval_steps,
+    # so on a small run an uncapped held-out set costs more than the training itself.
+    max_eval_samples: int | None = None
 
     def __post_init__(self):
         if not self.sources:
             raise ValueError("sources: at least one data source is required")
-        if self.seq_length < 2:
-            raise ValueError(f"seq_length must be >= 2, got {self.seq_length}")
+        if self.seq_length != "auto" and self.seq_length < 2:
+            raise ValueError(f"seq_length must be >= 2 or 'auto', got {self.seq_length}")
+        if self.max_eval_samples is not None and self.max_eval_samples < 1:
+            raise ValueError(f"max_eval_samples must be >= 1 (or null: all), got {self.max_eval_samples}")
         if self.num_proc is not None and self.num_proc < 1:
             raise ValueError(f"num_proc must be >= 1 (or null), got {self.num_proc}")
         if not 0.0 <= self.eval_fraction < 1.0:
@@ -210,15 +219,13 @@ DECIDED_BY_SECTIONS = {
     "warmup_steps": "schedule.warmup_steps",
     "bf16": "training.precision",
     "fp16": "training.precision",
-    "gradient_checkpointing": "model.gradient_checkpointing",
-    "activation_checkpointing": "model.gradient_checkpointing",
     "push_to_hub": "hub.push",
     "hub_model_id": "hub.model_id",
     "hub_private_repo": "hub.private",
     "hub_strategy": "hub.strategy",
     "remove_unused_columns": "dscoder (its collators need every column)",
     "max_length": "data.seq_length",
-    "eos_token": "dscoder (<|EOT|> ends every instruction-tuning target, SPEC §5.4)",
+    "eos_token": "dscoder (<|EOT|> ends every instruction-tuning target, report §3.7)",
     "completion_only_loss": "sft.completion_only_loss",
     "assistant_only_loss": "sft.completion_only_loss",
     "packing": "sft.packing",
@@ -405,6 +412,7 @@ class Recipe:
     description: str = ""
 
     def __post_init__(self):
+        _merge_checkpointing_switches(self)
         if self.stage == "sft" and self.objective.fim_rate:
             raise ValueError("objective.fim_rate must be 0 for stage sft (instruct models are not trained with FIM)")
         if self.lora.enabled and self.stage != "sft":
@@ -425,6 +433,60 @@ class Recipe:
                               "give data.eval_sources (held-out repositories, tokenised the same way)")  # fmt: skip
 
 
+#: TrainingArguments spellings of model.gradient_checkpointing (transformers 5 names it activation_checkpointing)
+CHECKPOINTING_KEYS = ("gradient_checkpointing", "activation_checkpointing")
+
+
+def _merge_checkpointing_switches(recipe: Recipe) -> None:
+    """``training.gradient_checkpointing`` / ``activation_checkpointing`` (TRL and alignment-handbook recipes
+    write it there) and ``model.gradient_checkpointing`` are one switch: moved to the model section, an error
+    when two of them disagree."""
+    given = {f"training.{k}": recipe.training.trainer_args.pop(k) for k in CHECKPOINTING_KEYS
+             if k in recipe.training.trainer_args}  # fmt: skip
+    given = {k: v for k, v in given.items() if v is not None}
+    if recipe.model.gradient_checkpointing is not None:
+        given["model.gradient_checkpointing"] = recipe.model.gradient_checkpointing
+    if len(set(given.values())) > 1:
+        raise ConfigError("", " and ".join(given), f"disagree ({', '.join(f'{k}: {v}' for k, v in given.items())}); "
+                          "they are one switch, set it once")  # fmt: skip
+    if given:
+        recipe.model.gradient_checkpointing = next(iter(given.values()))
+
+
+def resolve_seq_length(data: DataConfig, required: bool = True) -> int | None:
+    """``data.seq_length: auto`` made concrete: the ``seq_len`` that every tokenised source's
+    ``tokenization.json`` records (``dscoder data tokenize`` writes it). With ``required``, a missing or
+    disagreeing source is an error naming it; otherwise ``None`` when no source says yet."""
+    if data.seq_length != "auto":
+        return data.seq_length
+    import json
+
+    lengths, missing = {}, []
+    for name, src in data.sources.items():
+        if src.path is None or src.kind not in ("auto", "tokenized"):
+            continue
+        meta = Path(src.path) / "tokenization.json"
+        if meta.is_file():
+            lengths[name] = int(json.loads(meta.read_text(encoding="utf-8"))["seq_len"])
+        elif src.kind == "tokenized" or not Path(src.path).exists():
+            missing.append(f"data.sources.{name} ({src.path})")
+    if len(set(lengths.values())) > 1:
+        found = ", ".join(f"{name}: {n}" for name, n in lengths.items())
+        raise ValueError(f"data.seq_length: auto, but the tokenised sources have different row lengths ({found}); "
+                         "retokenise them to one length or set data.seq_length")  # fmt: skip
+    if lengths and not missing:
+        return next(iter(lengths.values()))
+    if not required:
+        return None
+    if missing:
+        raise FileNotFoundError(
+            f"data.seq_length: auto takes the row length from the tokenised data's tokenization.json, but "
+            f"{', '.join(missing)} is not produced yet (`dscoder data tokenize INPUT OUTPUT --seq-len N` writes it)"
+        )
+    raise ValueError("data.seq_length: auto needs a tokenised source (`dscoder data tokenize` output); with text "
+                     "sources only, give the length as a number")  # fmt: skip
+
+
 def recipe_to_dict(recipe: Recipe) -> dict[str, Any]:
     """The recipe as YAML-ready data that :func:`load_recipe` reads back (pass-through fields sit under training)."""
     data = config_to_dict(recipe)
@@ -441,6 +503,8 @@ def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Re
         value = getattr(recipe.model, key)
         if value and value.startswith(_LOCAL_PREFIXES):
             setattr(recipe.model, key, str((base / os.path.expanduser(value)).resolve()))
+    # "auto" stays until the tokenised data exists (a dry run lists it as not produced yet; a launch needs it)
+    recipe.data.seq_length = resolve_seq_length(recipe.data, required=False) or recipe.data.seq_length
     return recipe
 
 

@@ -25,10 +25,11 @@ from dscoder.training.recipe import (
     load_recipe,
     max_steps,
     recipe_to_dict,
+    resolve_seq_length,
 )
 from dscoder.training.schedule import get_deepseek_schedule
 
-__all__ = ["LossHistoryCallback", "StopAfterStepsCallback", "build_trainer", "dry_run", "run_recipe", "world_size"]
+__all__ = ["LossHistoryCallback", "StopAfterStepsCallback", "build_trainer", "run_recipe", "world_size"]
 
 
 def world_size() -> int:
@@ -195,7 +196,7 @@ def training_arguments_kwargs(recipe: Recipe, plan: BatchPlan) -> dict[str, Any]
         "run_name": t.run_name,
         "dataloader_num_workers": t.dataloader_num_workers,
         "use_cpu": t.use_cpu,
-        "activation_checkpointing": recipe.model.gradient_checkpointing,
+        "activation_checkpointing": bool(recipe.model.gradient_checkpointing),
         # strategy "end" is dscoder's own push of the whole run folder (dscoder.training.hub) once it is written;
         # the others also let the Trainer push checkpoints while it trains
         "push_to_hub": h.push and h.strategy != "end",
@@ -273,11 +274,66 @@ def sft_dataset(recipe: Recipe, sources: dict | None = None):
 
 def split_eval(recipe: Recipe, train_dataset, eval_dataset=None):
     """The evaluation split: ``data.eval_sources`` as given, or a seeded ``data.eval_fraction`` of the training
-    records held out (after mixing, so each source contributes its share)."""
+    records held out (after mixing, so each source contributes its share); each evaluation set then capped at
+    ``data.max_eval_samples`` rows (a seeded sample)."""
     if recipe.data.eval_fraction:
         parts = train_dataset.train_test_split(test_size=recipe.data.eval_fraction, seed=recipe.training.seed)
-        return parts["train"], parts["test"]
-    return train_dataset, eval_dataset
+        train_dataset, eval_dataset = parts["train"], parts["test"]
+    if isinstance(eval_dataset, dict):
+        return train_dataset, {name: _cap_eval(recipe, ds) for name, ds in eval_dataset.items()}
+    return train_dataset, _cap_eval(recipe, eval_dataset)
+
+
+def _cap_eval(recipe: Recipe, dataset):
+    """At most ``data.max_eval_samples`` rows of ``dataset``: a seeded shuffle first, so the rows come from the
+    whole set rather than its first documents (a stream keeps its first rows)."""
+    import datasets
+
+    cap = recipe.data.max_eval_samples
+    if dataset is None or cap is None:
+        return dataset
+    if isinstance(dataset, datasets.IterableDataset):
+        return dataset.take(cap)
+    if len(dataset) <= cap:
+        return dataset
+    return dataset.shuffle(seed=recipe.training.seed).select(range(cap))
+
+
+#: a training row costs about three forward passes (forward + backward), an evaluation row one
+TRAIN_ROW_COST = 3
+
+
+def evaluation_cost(recipe: Recipe, plan: BatchPlan, eval_rows: int, eval_steps: int | None) -> dict[str, Any]:
+    """How much evaluation a run does next to its training, in forward passes of one row: ``evaluations`` (every
+    ``eval_steps`` plus the final model), ``eval_forward`` and ``train_forward`` (``TRAIN_ROW_COST`` per
+    training row)."""
+    steps = max_steps(recipe, plan) or 0
+    evaluations = (steps // eval_steps if eval_steps else 0) + (0 if eval_steps and steps % eval_steps == 0 else 1)
+    return {"evaluations": evaluations, "eval_rows": eval_rows, "eval_forward": evaluations * eval_rows,
+            "train_forward": TRAIN_ROW_COST * steps * plan.global_sequences}  # fmt: skip
+
+
+def _warn_if_evaluation_dominates(recipe: Recipe, plan: BatchPlan, trainer) -> dict[str, Any] | None:
+    """A warning (logged once, main process) when evaluating will cost more than training; returns the estimate."""
+    import logging
+
+    sets = trainer.eval_dataset
+    sets = list(sets.values()) if isinstance(sets, dict) else [sets]
+    if sets == [None] or any(not hasattr(ds, "__len__") for ds in sets) or max_steps(recipe, plan) is None:
+        return None  # a stream or an epoch-based run: sizes unknown before it runs
+    args = trainer.args
+    eval_steps = args.eval_steps if str(getattr(args.eval_strategy, "value", args.eval_strategy)) == "steps" else None
+    if isinstance(eval_steps, float) and eval_steps < 1:  # a fraction of the run, as transformers reads it
+        eval_steps = max(1, int(eval_steps * max_steps(recipe, plan)))
+    cost = evaluation_cost(recipe, plan, sum(len(ds) for ds in sets), int(eval_steps) if eval_steps else None)
+    if cost["eval_forward"] > cost["train_forward"] and trainer.is_world_process_zero():
+        logging.getLogger(__name__).warning(
+            "evaluation will cost more than training: %d evaluation(s) of %d held-out rows (%d row forwards) "
+            "against %d training steps of %d rows (~%d row forwards); set data.max_eval_samples or a larger "
+            "training.eval_steps", cost["evaluations"], cost["eval_rows"], cost["eval_forward"],
+            max_steps(recipe, plan), plan.global_sequences, cost["train_forward"],
+        )  # fmt: skip
+    return cost
 
 
 def build_trainer(recipe: Recipe, callbacks: list | None = None):
@@ -286,6 +342,7 @@ def build_trainer(recipe: Recipe, callbacks: list | None = None):
 
     from dscoder.training.model_loading import build_config, build_model, load_tokenizer
 
+    recipe.data.seq_length = resolve_seq_length(recipe.data)  # "auto": the tokenised data's own row length
     plan = derive_batch(recipe.batch, recipe.data.seq_length, world_size())
     tokenizer = load_tokenizer(recipe.model)
     config = build_config(recipe.model, tokenizer)
@@ -332,6 +389,7 @@ def build_trainer(recipe: Recipe, callbacks: list | None = None):
             callbacks=callbacks,
         )
     trainer.recipe_schedule = recipe.schedule
+    trainer.evaluation_cost = _warn_if_evaluation_dominates(recipe, plan, trainer)
     if recipe.training.fast_path:
         _enable_fast_path(trainer, recipe)
     return trainer, tokenizer, plan
@@ -354,9 +412,15 @@ def _enable_fast_path(trainer, recipe: Recipe) -> None:
         print(f"fast path: {report.as_dict()}")
 
 
-def check_launch_settings(recipe: Recipe) -> list[str]:
-    """What fails a launch before any model is built (raised), and the loggers the Trainer gets (returned)."""
+def check_launch_settings(recipe: Recipe, inputs: bool = True) -> list[str]:
+    """What fails a launch before any model is built (raised), and the loggers the Trainer gets (returned).
+    ``inputs=False`` leaves out the local model folders that do not exist yet (a dry run lists them)."""
     report_to = resolve_report_to(recipe.training.report_to)
+    for key in ("init_from", "config", "tokenizer") if inputs else ():  # a recipe's local folders are absolute
+        path = getattr(recipe.model, key)
+        if path and path.startswith(("/", "~", ".")) and not Path(path).expanduser().exists():
+            raise FileNotFoundError(f"model.{key}: {path} is not produced yet (`dscoder train RECIPE --dry-run` names "
+                                    "the run or command that writes it)")  # fmt: skip
     value = recipe.training.resume_from_checkpoint
     if value not in (None, "latest") and not Path(value).is_dir():
         raise FileNotFoundError(f"training.resume_from_checkpoint: {value} is not a checkpoint folder")
@@ -465,153 +529,3 @@ def _segments(out: Path, resume: str | None, step: int, runtime_s: float) -> lis
             start = previous[-1]["last_step"] if previous else 0
             previous.append({"first_step": start, "last_step": first, "runtime_s": 0.0, "runtime_known": False})
     return [*previous, {"first_step": first, "last_step": step, "runtime_s": runtime_s, "runtime_known": True}]
-
-
-def _dry_run_tokenizer(spec) -> tuple[Any, str]:
-    """The recipe's tokenizer when it can be read without the network (a folder, or a Hub id in the local cache),
-    and a line saying what was checked."""
-    from dscoder.training.model_loading import load_tokenizer
-
-    source = spec.tokenizer or spec.init_from
-    local = Path(source).expanduser()
-    if local.exists():
-        return load_tokenizer(spec), f"{source} (loaded)"
-    if source.startswith(("/", ".", "~")) or source.endswith(".gguf"):
-        return None, f"{source} (missing: not produced yet)"
-    from huggingface_hub import try_to_load_from_cache
-
-    for name in ("tokenizer.json", "tokenizer_config.json"):
-        cached = try_to_load_from_cache(source, name, revision=spec.revision)
-        if isinstance(cached, str):
-            import dataclasses
-
-            snapshot = dataclasses.replace(spec, tokenizer=str(Path(cached).parent), init_from=spec.init_from)
-            return load_tokenizer(snapshot), f"{source} (loaded from the local Hub cache)"
-    return None, f"{source} (Hub id, not in the local cache: not checked)"
-
-
-def _dry_run_inputs(recipe: Recipe, tokenizer) -> list[dict[str, Any]]:
-    """Every data source of the recipe: a local one that exists is opened (kind detected from its first record,
-    a tokenised one checked against the recipe and tokenizer); a missing one is listed as not produced yet."""
-    from dscoder.training.data import check_tokenized, detect_kind, load_source
-
-    rows = []
-    for role, sources in (("train", recipe.data.sources), ("eval", recipe.data.eval_sources)):
-        for name, src in sources.items():
-            row = {"role": role, "name": name, "where": src.hub or str(src.path), "kind": src.kind}
-            if src.hub is not None:
-                row["status"] = "Hub dataset (not downloaded by a dry run)"
-            elif not Path(src.path).exists():
-                row["status"] = "missing: not produced yet"
-            else:
-                ds = load_source(name, src, streaming=True)
-                first = next(iter(ds), None)
-                if first is None:
-                    raise ValueError(f"data.{'eval_' if role == 'eval' else ''}sources.{name}: {src.path} holds no records")
-                kind = detect_kind(name, src, ds.column_names or list(first))
-                if kind == "tokenized":
-                    check_tokenized(name, src, ds, recipe.data, recipe.objective, tokenizer)
-                row.update(kind=kind, status="ok")
-            rows.append(row)
-    return rows
-
-
-def dry_run(
-    recipe: str | Path | Recipe,
-    overrides: dict[str, Any] | None = None,
-    *,
-    num_processes: int | None = None,
-    checkpoint_preset: str | None = None,
-) -> dict[str, Any]:
-    """Check everything a launch would trip over, without training: the loggers, the tokenizer and its agreement
-    with the model's vocabulary, the model built from the real config on the meta device (its parameter count),
-    the batch plan, the TrainingArguments / SFTConfig, every data source that exists (kind, tokenisation
-    settings), and one micro-batch of the packed-data path. Returns the run plan.
-
-    Inputs that an earlier stage has not produced yet (a missing local data folder, a Hub dataset) are listed
-    under ``inputs`` with their status and ``missing_inputs`` counts them; everything else that is wrong raises.
-    ``num_processes`` is the process count to plan the batch for (default: this launch's). A recipe that
-    starts from a checkpoint (``init_from``) that is not on this machine is checked against the architecture of
-    ``checkpoint_preset`` instead (e.g. ``deepseek-coder-1.3b``), with the recipe's config overrides applied.
-    """
-    import dataclasses
-
-    import torch
-
-    from dscoder.training.data import PackedCollator
-    from dscoder.training.model_loading import build_config, build_model
-
-    if not isinstance(recipe, Recipe):
-        recipe = load_recipe(recipe, overrides)
-    report_to = check_launch_settings(recipe)
-    plan = derive_batch(recipe.batch, recipe.data.seq_length, num_processes or world_size())
-    model_spec = recipe.model
-    if model_spec.init_from and not Path(model_spec.init_from).exists() and checkpoint_preset:
-        model_spec = dataclasses.replace(
-            model_spec, init_from=None, preset=checkpoint_preset, tokenizer=model_spec.tokenizer or model_spec.init_from
-        )
-    tokenizer, tokenizer_status = _dry_run_tokenizer(model_spec)
-    config = build_config(model_spec, tokenizer)  # sizes the vocabulary from the tokenizer, checks they agree
-    if tokenizer is None and model_spec.vocab_size_from_tokenizer:
-        tokenizer_status += f"; vocab_size {config.vocab_size} of the config assumed"
-    model = build_model(model_spec, config, meta=True)
-    kwargs = training_arguments_kwargs(recipe, plan)
-    if not torch.cuda.is_available():  # check a GPU recipe on a CPU machine: the arguments but not the hardware
-        kwargs.update(use_cpu=True, tf32=None)
-    if recipe.stage == "sft":
-        from trl import SFTConfig
-
-        from dscoder.training.sft import (
-            instruction_to_prompt_completion,
-            sft_trainer_kwargs,
-        )
-
-        SFTConfig(**{**sft_trainer_kwargs(recipe.sft, "instructions", recipe.data.seq_length), **kwargs})
-        instruction_to_prompt_completion({"instruction": "Add two numbers.", "output": "def add(a, b):\n    return a + b"})
-    else:
-        TrainingArguments(**kwargs)
-    inputs = _dry_run_inputs(recipe, tokenizer)
-    # One micro-batch of the packed layout: two documents per row, position ids restarting at the second.
-    gen = torch.Generator().manual_seed(0)
-    half = recipe.data.seq_length // 2
-    rows = []
-    for _ in range(plan.micro_batch_size):
-        ids = torch.randint(0, config.vocab_size, (recipe.data.seq_length,), generator=gen).tolist()
-        rows.append({"input_ids": ids, "position_ids": list(range(half)) + list(range(recipe.data.seq_length - half))})
-    batch = PackedCollator()(rows)
-    # The meta device has shapes but no values, so no forward pass runs here (transformers' mask code reads values);
-    # the checks below are what a forward would trip over first.
-    if recipe.data.seq_length > config.max_position_embeddings:
-        raise ValueError(
-            f"data.seq_length {recipe.data.seq_length} exceeds the model's max_position_embeddings "
-            f"{config.max_position_embeddings} (set model.config_overrides.max_position_embeddings)"
-        )
-    if list(batch["input_ids"].shape) != [plan.micro_batch_size, recipe.data.seq_length]:
-        raise AssertionError(f"collated batch has shape {list(batch['input_ids'].shape)}")
-    d = recipe.data
-    evaluation = "none"
-    if d.has_eval_split:
-        evaluation = (f"{kwargs['eval_strategy']} every {kwargs.get('eval_steps')} steps on "
-                      + (", ".join(d.eval_sources) if d.eval_sources else f"a {d.eval_fraction:.1%} held-out slice"))
-    return {
-        "stage": recipe.stage,
-        "model_type": config.model_type,
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "vocab_size": config.vocab_size,
-        "tokenizer": tokenizer_status,
-        "rope_parameters": dict(getattr(config, "rope_parameters", None) or {}),
-        "max_steps": max_steps(recipe, plan),
-        "tokens_per_step": plan.tokens_per_step,
-        "batch": dataclasses.asdict(plan),
-        "batch_shape": list(batch["input_ids"].shape),
-        "masked_labels": int((batch["labels"] == -100).sum()),
-        "report_to": report_to,
-        "evaluation": evaluation,
-        "inputs": inputs,
-        "missing_inputs": sum(1 for row in inputs if row["status"].startswith("missing"))
-        + ("(missing:" in tokenizer_status),
-        "output_dir": str(recipe.training.output_dir),
-        "resume_from_checkpoint": recipe.training.resume_from_checkpoint,
-        "hub": recipe.hub.model_id if recipe.hub.push else None,
-        "trainer_args": {k: getattr(v, "value", v) for k, v in recipe.training.trainer_args.items()},
-    }

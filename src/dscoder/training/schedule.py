@@ -1,4 +1,4 @@
-"""The DeepSeek multi-step learning-rate schedule (report §3.4; SPEC §5.1).
+"""The DeepSeek multi-step learning-rate schedule (report §3.4; docs/paper.md).
 
 Linear warm-up to the peak over ``num_warmup_steps`` (2000 in the paper), then three constant stages, each
 √(1/10) of the one before: the rate steps down at 80% and at 90% of training and ends at 10% of the peak. The

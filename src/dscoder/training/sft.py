@@ -1,4 +1,4 @@
-"""Instruction tuning data and TRL settings (report §3.7; SPEC §5.4; the released ``finetune/`` script).
+"""Instruction tuning data and TRL settings (report §3.7; docs/paper.md; the released ``finetune/`` script).
 
 ``{"instruction", "output"}`` records become TRL prompt/completion pairs exactly as the released script builds
 them: prompt = system prompt + ``### Instruction:\\n{instruction}\\n### Response:\\n``, completion =
@@ -23,7 +23,7 @@ __all__ = ["instruction_to_prompt_completion", "peft_config", "prepare_sft_sourc
 
 
 def instruction_to_prompt_completion(example: dict, system_prompt: str = FINETUNE_SYSTEM_PROMPT) -> dict:
-    """One released-format record as a TRL prompt/completion pair (SPEC §5.4)."""
+    """One released-format record as a TRL prompt/completion pair (report §3.7)."""
     instruction, output = example.get("instruction"), example.get("output")
     if not isinstance(instruction, str) or not isinstance(output, str):
         raise TypeError(
@@ -51,7 +51,7 @@ def sft_trainer_kwargs(options: SFTOptions, kind: str, seq_length: int) -> dict:
     return {
         "max_length": seq_length,
         "packing": options.packing,
-        "packing_strategy": "bfd",  # padding-free: packed examples never attend to each other (SPEC §7)
+        "packing_strategy": "bfd",  # padding-free: packed examples never attend to each other (docs/paper.md, traps)
         "completion_only_loss": options.completion_only_loss if kind == "instructions" else None,
         "assistant_only_loss": kind == "messages" and options.completion_only_loss,
         "eos_token": EOT,

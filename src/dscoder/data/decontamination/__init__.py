@@ -1,4 +1,4 @@
-"""N-gram decontamination against the evaluation benchmarks (report §2.4, SPEC §1.4).
+"""N-gram decontamination against the evaluation benchmarks (report §2.4; docs/paper.md).
 
 * :mod:`.code_tokens`: code tokens after whitespace normalisation, word tokens, vectorised n-gram hashes;
 * :mod:`.background`: n-grams common in clean code (the default mode ignores them), build/save/load;

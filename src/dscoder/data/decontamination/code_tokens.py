@@ -1,4 +1,4 @@
-"""Code tokenisation and n-gram hashing for decontamination (SPEC §1.4), vectorised with numpy.
+"""Code tokenisation and n-gram hashing for decontamination (report §2.4; docs/paper.md), vectorised with numpy.
 
 The report does not say what a "gram" is; this project uses **code tokens after whitespace normalisation**:
 

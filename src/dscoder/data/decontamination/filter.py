@@ -2,7 +2,7 @@
 
 A file record, or a file-level sample, that matches a benchmark task (see :mod:`.index` for the modes) is
 dropped; the reason names the strongest task (most matches), e.g. ``contaminated:humaneval/HumanEval/12``.
-A repository-level sample (DESIGN "Samples": ``files`` + path headers, ``sample_kind: repo``) loses only its
+A repository-level sample (docs/design.md "Samples": ``files`` + path headers, ``sample_kind: repo``) loses only its
 contaminated files, the report's "piece of code": each file is scanned alone, the sample is re-emitted without
 them (the other files in their dependency order, headers re-formed by the repo-level stage's
 :func:`~dscoder.data.repo_level.samples.join_sample`), and each removed file goes to the exclusion writer as

@@ -12,7 +12,7 @@ MATH tasks (verbatim, re-indented, renamed, tests only, problem text only, embed
   n-grams. A copy of a task holds most of a string's grams; shared idioms hold one or two. A string of 4-7
   words counts when every one of its 4-grams is there; the several strings of one field (MBPP's asserts) are
   also protected joined. Measured: 0 of 342 held-out files flagged, recall 99-100% on every variant;
-* ``paper``: the report's rule read literally with SPEC's unit: one shared 10-gram of code tokens (every
+* ``paper``: the report's rule read literally with code tokens as its unit: one shared 10-gram of code tokens (every
   punctuation mark a token) flags a document, and a string of 3-9 code tokens is matched exactly, as whole
   tokens, by a ``pyahocorasick`` automaton over the normalised text. It flags about 9% of the held-out files,
   for idioms such as ``for i in range ( len ( xs )`` (``tests/fixtures/decontam_idioms.json``).

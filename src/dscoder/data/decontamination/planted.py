@@ -22,7 +22,7 @@ PLANTED_TASK = "HumanEval/12"
 
 
 def planted_contamination_record(task_id: str = PLANTED_TASK) -> dict:
-    """A file record (DESIGN fields) whose text contains the HumanEval task's prompt and solution."""
+    """A file record (docs/design.md fields) whose text contains the HumanEval task's prompt and solution."""
     problem = next((p for p in load_humaneval() if p["task_id"] == task_id), None)
     if problem is None:
         raise KeyError(f"no HumanEval task {task_id!r}")

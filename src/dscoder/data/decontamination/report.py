@@ -140,4 +140,6 @@ def report_table(report: dict):
         top = row["top_tasks"][0] if row["top_tasks"] else None
         table.add_row(bench, f"{row['tasks']:,}", f"{row['tasks_hit']:,}", f"{row['documents_dropped']:,}",
                       f"{row['documents_touching']:,}", f"{top['task_id']} ({top['documents']})" if top else "")
-    return table
+    from dscoder.terminal import wrap_cells
+
+    return wrap_cells(table)

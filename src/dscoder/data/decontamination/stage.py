@@ -87,20 +87,23 @@ def build_or_load_index(index_dir: str | Path, benchmarks: str | Sequence[str] |
     return DecontaminationIndex.load(index_dir)
 
 
-def _reader(input_dir: Path, rejects_dir: Path, show_progress: bool):
-    """The filter stage's checked readers (bad lines counted and kept in ``rejects_dir``)."""
+def _reader(input_dir: Path, rejects_dir: Path, show_progress: bool, schema: str = "file-records"):
+    """The filter stage's checked readers (bad lines counted and kept in ``rejects_dir``), reading ``schema``."""
     from dscoder.data.readers import (
         DEFAULT_GLOBS,
         FileRecordJsonlReader,
         FileRecordParquetReader,
+        ReaderConfig,
     )
 
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder not found: {input_dir}")
     for fmt, cls in (("jsonl", FileRecordJsonlReader), ("parquet", FileRecordParquetReader)):
         if any(input_dir.glob(DEFAULT_GLOBS[fmt])):
-            return cls(str(input_dir), rejects_folder=str(rejects_dir), glob_pattern=DEFAULT_GLOBS[fmt],
-                       file_progress=show_progress)
+            reader = cls(str(input_dir), rejects_folder=str(rejects_dir), glob_pattern=DEFAULT_GLOBS[fmt],
+                         file_progress=show_progress)
+            reader.configure(ReaderConfig(format=fmt, schema=schema))
+            return reader
     raise FileNotFoundError(f"{input_dir}: no *.jsonl, *.jsonl.gz or *.parquet files to decontaminate")
 
 
@@ -126,7 +129,7 @@ def run_decontamination_stage(
     excluded_dir: str | Path,
     logs_dir: str | Path,
     index_dir: str | Path,
-    benchmarks: str | Sequence[str] | None = None,
+    benchmarks: str | Sequence[str] | None = "paper",
     data_dir: str | Path | None = None,
     extra_files: Sequence[str | Path] = (),
     mode: str = "words",
@@ -138,6 +141,7 @@ def run_decontamination_stage(
     workers: int = 2,
     report_dir: str | Path | None = None,
     show_progress: bool = True,
+    schema: str = "file-records",
 ) -> dict:
     """Decontaminate ``input_dir`` (JSONL(.gz)/Parquet file records or repository samples) into ``output_dir``.
 
@@ -147,22 +151,38 @@ def run_decontamination_stage(
     this stage its own folder) with ``filter_reason`` and ``contamination``; datatrove logs and stats to ``logs_dir`` (unreadable input lines, counted by reason, to
     ``logs_dir/rejects``); the index is built once into ``index_dir`` (reused while benchmarks and config are
     unchanged); ``contamination_report.json`` (+ a ``.png`` bar chart when anything was hit) to ``report_dir``
-    (default ``logs_dir``). Returns counts for the summary: documents in/kept/dropped, per-benchmark drops and
+    (default ``logs_dir``). ``schema``: the input's layout (:mod:`dscoder.data.source_schemas`). Returns counts for the summary: documents in/kept/dropped, per-benchmark drops and
     tasks hit, files removed from samples, bytes in and dropped, the report and plot paths, the index size, and
     the benchmarks used or skipped (data absent). ``documents_in`` = kept + dropped + the input lines the reader
     rejected.
     """
+    from dscoder.data.output_guard import check_separate_folders, output_lock
+
+    input_dir, logs_dir = Path(input_dir), Path(logs_dir)
+    check_separate_folders({"input": input_dir}, {"output": output_dir, "excluded": excluded_dir, "logs": logs_dir,
+                                                  "index": index_dir, "report": report_dir})  # fmt: skip
+    with output_lock(output_dir, "decontaminate"):
+        return _run_decontamination(
+            input_dir, output_dir, excluded_dir, logs_dir, index_dir, benchmarks=benchmarks, data_dir=data_dir,
+            extra_files=extra_files, mode=mode, ngram=ngram, min_exact_tokens=min_exact_tokens, min_share=min_share,
+            background=background, tasks=tasks, workers=workers, report_dir=report_dir, show_progress=show_progress,
+            schema=schema,
+        )  # fmt: skip
+
+
+def _run_decontamination(input_dir: Path, output_dir, excluded_dir, logs_dir: Path, index_dir, *, benchmarks,
+                         data_dir, extra_files, mode, ngram, min_exact_tokens, min_share, background, tasks, workers,
+                         report_dir, show_progress, schema) -> dict:  # fmt: skip
     from rich.console import Console
 
     from dscoder.data.executors import LocalExecutor
     from dscoder.data.readers import file_record_writer, reader_drops
 
-    input_dir, logs_dir = Path(input_dir), Path(logs_dir)
     names, skipped = resolve_benchmarks(benchmarks, data_dir)
     config = IndexConfig(mode=mode, ngram=ngram, min_exact_tokens=min_exact_tokens, min_share=min_share,
                          background=background)
     index = build_or_load_index(index_dir, names, data_dir, extra_files, config)
-    reader = _reader(input_dir, logs_dir / "rejects", show_progress)
+    reader = _reader(input_dir, logs_dir / "rejects", show_progress, schema)
     block = BenchmarkDecontaminationFilter(index_dir, exclusion_writer=file_record_writer(excluded_dir))
     pipeline = [reader, block, file_record_writer(output_dir)]
     LocalExecutor(pipeline, tasks=tasks, workers=min(workers, tasks), logging_dir=str(logs_dir)).run()

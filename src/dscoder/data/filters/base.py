@@ -2,7 +2,7 @@
 
 datatrove counts dropped documents per reason (``dropped_<reason>``); the funnel report (``dscoder data report``)
 also needs the bytes each reason removes, so :class:`CodeFilter` records ``bytes_in``, ``bytes_kept`` and
-``bytes_dropped_<reason>`` (UTF-8 bytes of ``text``) next to datatrove's own counters. Reasons follow DESIGN:
+``bytes_dropped_<reason>`` (UTF-8 bytes of ``text``) next to datatrove's own counters. Reasons follow docs/design.md:
 ``family:snake_case`` (``rules:avg_line_length``). A dropped document keeps its reason in
 ``metadata["filter_reason"]`` when the block has an exclusion writer, so nothing that is dropped is lost.
 """
@@ -61,5 +61,5 @@ class CodeFilter(BaseFilter):
                         doc.metadata[REASON_KEY] = reason
                         writer.write(doc, rank)
 
-    #: the reason prefix of this block (DESIGN: ``family:snake_case``)
+    #: the reason prefix of this block (docs/design.md: ``family:snake_case``)
     family: str = "filter"

@@ -3,9 +3,9 @@
     checked reader (JSONL / Parquet / Hub) -> manifests -> language -> rules -> heuristics -> syntax
         -> [quality model] -> writer
 
-Kept files are written as file records (DESIGN) to ``output_dir``; build manifests (``go.mod``, ``package.json``,
-``*.csproj``, ...) are copied to ``manifests_dir`` (default: ``manifests`` beside ``output_dir``, where the
-repository-level stage looks for them), for the repository-level stage's import resolution; every
+Kept files are written as file records (docs/design.md) to ``output_dir``; build manifests (``go.mod``,
+``package.json``, ``*.csproj``, ...) are copied to ``manifests_dir`` (default: ``manifests`` beside ``output_dir``,
+where the repository-level stage looks for them), for the repository-level stage's import resolution; every
 dropped file goes to ``excluded_dir/<block>/`` with its reason in ``filter_reason``, and rejected input lines to
 ``excluded_dir/reader/``, so nothing is lost. The YAML form is ``datatrove_pipelines/filter_code.yaml``.
 """
@@ -118,22 +118,36 @@ def run_filter_stage(
     ``config``: a :class:`FilterPipelineConfig`, a YAML path, or ``None`` for the paper's defaults; ``tasks`` and
     ``workers`` override its executor's. ``manifests_dir`` receives copies of the build manifests (``go.mod``,
     ``package.json``, ...) for the repository-level stage (default: ``manifests`` beside ``output_dir``, where
-    that stage looks by default). Returns the funnel as a dict:
+    that stage looks by default). On Slurm the jobs are submitted and ``{"submitted": True, "job_id", "logs"}``
+    returned (``dscoder data report LOGS`` then gives the funnel). Returns the funnel as a dict:
     ``files_in``, ``bytes_in``,
     ``files_kept``, ``bytes_kept``, ``dropped`` and ``dropped_bytes`` (per reason), ``seconds``, and
     ``funnel_png`` (the funnel chart, written to ``logs_dir/funnel.png``).
     """
     from dscoder.config import load_yaml_config
-    from dscoder.data.funnel import load_funnel, plot_funnel
 
     if config is None:
         config = FilterPipelineConfig()
     elif not isinstance(config, FilterPipelineConfig):
         config = load_yaml_config(config, FilterPipelineConfig)
     config = dataclasses.replace(config, executor=dataclasses.replace(config.executor, tasks=tasks, workers=workers))
-    pipeline = build_filter_pipeline(config, input_dir, output_dir, excluded_dir, scorer, manifests_dir)
+    from dscoder.data.output_guard import check_separate_folders, output_lock
+
+    manifests_dir = manifests_dir or config.manifests_folder or manifests_beside(output_dir)
+    check_separate_folders({"input": input_dir if config.reader.format != "hub" else None},
+                           {"output": output_dir, "excluded": excluded_dir, "logs": logs_dir,
+                            "manifests": manifests_dir})  # fmt: skip
+    with output_lock(output_dir, "filter"):
+        return _run_filter(config, input_dir, output_dir, excluded_dir, logs_dir, scorer, manifests_dir)
+
+
+def _run_filter(config: FilterPipelineConfig, input_dir, output_dir, excluded_dir, logs_dir, scorer, manifests_dir
+                ) -> dict:  # fmt: skip
     from dscoder.config import config_hash, config_to_dict
+    from dscoder.data.funnel import load_funnel, plot_funnel
     from dscoder.data.run_fingerprint import claim_logging_folder, folder_listing_hash
+
+    pipeline = build_filter_pipeline(config, input_dir, output_dir, excluded_dir, scorer, manifests_dir)
 
     # one run per logging folder: a rerun resumes only with the same input, output and config (else refused)
     source = config.reader.dataset if config.reader.format == "hub" else str(Path(str(input_dir)).resolve())
@@ -145,7 +159,10 @@ def run_filter_stage(
                                "tasks": config.executor.tasks}),
     })  # fmt: skip
     start = time.perf_counter()
-    build_executor(pipeline, config.executor, logs_dir, job_name="dscoder-filter").run()
+    executor = build_executor(pipeline, config.executor, logs_dir, job_name="dscoder-filter")
+    executor.run()
+    if config.executor.kind == "slurm":  # submitted: the jobs write the stats the funnel is made of
+        return {"submitted": True, "job_id": executor.job_id, "logs": str(logs_dir)}
     funnel = load_funnel(logs_dir)
     summary = funnel.to_dict()
     summary["seconds"] = round(time.perf_counter() - start, 3)

@@ -1,4 +1,4 @@
-"""The paper's rule filters (report §2.1, SPEC §1.1) as one datatrove block, each rule with its own reason.
+"""The paper's rule filters (report §2.1; docs/paper.md) as one datatrove block, each rule with its own reason.
 
 A file is dropped when (defaults are the paper's; every threshold is a field of :class:`RuleConfig`):
 

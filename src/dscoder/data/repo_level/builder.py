@@ -31,7 +31,7 @@ _CARRIED = ("stars", "license", "source")
 
 @dataclass
 class FileRecord:
-    """A file record (DESIGN "File records") as the builder sees it."""
+    """A file record (docs/design.md "File records") as the builder sees it."""
 
     id: str
     path: str

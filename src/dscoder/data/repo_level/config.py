@@ -1,9 +1,9 @@
 """Typed configuration of the repository-level stage (loaded through :func:`dscoder.config.load_yaml_config`).
 
-Defaults (SPEC §1.2–1.3): the SCC-aware dependency order (``order: scc``), repository-level samples for the
-paper's languages Python, Java, C#, C and C++ (maintainer, DeepSeek-Coder issue #43) plus Go, JavaScript and
-TypeScript, MinHash with 5-gram code-token shingles and 14 bands × 8 rows (this project's own choice: the report
-publishes no parameters).
+Defaults (report §2.2–2.3, docs/paper.md): the SCC-aware dependency order (``order: scc``), repository-level samples
+for the paper's languages Python, Java, C#, C and C++ (a DeepSeek-Coder maintainer: repository-level concatenation
+and dedup were applied to these five only) plus Go, JavaScript and TypeScript, MinHash with 5-gram code-token
+shingles and 14 bands × 8 rows (this project's own choice: the report publishes no parameters).
 
 Measured with ``bench/repo_level.py`` (true edges from an independent ``ast`` import check on 8 installed packages,
 1,580 acyclic edges; hand-written true edges on the Java/Go/JavaScript/TypeScript fixtures of ``tests/``):
@@ -31,7 +31,7 @@ from dscoder.data.readers import ReaderConfig
 
 __all__ = ["PAPER_REPO_LEVEL_LANGUAGES", "REPO_LEVEL_LANGUAGES", "DedupConfig", "GroupingConfig", "OrderingConfig", "RepoLevelConfig"]
 
-#: Languages concatenated at repository level in the paper (maintainer, issue #43); the rest stay file-level.
+#: Languages concatenated at repository level in the paper (a DeepSeek-Coder maintainer); the rest stay file-level.
 PAPER_REPO_LEVEL_LANGUAGES: tuple[str, ...] = ("python", "java", "c-sharp", "c", "cpp")
 #: The default: the paper's languages plus those whose dependency order measures as well (module docstring).
 REPO_LEVEL_LANGUAGES: tuple[str, ...] = (*PAPER_REPO_LEVEL_LANGUAGES, "go", "javascript", "typescript")

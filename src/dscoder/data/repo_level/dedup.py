@@ -1,10 +1,10 @@
 """Repository-level near-dedup (report §2.3) with datatrove's four MinHash stages, set up for code.
 
-datatrove's defaults are for prose (SPEC §7): ``language="eng"`` loads spaCy, and its normalisation lowercases,
-deletes punctuation and rewrites digits. Code dedup here passes :class:`CodeWordTokenizer` (identifiers,
+datatrove's defaults are for prose (docs/paper.md, traps): ``language="eng"`` loads spaCy, and its normalisation
+lowercases, deletes punctuation and rewrites digits. Code dedup here passes :class:`CodeWordTokenizer` (identifiers,
 numbers and single punctuation marks) and :data:`CODE_NORM` (whitespace collapsed, everything else kept).
 Shingles are ``n_grams`` consecutive tokens; ``bands × rows`` hashes (defaults 14 × 8, LSH threshold ≈ 0.72,
-SPEC §1.3); one document per cluster is kept.
+docs/paper.md §2.3); one document per cluster is kept.
 
 :class:`CodeMinhashSignature` is datatrove's stage 1 with a vectorised shingle hash: datatrove joins every
 n-gram into a string and hashes it in a Python loop, which dominates on repository-sized documents (hundreds of

@@ -1,6 +1,6 @@
 """Dependency ordering of a repository's files: the paper's Algorithm 1 and an SCC-aware variant (report §2.2).
 
-Graph convention (SPEC §1.2): when file A uses file B the graph has the edge B → A, which raises A's in-degree.
+Graph convention (report §2.2): when file A uses file B the graph has the edge B → A, which raises A's in-degree.
 Nodes are integers ``0..n-1``; ``edges`` are ``(b, a)`` pairs (dependency, dependent).
 
 * :func:`weakly_connected_components` splits the graph (step 1 of Algorithm 1).
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -116,7 +116,8 @@ def strongly_connected_components(n: int, edges: Sequence[tuple[int, int]]) -> l
 
 
 def tie_keys(paths: Sequence[str], tie_break: str = "random", seed: int = 0) -> list[float]:
-    """Per-node tie-break keys: ``random`` (seeded, maintainer's answer in issue #43) or ``path`` order."""
+    """Per-node tie-break keys: ``random`` (seeded; a DeepSeek-Coder maintainer says the paper broke ties at random)
+    or ``path`` order."""
     if tie_break == "path":
         rank = {p: i for i, p in enumerate(sorted(paths))}
         return [float(rank[p]) for p in paths]
@@ -148,6 +149,17 @@ def order_component(
     return result
 
 
+def in_degrees(nodes: Sequence[int], adj: Sequence[Iterable[int]]) -> dict[int, int]:
+    """In-degree of each of ``nodes`` counting only the edges between them."""
+    members = set(nodes)
+    deg = dict.fromkeys(nodes, 0)
+    for v in nodes:
+        for w in adj[v]:
+            if w in members:
+                deg[w] += 1
+    return deg
+
+
 def order_paper(
     n: int, edges: Sequence[tuple[int, int]], keys: Sequence[float], groups: Sequence[Sequence[int]] = ()
 ) -> list[list[int]]:
@@ -156,13 +168,7 @@ def order_paper(
     adj = _adjacency(n, edges)
     orders = []
     for nodes in weakly_connected_components(n, edges, groups):
-        members = set(nodes)
-        deg = {v: 0 for v in nodes}
-        for v in nodes:
-            for w in adj[v]:
-                if w in members:
-                    deg[w] += 1
-        orders.append(order_component(nodes, adj, deg, keys))
+        orders.append(order_component(nodes, adj, in_degrees(nodes, adj), keys))
     return orders
 
 
@@ -192,10 +198,7 @@ def order_scc(
     orders = []
     for nodes in weakly_connected_components(n, edges, groups):
         comps = sorted({comp[v] for v in nodes})
-        cdeg = {c: 0 for c in comps}
-        for c in comps:
-            for d in comp_adj[c]:
-                cdeg[d] += 1
+        cdeg = in_degrees(comps, comp_adj)
         heap = [(comp_key[c], c) for c in comps if cdeg[c] == 0]
         heapq.heapify(heap)
         result: list[int] = []
@@ -207,13 +210,7 @@ def order_scc(
             elif weak_set and any((b, a) in weak_set and comp[a] == c for b in inner for a in adj[b]):
                 result.extend(_order_without_weak(inner, adj, keys, weak_set))
             else:
-                inside = set(inner)
-                deg = {v: 0 for v in inner}
-                for v in inner:
-                    for w in adj[v]:
-                        if w in inside:
-                            deg[w] += 1
-                result.extend(order_component(inner, adj, deg, keys))
+                result.extend(order_component(inner, adj, in_degrees(inner, adj), keys))
             for d in comp_adj[c]:
                 cdeg[d] -= 1
                 if cdeg[d] == 0:
@@ -235,7 +232,16 @@ def _order_without_weak(
 
 
 @dataclass
-class OrderStats:
+class Counters:
+    """A dataclass of counts that add up field by field (per repository, then per run)."""
+
+    def add(self, other: Counters) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class OrderStats(Counters):
     """How well an order respects the dependency edges (after removing duplicate edges and self-loops)."""
 
     edges: int = 0
@@ -245,9 +251,6 @@ class OrderStats:
     out_of_order: int = 0  # all edges whose dependency comes after its user ("broken" edges)
     cycles: int = 0  # strongly connected components with more than one file
 
-    def add(self, other: OrderStats) -> None:
-        for f in self.__dataclass_fields__:
-            setattr(self, f, getattr(self, f) + getattr(other, f))
 
     @property
     def acyclic_share(self) -> float:

@@ -13,22 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .ordering import strongly_connected_components
+from .ordering import Counters, strongly_connected_components
 
 __all__ = ["OrderQuality", "order_quality"]
 
 
 @dataclass
-class OrderQuality:
+class OrderQuality(Counters):
     true_edges: int = 0
     found_edges: int = 0  # true edges the extractor also produced (when its edges are given)
     extra_edges: int = 0  # extractor edges that are not true edges
     acyclic_edges: int = 0
     acyclic_in_order: int = 0
-
-    def add(self, other: OrderQuality) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
     def in_order_share(self) -> float:

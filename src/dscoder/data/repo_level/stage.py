@@ -139,6 +139,7 @@ def build_executors(config: RepoLevelConfig, input_bytes: int | None = None) -> 
 
     from .grouping import BUCKET_FILENAME, RepoBucketRouter, RepoSampleBuilder
 
+    _check_folders(config)
     if input_bytes is None and config.executor.kind == "local":
         input_bytes = estimate_input_bytes(config)
     config = resolve_config(config, input_bytes)
@@ -265,6 +266,16 @@ def build_executors(config: RepoLevelConfig, input_bytes: int | None = None) -> 
     return [group, order, sigs, buckets, clusters, filt]
 
 
+def _check_folders(config: RepoLevelConfig) -> None:
+    """No folder the stage writes may be its input or manifests folder, lie inside one, or hold one."""
+    from dscoder.data.output_guard import check_separate_folders
+
+    check_separate_folders({"input": config.input if config.reader.format != "hub" else None,
+                            "manifests": manifests_folder(config)},
+                           {"output": config.output, "work": _work(config), "excluded": config.excluded,
+                            "logs": config.logs})  # fmt: skip
+
+
 def _document_text(document) -> str:
     return document.text
 
@@ -365,6 +376,14 @@ def run_repo_level(config: RepoLevelConfig) -> dict[str, Any]:
     """Run (or resume) the stage described by ``config`` and return its counts (local executor).
 
     A rerun with the same settings resumes (finished tasks are skipped); with other settings it starts over."""
+    from dscoder.data.output_guard import output_lock
+
+    _check_folders(config)
+    with output_lock(config.output, "repo-level"):
+        return _run_repo_level(config)
+
+
+def _run_repo_level(config: RepoLevelConfig) -> dict[str, Any]:
     from dscoder.data.executors import shared_pool
     from dscoder.data.readers import no_records_message, reader_drops
 
@@ -447,4 +466,6 @@ def counts_table(counts: dict[str, Any], title: str = "repo-level stage"):
         else:
             text = f"{value:.2%}" if key.startswith("in_order_share") else f"{value:,}"
         table.add_row(key.replace("_", " "), text)
-    return table
+    from dscoder.terminal import wrap_cells
+
+    return wrap_cells(table)

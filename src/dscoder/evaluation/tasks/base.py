@@ -3,7 +3,8 @@
 A task (one per benchmark variant of report §4) declares how to build each problem's :class:`Request` (prompt,
 stop strings, token budget, chat or not), how to turn the raw model output into the completion the paper's
 scripts score, and how to judge it: by running a program in the sandbox (:func:`execute_programs`) or by
-comparing strings. Data comes from :mod:`dscoder.benchmarks` (issue 5's loaders); nothing is loaded here.
+comparing strings. Data comes from :mod:`dscoder.benchmarks` (one loader per test set, shared with decontamination);
+nothing is loaded here.
 """
 
 from __future__ import annotations

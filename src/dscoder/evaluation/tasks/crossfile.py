@@ -4,7 +4,7 @@ A record holds the in-file left context (``prompt``), the next line (``groundtru
 ``metadata`` (``task_id``, ``repository``, ``file``, ``groundtruth_start_lineno``) and ``crossfile_context``
 (``text`` + ``list`` of retrieved chunks). The prompt is the cross-file context (as comments, cut to 512
 tokens) followed by the left context, cut from the left so that prompt + 50 new tokens fit 2048 tokens; the
-first line of the output is scored by exact match and edit similarity (SPEC §6).
+first line of the output is scored by exact match and edit similarity (report §4.3).
 
 * ``crosscodeeval``: the benchmark's own JSONL (``data:``), whose ``crossfile_context`` already holds its BM25
   retrieval;

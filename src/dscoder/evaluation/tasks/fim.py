@@ -1,4 +1,4 @@
-"""Fill-in-the-middle single-line infilling (report §4.2, Table 6; SPEC §3).
+"""Fill-in-the-middle single-line infilling (report §4.2, Table 6; docs/paper.md).
 
 The prompt is the PSM inference prompt ``<｜fim▁begin｜>{prefix}<｜fim▁hole｜>{suffix}<｜fim▁end｜>`` (built by
 :func:`dscoder.tokenization.special_tokens.fim_prompt`) with BOS; greedy; the model writes one line (stop at

@@ -3,7 +3,7 @@
 An extractor sees all files of one language family of one repository and names, for each file, the files of
 the same repository it uses. References that resolve to no file of the repository (the standard library,
 third-party packages, missing files) are counted as ``unresolved`` and otherwise ignored; a file that uses
-itself is counted as a ``self_import`` and gives no edge (report §2.2, SPEC §1.2: edge B → A when A uses B).
+itself is counted as a ``self_import`` and gives no edge (report §2.2: edge B → A when A uses B).
 """
 
 from __future__ import annotations

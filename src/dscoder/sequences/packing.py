@@ -1,6 +1,6 @@
-"""Pack tokenised documents into fixed-length training rows (report §3.1; SPEC §1.5; DESIGN "Tokenised datasets").
+"""Pack tokenised documents into fixed-length training rows (report §3.1; docs/design.md "Tokenised datasets").
 
-Documents (each already ending with EOS, see :mod:`dscoder.training.fim`) are concatenated in order and cut into
+Documents (each already ending with EOS, see :mod:`dscoder.sequences.fim`) are concatenated in order and cut into
 rows of exactly ``seq_len`` tokens. ``position_ids`` restart at 0 at every document start *and* at the start of
 every row: transformers' FlashAttention-2 path finds document boundaries where position ids equal their minimum
 (``prepare_fa_kwargs_from_position_ids``) and its sdpa/eager path where they do not grow by one

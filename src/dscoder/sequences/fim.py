@@ -1,7 +1,7 @@
-"""Fill-in-the-middle per document, then tokens: the transform applied before packing (report §3.1.2; SPEC §3).
+"""Fill-in-the-middle per document, then tokens: the transform applied before packing (report §3.1.2; docs/paper.md).
 
 With probability ``rate`` (0.5 in the report) a document is cut at two character positions drawn uniformly
-(character level, as the maintainers say in issue #107; a cut never splits a UTF-8 sequence because Python strings
+(character level, as a DeepSeek-Coder maintainer says; a cut never splits a UTF-8 sequence because Python strings
 index code points) into prefix / middle / suffix and laid out PSM::
 
     <｜fim▁begin｜> prefix <｜fim▁hole｜> suffix <｜fim▁end｜> middle <｜end▁of▁sentence｜>
@@ -22,7 +22,7 @@ Decisions (documented, tested):
   so a part longer than ``max_piece_chars`` is encoded in chunks cut at pre-token boundaries
   (:func:`chunk_bounds`); the ids are the same as encoding it whole (BPE never merges across pre-tokens).
   :meth:`DocumentEncoder.layout` gives a document as special ids and such chunks without encoding it, so a caller
-  can stream a long document's ids (``dscoder data tokenize`` does, issue 18) instead of holding them all.
+  can stream a long document's ids (``dscoder data tokenize`` does) instead of holding them all.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ CHUNK_MARGIN = 4096
 
 @dataclass
 class FIMConfig:
-    """FIM settings of a tokenised dataset (SPEC §3: 50% PSM)."""
+    """FIM settings of a tokenised dataset (report §3.1.2: 50% PSM)."""
 
     rate: float = 0.5
     mode: Literal["psm", "spm"] = "psm"
