@@ -16,7 +16,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 
-from .base import DependencyExtractor, DependencyResult, SourceFile
+from .base import DependencyExtractor, DependencyResult, SourceFile, without_bom
 from .lexing import identifiers, node_text, ts_captures
 
 __all__ = ["GoExtractor"]
@@ -44,6 +44,7 @@ class GoExtractor(DependencyExtractor):
         self.go_mod_files = go_mod_files or {}
 
     def extract(self, files: Sequence[SourceFile]) -> DependencyResult:
+        files = without_bom(files)
         result = super().extract(files)
         packages: dict[tuple[str, str], list[int]] = {}
         for i, f in enumerate(files):
