@@ -27,8 +27,9 @@ not given):
    on the real-world-shaped Java / Go / JavaScript / TypeScript fixtures of ``tests/fixtures/repo_level``
    (hand-written true edges);
 5. stage cost: wall time of the whole stage (group, order, MinHash) on two input sizes, so per-MB cost and fixed
-   cost, with the default passes (in-process below ``min_mb_per_worker``) and with a process pool for every pass
-   (``min_mb_per_worker: 0``, the former behaviour); and memory: peak Python memory (tracemalloc) of the stage on
+   cost, with worker processes forced (``min_mb_per_worker: 0``) either on one pool for all passes (the default)
+   or on a pool per pass (the former behaviour), and in this process; each against a datatrove passthrough on the
+   same inputs; and memory: peak Python memory (tracemalloc) of the stage on
    two input sizes with buckets sized by bytes against one fixed bucket.
 """
 
@@ -51,6 +52,7 @@ from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupSignatur
 from datatrove.utils.hashing import HashConfig
 from datatrove.utils.logging import logger
 from datatrove.utils.word_tokenizers import WordTokenizer
+from dependency_truth import ast_import_edges  # bench/ is on sys.path: the script's own folder
 from rich.console import Console
 from rich.table import Table
 
@@ -146,66 +148,6 @@ def bench_ordering(repos: dict[str, list[FileRecord]], repeat: int) -> dict:
     }
 
 
-def ast_import_edges(site: Path, package: str) -> tuple[list[str], set[tuple[str, str]]]:
-    """The ``.py`` files of an installed package (paths relative to ``site``) and its true import edges
-    ``(dependency, user)`` from Python's ``ast``, independently of the extractor. Import semantics: ``import a.b.c``
-    runs ``a``, ``a.b`` and ``a.b.c``; ``from X import n`` runs X (and its packages) and ``X.n`` when that is a
-    submodule; a package containing the importing file is already being imported and is not a new dependency;
-    absolute names resolve from ``site`` (the real import root)."""
-    import ast
-
-    files = sorted(p.relative_to(site).as_posix() for p in (site / package).rglob("*.py"))
-    known = set(files)
-
-    def module_file(dotted: str) -> str | None:
-        base = dotted.replace(".", "/")
-        return next((c for c in (base + ".py", base + "/__init__.py") if c in known), None)
-
-    edges = set()
-    for path in files:
-        package_parts = path[:-3].split("/")[:-1]
-        own = {".".join(package_parts[:k]) for k in range(1, len(package_parts) + 1)}
-        try:
-            tree = ast.parse((site / path).read_text(encoding="utf-8", errors="replace"))
-        except (SyntaxError, ValueError):
-            continue
-        targets: set[str | None] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    targets |= _imported(alias.name, None, own, module_file)
-            elif isinstance(node, ast.ImportFrom):
-                names = [a.name for a in node.names]
-                if not node.level:
-                    if node.module:
-                        targets |= _imported(node.module, names, own, module_file)
-                    continue
-                if node.level - 1 > len(package_parts):
-                    continue
-                base = package_parts[: len(package_parts) - (node.level - 1)]
-                dotted = ".".join(base + (node.module.split(".") if node.module else []))
-                if dotted:
-                    targets |= _imported(dotted, names, own, module_file)
-        edges.update((t, path) for t in targets if t is not None and t != path)
-    return files, edges
-
-
-def _imported(dotted: str, names: list[str] | None, own: set[str], module_file) -> set[str | None]:
-    """Files that ``import dotted`` (``names`` None) or ``from dotted import names`` runs, as ``ast_import_edges``
-    defines them; ``own``: the packages containing the importing file."""
-    chain = dotted.split(".")
-    targets = {module_file(".".join(chain[:k])) for k in range(1, len(chain)) if ".".join(chain[:k]) not in own}
-    module = module_file(dotted)
-    if names is None:
-        return targets | {module}
-    subs = [module_file(f"{dotted}.{n}") for n in names if n != "*"]
-    targets.update(subs)
-    runs_init = module is not None and module.endswith("/__init__.py") and dotted not in own
-    if not subs or None in subs or runs_init:
-        targets.add(module)
-    return targets
-
-
 def bench_installed_packages(names: list[str], seeds: int = 3) -> dict:
     """Per installed package: true edges (ast), recall and extra edges of the extractor, acyclic true edges in
     order with Algorithm 1 (mean over ``seeds``) and with the default order."""
@@ -242,7 +184,8 @@ def bench_installed_packages(names: list[str], seeds: int = 3) -> dict:
 
 def bench_fixtures(folder: Path) -> dict:
     """Recall and in-order shares on the hand-checked fixture repositories of ``tests/fixtures/repo_level``."""
-    from dscoder.data.languages import MODULE_MANIFESTS, language_of
+    from dscoder.data.languages import is_module_manifest, language_of
+    from dscoder.data.repo_level.builder import check_record
     from dscoder.data.repo_level.quality import order_quality
 
     out = {}
@@ -253,7 +196,10 @@ def bench_fixtures(folder: Path) -> dict:
             if p.is_file():
                 rel = p.relative_to(root).as_posix()
                 record = FileRecord(rel, rel, p.read_text(encoding="utf-8"), language_of(rel) or "")
-                (manifests if p.name in MODULE_MANIFESTS else files).append(record)
+                if is_module_manifest(rel):
+                    manifests.append(record)
+                elif check_record(rel, record.text, record.language) is None:  # the stage drops empty files
+                    files.append(record)
         truth = []
         for line in truth_file.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
@@ -300,9 +246,10 @@ def _stage_input(folder: Path, megabytes: float, packages: list[str], repo_depth
     return total / 1e6
 
 
-def _run_stage(tmp: Path, input_dir: Path, label: str, **settings) -> float:
+def _run_stage(tmp: Path, input_dir: Path, label: str, pool_per_pass: bool = False, **settings) -> float:
+    """Wall seconds of the whole stage; ``pool_per_pass``: each pass starts its own pool (the former way)."""
     from dscoder.config import config_from_dict
-    from dscoder.data.repo_level import RepoLevelConfig, run_repo_level
+    from dscoder.data.repo_level import RepoLevelConfig, build_executors, run_repo_level
 
     run = tmp / label
     config = config_from_dict(
@@ -311,24 +258,53 @@ def _run_stage(tmp: Path, input_dir: Path, label: str, **settings) -> float:
         RepoLevelConfig, source="bench",
     )  # fmt: skip
     t0 = time.perf_counter()
-    run_repo_level(config)
+    if pool_per_pass:
+        build_executors(config)[-1].run()  # the chain, each executor with its own pool
+    else:
+        run_repo_level(config)
     return time.perf_counter() - t0
 
 
-def bench_stage_cost(sizes_mb: tuple[float, float], packages: list[str], pools: bool = True) -> dict:
-    """Wall time of the stage on two input sizes: per-MB cost (slope) and fixed cost (intercept)."""
+def _passthrough(tmp: Path, input_dir: Path, label: str) -> float:
+    """Wall seconds of a datatrove JSONL reader -> writer over the same input (tasks 2, workers 2)."""
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from dscoder.data.executors import ExecutorConfig, build_executor
+
+    executor = build_executor([JsonlReader(str(input_dir)), JsonlWriter(str(tmp / label / "out"))],
+                              ExecutorConfig(tasks=2, workers=2), tmp / label / "logs")  # fmt: skip
+    t0 = time.perf_counter()
+    executor.run()
+    return time.perf_counter() - t0
+
+
+#: stage-cost modes: a process pool for every pass (forced), the former way and the default one, and no pool
+STAGE_MODES = {
+    "pool per pass (before)": {"pool_per_pass": True, "min_mb_per_worker": 0},
+    "one pool for all passes (default)": {"min_mb_per_worker": 0},
+    "in this process": {"min_mb_per_worker": 1e9},
+}
+
+
+def bench_stage_cost(sizes_mb: tuple[float, float], packages: list[str], modes: tuple[str, ...] = tuple(STAGE_MODES)) -> dict:
+    """Wall time of the stage on two input sizes: per-MB cost (slope) and fixed cost (intercept), per mode, and
+    the per-MB cost of a datatrove passthrough on the same inputs (run first, so its pool starts cold too)."""
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         inputs = [(mb, tmp / f"in_{k}") for k, mb in enumerate(sizes_mb)]
         actual = [_stage_input(folder, mb, packages) for mb, folder in inputs]
-        modes = {"default": {}}
-        if pools:
-            modes["pool every pass (before)"] = {"min_mb_per_worker": 0}
-        for mode, settings in modes.items():
-            times = [_run_stage(tmp, folder, f"{mode[:4]}_{k}", **settings) for k, (_, folder) in enumerate(inputs)]
+
+        def fit(times):
             per_mb = (times[1] - times[0]) / (actual[1] - actual[0])
-            out[mode] = {"seconds": times, "per_mb_s": per_mb, "fixed_s": times[0] - per_mb * actual[0]}
+            return {"seconds": times, "per_mb_s": per_mb, "fixed_s": times[0] - per_mb * actual[0],
+                    "s_per_mb_at_largest": times[1] / actual[1]}  # fmt: skip
+
+        out["passthrough"] = fit([_passthrough(tmp, folder, f"pass_{k}") for k, (_, folder) in enumerate(inputs)])
+        for mode in modes:
+            settings = STAGE_MODES[mode]
+            out[mode] = fit([_run_stage(tmp, folder, f"{mode[:4]}_{k}", **settings) for k, (_, folder) in enumerate(inputs)])
         out["input_mb"] = actual
     return out
 
@@ -534,15 +510,20 @@ def _print_order_tables(console: Console, results: dict) -> None:
 def _print_cost_tables(console: Console, results: dict) -> None:
     c = results["stage_cost"]
     sizes = " and ".join(f"{mb:.2f} MB" for mb in c["input_mb"])
-    t = Table(title=f"whole stage (group, order, MinHash; tasks 2, workers 2) on {sizes}, wall time")
-    for col in ("passes", "seconds", "per MB (s)", "fixed (s)"):
+    t = Table(title=f"whole stage (group, order, MinHash; tasks 2, workers 2) on {sizes}, wall time; passthrough: "
+                    "datatrove JSONL read -> write, same inputs and executor")  # fmt: skip
+    for col in ("passes", "seconds", "per MB (s, slope)", "fixed (s)", "s/MB at the largest", "ratio to passthrough"):
         t.add_column(col, justify="right")
-    for mode in ("pool every pass (before)", "default"):
+    base = c["passthrough"]["s_per_mb_at_largest"]
+    for mode in ("passthrough", *STAGE_MODES):
         if mode in c:
             r = c[mode]
-            t.add_row(mode, " / ".join(f"{x:.1f}" for x in r["seconds"]), f"{r['per_mb_s']:.2f}", f"{r['fixed_s']:.1f}")
+            t.add_row(mode, " / ".join(f"{x:.1f}" for x in r["seconds"]), f"{r['per_mb_s']:.2f}", f"{r['fixed_s']:.1f}",
+                      f"{r['s_per_mb_at_largest']:.2f}", f"{r['s_per_mb_at_largest'] / base:.1f}x")  # fmt: skip
     console.print(t)
     m = results["memory"]
+    if not m:
+        return
     t = Table(title="peak Python memory of the order pass (tracemalloc, one process)")
     for col in ("buckets", *(f"{r['input_mb']:.1f} MB input" for r in m["by bytes"])):
         t.add_column(col, justify="right")
@@ -560,13 +541,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--png", type=Path, default=Path("bench_repo_level_dedup.png"), help="S-curve chart")
     parser.add_argument("--stage-mb", type=float, nargs=2, default=(0.2, 4.0), help="input sizes of the stage-cost run")
     parser.add_argument("--smoke", action="store_true", help="seconds-long run: order and cost sections on tiny inputs")
+    parser.add_argument("--only-stage-cost", action="store_true", help="run the stage-cost section alone")
     args = parser.parse_args(argv)
     console = Console()
     results: dict = {}
+    if args.only_stage_cost:
+        results["stage_cost"] = bench_stage_cost(tuple(args.stage_mb), args.packages)
+        _print_cost_tables(console, {**results, "memory": {}})
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+        return 0
     if args.smoke:
         results["installed_packages"] = bench_installed_packages(["click"], seeds=1)
         results["fixtures"] = bench_fixtures(FIXTURES)
-        results["stage_cost"] = bench_stage_cost((0.05, 0.1), ["click"], pools=False)
+        results["stage_cost"] = bench_stage_cost((0.05, 0.1), ["click"], modes=("in this process",))
         results["memory"] = bench_memory((0.05, 0.1), ["click"], bucket_mb=0.05)
         _print_order_tables(console, results)
         _print_cost_tables(console, results)

@@ -13,10 +13,13 @@ FIM 0.5) in a fresh process; this script polls that process and its workers ever
   output are reclaimable);
 * **MB of RSS per MB of input** above the same stage's peak on a tiny corpus (the fixed cost of the interpreter,
   ``torch``/``transformers`` imported by ``dscoder``, and the workers);
-* **throughput** (input MB/s of the whole stage, wall time).
+* **throughput** (input MB/s of the whole stage, wall time) and **CPU seconds per input MB** (user + system of the
+  main process and its workers, from ``/proc``): wall time on a shared machine varies with its load, CPU time much
+  less, so the one-line case against the same text as ordinary documents is compared in CPU s/MB.
 
 Cases: single-line documents (one JSONL line each) of code-like text, real Python source of the standard library
-repeated to ``--sizes-mb``; one pathological document of ``--random-mb`` random identifiers on one line (no
+repeated to ``--sizes-mb``; the largest of them cut into ``--split-kb`` documents (the same text as ordinary
+documents: its throughput against the one-line case is the cost of one long document, same run); one pathological document of ``--random-mb`` random identifiers on one line (no
 newline at all); one document over the reader's cap (``--over-cap-mb``; dropped and counted as ``reader:too_large``);
 and a normal corpus of many small documents (``--small-mb`` of standard-library files, one document each).
 
@@ -114,12 +117,26 @@ def _tree(pid: int) -> list[int]:
     while todo:
         current = todo.pop()
         out.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*/children"):
+        try:
+            tasks = list(Path(f"/proc/{current}/task").glob("*/children"))
+        except OSError:  # the process ended while listed
+            continue
+        for task in tasks:
             try:
                 todo.extend(int(c) for c in task.read_text().split())
             except OSError:
                 continue
     return out
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` so far, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        fields = f.read().rsplit(b")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15 of the line)
 
 
 def _rss(pid: int) -> tuple[int, int]:
@@ -144,6 +161,7 @@ def run_case(case: Path, tokenizer: str, num_proc: int, seq_len: int, src: str |
     proc = subprocess.Popen([sys.executable, "-c", _STAGE, json.dumps(args)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
     peak = {"rss": 0, "anon": 0, "main": 0, "workers": 0}
+    cpu: dict[int, float] = {}  # last CPU seconds seen per process (a worker's count stays when it ends)
     stop = threading.Event()
 
     def poll():
@@ -152,6 +170,7 @@ def run_case(case: Path, tokenizer: str, num_proc: int, seq_len: int, src: str |
             for pid in _tree(proc.pid):  # the workers are listed anew each time: they live for a moment
                 try:
                     r, a = _rss(pid)
+                    cpu[pid] = _cpu_seconds(pid)
                 except OSError:
                     continue
                 total, anon = total + r, anon + a
@@ -171,6 +190,7 @@ def run_case(case: Path, tokenizer: str, num_proc: int, seq_len: int, src: str |
     shutil.rmtree(out, ignore_errors=True)
     result = json.loads(lines[-1][len("RESULT ") :])
     result.update({k: v / MB for k, v in peak.items()})
+    result["cpu"] = sum(cpu.values())
     return result
 
 
@@ -188,6 +208,8 @@ def main() -> None:
     parser.add_argument("--random-mb", type=float, default=100, help="size of the random-identifier line (0: none)")
     parser.add_argument("--over-cap-mb", type=float, default=200, help="a document over the reader's cap (0: none)")
     parser.add_argument("--small-mb", type=float, default=20, help="a corpus of small documents (0: none)")
+    parser.add_argument("--split-kb", type=float, default=20,
+                        help="also the largest code line cut into documents of this size (0: not)")
     parser.add_argument("--tokenizer", choices=("bytes", "bpe"), default="bytes")
     parser.add_argument("--bpe-vocab", type=int, default=8000)
     parser.add_argument("--num-proc", type=int, default=2)
@@ -221,6 +243,12 @@ def main() -> None:
     add("tiny corpus (fixed cost)", [("tiny", "x = 1\n" * 2000)])
     for size in sizes:
         add(f"code, one {size:g} MB line", [("code", _code_text(int(size * MB), sources))])
+    if sizes and args.split_kb:  # the largest one-line text again, cut into documents: the per-MB cost of one long
+        text = _code_text(int(max(sizes) * MB), sources)  # document against ordinary ones, same text, same run
+        step = int(args.split_kb * 1024)
+        add(f"the {max(sizes):g} MB line as {args.split_kb:g} kB documents",
+            [(f"part{k}", text[i : i + step]) for k, i in enumerate(range(0, len(text), step))])  # fmt: skip
+        del text
     if args.random_mb:
         add(f"random identifiers, one {args.random_mb:g} MB line",
             [("random", _random_identifiers(int(args.random_mb * MB)))])  # fmt: skip
@@ -245,7 +273,7 @@ def main() -> None:
                 old = results.get((label, name))
                 if old:
                     r = {**r, **{k: max(r[k], old[k]) for k in ("rss", "anon", "main", "workers")},
-                         "wall": min(r["wall"], old["wall"])}  # fmt: skip
+                         "wall": min(r["wall"], old["wall"]), "cpu": min(r["cpu"], old["cpu"])}  # fmt: skip
                 results[(label, name)] = r
                 print(f"{label} [{name}]: peak RSS {r['rss']:.0f} MB (anon {r['anon']:.0f}), wall {r['wall']:.1f} s, "
                       f"{r.get('rows', r.get('error'))}", flush=True)  # fmt: skip
@@ -254,7 +282,7 @@ def main() -> None:
     table = Table(title=f"run_tokenize_stage, num_proc={args.num_proc}, seq_len={args.seq_len}, "
                         f"tokenizer={args.tokenizer}; peaks summed over the main process and its workers")  # fmt: skip
     for col in ("case", "code", "input MB", "result", "peak RSS MB", "peak RssAnon MB", "main / workers MB",
-                "RSS MB per input MB", "input MB/s"):  # fmt: skip
+                "RSS MB per input MB", "input MB/s", "CPU s per MB"):  # fmt: skip
         table.add_column(col, justify="left" if col in ("case", "code", "result") else "right")
     for name, _ in runs:
         fixed = results[(cases[0][0], name)]["rss"]
@@ -266,7 +294,7 @@ def main() -> None:
             per_mb = (r["rss"] - fixed) / (size / MB) if size > MB else float("nan")
             table.add_row(label, name, f"{size / MB:.1f}", outcome, f"{r['rss']:.0f}", f"{r['anon']:.0f}",
                           f"{r['main']:.0f} / {r['workers']:.0f}", f"{per_mb:.2f}",
-                          f"{size / MB / r['wall']:.2f}")  # fmt: skip
+                          f"{size / MB / r['wall']:.2f}", f"{r['cpu'] / (size / MB):.2f}")  # fmt: skip
     console.print(table)
     if args.baseline_src:
         ratios = Table(title="new / baseline (same run)")

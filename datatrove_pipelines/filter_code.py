@@ -9,7 +9,7 @@ again by ``dscoder data report LOGDIR`` (on Slurm, where this returns once the j
 when they finish).
 
 With ``--output`` and no ``--logs``/``--excluded``, those folders follow the output (``OUTPUT/../logs/<name>``,
-``OUTPUT/../excluded``), never the YAML's. A logging folder belongs to one run: a rerun with the same input, output
+``OUTPUT/../excluded``, and the build manifests ``OUTPUT/../manifests``), never the YAML's. A logging folder belongs to one run: a rerun with the same input, output
 and config resumes (datatrove skips the finished tasks); any other run into it is refused with one line.
 """
 
@@ -22,6 +22,7 @@ from rich.console import Console
 
 from dscoder.config import ConfigError, load_yaml_config, parse_set_pairs
 from dscoder.data.filters import FilterPipelineConfig, run_filter_stage
+from dscoder.data.filters.manifests import manifests_beside
 from dscoder.data.funnel import funnel_table, load_funnel
 from dscoder.data.run_fingerprint import LoggingFolderInUse
 
@@ -54,12 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         output, excluded = config.output_folder, args.excluded or config.excluded_folder
         logs = args.logs or config.logging_folder
+    manifests = manifests_beside(output) if args.output is not None else None  # None: the config's, else beside
     if output is None or excluded is None or logs is None:
         parser.error("output, excluded and logs folders are needed (in the YAML or as options)")
     try:
         summary = run_filter_stage(
             args.input or config.reader.folder, output, excluded, logs,
-            tasks=config.executor.tasks, workers=config.executor.workers, config=config,
+            tasks=config.executor.tasks, workers=config.executor.workers, config=config, manifests_dir=manifests,
         )  # fmt: skip
     except LoggingFolderInUse as exc:
         parser.exit(1, f"filter_code: error: {exc}\n")

@@ -232,3 +232,16 @@ def test_go_files_of_one_package_share_a_sample_even_without_shared_names():
     orders, result = _orders(files, "go")
     assert orders == [["util/doc.go", "util/ints.go", "util/strings.go"], ["util/ints_test.go"]]  # util_test apart
     assert result.counts["edges"] == 0
+
+
+def test_a_byte_order_mark_hides_no_first_statement():
+    """Windows editors start files with a BOM: the first ``using``/``package`` line still counts."""
+    cs = {
+        "Model/Entity.cs": "\ufeffnamespace Model;\n\npublic class Entity { }\n",
+        "App/Map.cs": "\ufeffusing Model;\n\nnamespace App;\n\npublic class Map { Entity e; }\n",
+    }
+    deps = make_extractor("c-sharp").extract([SourceFile(p, t, "c-sharp") for p, t in cs.items()])
+    assert deps.edges == [(0, 1)]
+    go = {"util/a.go": "\ufeffpackage util\n\nfunc A() {}\n", "util/b.go": "package util\n\nfunc B() { A() }\n"}
+    deps = make_extractor("go").extract([SourceFile(p, t, "go") for p, t in go.items()])
+    assert deps.edges == [(0, 1)] and deps.groups == [[0, 1]]  # one package, despite the BOM

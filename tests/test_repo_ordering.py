@@ -122,3 +122,21 @@ def test_stage_default_is_the_scc_order_and_paper_setting_is_algorithm_1():
     paper, _ = order(order="paper")
     assert paper == [["m1_y.py", "m2_x.py", "m3_a.py", "m4_b.py", "m5_c.py"]]  # Algorithm 1, as order_paper
     assert (result.paper.acyclic_edges, result.paper.acyclic_in_order, result.scc.acyclic_in_order) == (2, 1, 2)
+
+
+def test_reexport_cycle_orders_the_modules_own_imports_first():
+    """pkg/__init__.py re-exports a.py and base.py; base.py takes a name from its package (``from . import
+    TASKS``: a weak edge); a.py imports base.py. The cycle is ordered without the weak edge: base, a, __init__."""
+    from dscoder.data.repo_level.deps import SourceFile, make_extractor
+
+    files = {
+        "pkg/__init__.py": "TASKS = ['a']\nfrom .a import A\nfrom .base import Base\n",
+        "pkg/a.py": "from .base import Base\n\nclass A(Base): ...\n",  # sorts before base.py: wins the tie
+        "pkg/base.py": "from . import TASKS\n\nclass Base: ...\n",
+    }
+    deps = make_extractor("python").extract([SourceFile(p, t, "python") for p, t in files.items()])
+    init, a, base = range(3)
+    assert sorted(deps.edges) == [(init, base), (a, init), (base, init), (base, a)] and deps.weak == [(init, base)]
+    keys = tie_keys(list(files), "path")
+    assert order_scc(3, deps.edges, keys) == [[a, init, base]]  # Algorithm 1's rule alone: a before base
+    assert order_scc(3, deps.edges, keys, weak=deps.weak) == [[base, a, init]]

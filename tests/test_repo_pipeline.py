@@ -260,22 +260,31 @@ def test_urls_are_refused_where_the_stage_writes(tmp_path):
                          RepoLevelConfig, source="t.yaml")
 
 
-def test_go_mod_carried_by_the_filter_stage_resolves_go_imports_and_counts_agree(tmp_path):
-    from dscoder.data.filters.pipeline import run_filter_stage
+def test_go_mod_reaches_the_repo_level_stage_with_no_config_and_counts_agree(tmp_path):
+    """``dscoder data filter RAW KEPT`` then ``dscoder data repo-level KEPT OUT``, no option about manifests: the
+    filter stage copies go.mod beside KEPT and the repo-level stage reads it there (Go imports resolve)."""
+    from dscoder_cli import build_parser, main
+    from dscoder_cli.data import RepoLevelOptions, repo_level_config
+    from dscoder_cli.options import options_from_args
 
     cobra = Path(__file__).parent / "fixtures" / "repo_level" / "cobra"
     records = [{"id": p.name, "text": p.read_text(), "repo": "spf13/cobra", "path": p.relative_to(cobra).as_posix()}
                for p in sorted(cobra.rglob("*")) if p.is_file()]  # fmt: skip
     _write(tmp_path / "corpus", records)
-    run_filter_stage(tmp_path / "corpus", tmp_path / "in", tmp_path / "filter_excluded", tmp_path / "filter_logs",
-                     tasks=1, workers=1, manifests_dir=tmp_path / "manifests")  # fmt: skip
+    one = ["--tasks", "1", "--workers", "1"]
+    assert main(["data", "filter", str(tmp_path / "corpus"), str(tmp_path / "in"), *one]) == 0
     assert [r["path"] for r in _read(tmp_path / "manifests")] == ["go.mod"]
     assert "go.mod" not in {r["path"] for r in _read(tmp_path / "in")}  # not a training file
-    config = _config(tmp_path, manifests=str(tmp_path / "manifests"), buckets=1)  # go: repository-level by default
-    counts = run_repo_level(config)
+    argv = ["data", "repo-level", str(tmp_path / "in"), str(tmp_path / "out"), *one, "--buckets", "1", "--no-dedup"]
+    assert main(argv) == 0  # go: repository-level by default
+    config = repo_level_config(options_from_args(build_parser().parse_args(argv), RepoLevelOptions))
+    assert config.manifests is None  # found beside the input, not configured
+    counts = collect_counts(config)
     samples = _read(tmp_path / "out")
     assert len(samples) == 1 and "go.mod" not in samples[0]["files"]
     assert counts["files_in"] == len(records) - 1 and counts["manifests"] == 1
+    files = samples[0]["files"]  # one sample: doc/ and site/ import github.com/spf13/cobra, resolved by go.mod
+    assert files.index("command.go") < files.index("doc/md_docs.go") < files.index("site/content/completions/main.go")
     for order in ("paper", "scc"):  # one set of edges for every figure
         assert counts[f"{order}_acyclic_in_order"] + counts[f"{order}_acyclic_out_of_order"] == counts["acyclic_edges"]
     assert counts["acyclic_edges"] + counts["cyclic_edges"] == counts["edges"] > 20

@@ -116,6 +116,10 @@ class FilterOptions(Options):
     excluded: str | None = arg(None, stage=False,
                                help="folder for dropped files and their reasons (default: OUTPUT/../excluded)")
     logs: str | None = arg(None, stage=False, help="datatrove logging folder (default: OUTPUT/../logs/filter)")
+    manifests: str | None = arg(None, stage=False,
+                                help="copies of the build manifests (go.mod, package.json, Cargo.toml, composer.json, "
+                                "*.csproj) for the repo-level stage's import resolution (default: OUTPUT/../manifests, "
+                                "where repo-level looks)")  # fmt: skip
     config: str | None = arg(None, stage=False,
                              help="pipeline YAML (FilterPipelineConfig; default: the paper's thresholds)")
     tasks: int = arg(2, help="datatrove tasks, i.e. input shards")
@@ -145,7 +149,8 @@ def run_filter(o: FilterOptions) -> int:
     output = Path(o.output)
     excluded = Path(o.excluded) if o.excluded else output.parent / "excluded"
     logs = Path(o.logs) if o.logs else output.parent / "logs" / "filter"
-    summary = run_filter_stage(o.input, output, excluded, logs, config=config, **o.stage_kwargs())
+    summary = run_filter_stage(o.input, output, excluded, logs, config=config, manifests_dir=o.manifests,
+                               **o.stage_kwargs())  # fmt: skip
     console = Console()
     if summary.get("submitted"):
         console.print(f"submitted to Slurm (job {summary['job_id']}): `dscoder data report {logs}` prints the funnel "
@@ -213,6 +218,8 @@ class RepoLevelOptions(Options):
     config: str | None = arg(None, help="stage YAML (RepoLevelConfig; default: the paper's settings)")
     excluded: str | None = arg(None, help="invalid records and near-duplicates (default: OUTPUT/../excluded)")
     logs: str | None = arg(None, help="datatrove logging folders (default: OUTPUT/../logs/repo_level)")
+    manifests: str | None = arg(None, help="build manifests copied by the filter stage (default: INPUT/../manifests "
+                                "when it exists, where `dscoder data filter` writes them)")  # fmt: skip
     order: Literal["paper", "scc"] | None = arg(
         None, key="ordering.order",
         help="scc (default: import cycles condensed, 100% of acyclic import edges in order on installed packages) "
@@ -232,12 +239,26 @@ class RepoLevelOptions(Options):
 
 
 def run_repo_level(o: RepoLevelOptions) -> int:
-    from pathlib import Path
-
     from rich.console import Console
 
+    from dscoder.data.repo_level import build_executors, collect_counts, counts_table, run_repo_level
+
+    config = repo_level_config(o)
+    if not o.counts_only and config.executor.kind == "slurm":
+        build_executors(config)[-1].run()
+        Console().print("submitted to Slurm: rerun this command with --counts-only once the jobs finished")
+        return 0
+    counts = collect_counts(config) if o.counts_only else run_repo_level(config)
+    Console().print(counts_table(counts, title=f"repo-level stage: {config.input} -> {config.output}"))
+    return 0
+
+
+def repo_level_config(o: RepoLevelOptions):
+    """The ``RepoLevelConfig`` that ``dscoder data repo-level`` runs with these options."""
+    from pathlib import Path
+
     from dscoder.config import apply_overrides, config_from_dict, load_yaml_config
-    from dscoder.data.repo_level import RepoLevelConfig, build_executors, collect_counts, counts_table, run_repo_level
+    from dscoder.data.repo_level import RepoLevelConfig
 
     overrides = {}
     if o.input or o.output:
@@ -249,20 +270,13 @@ def run_repo_level(o: RepoLevelOptions) -> int:
         overrides["logs"] = str(Path(o.logs).resolve()) if o.logs else str(output.parent / "logs" / "repo_level")
     elif not o.config:
         raise ValueError("repo-level: give INPUT and OUTPUT, or --config with input/output/logs")
+    if o.manifests:
+        overrides["manifests"] = str(Path(o.manifests).resolve())
     overrides.update(o.config_overrides())
     if o.config:
-        config = load_yaml_config(o.config, RepoLevelConfig, overrides)
-    else:
-        defaults = {"executor": {"tasks": 2, "workers": 2}, "reader": {"format": input_format(overrides["input"])}}
-        data = apply_overrides(defaults, overrides)
-        config = config_from_dict(data, RepoLevelConfig, source="dscoder data repo-level")
-    if not o.counts_only and config.executor.kind == "slurm":
-        build_executors(config)[-1].run()
-        Console().print("submitted to Slurm: rerun this command with --counts-only once the jobs finished")
-        return 0
-    counts = collect_counts(config) if o.counts_only else run_repo_level(config)
-    Console().print(counts_table(counts, title=f"repo-level stage: {config.input} -> {config.output}"))
-    return 0
+        return load_yaml_config(o.config, RepoLevelConfig, overrides)
+    data = apply_overrides({"reader": {"format": input_format(overrides["input"])}}, overrides)
+    return config_from_dict(data, RepoLevelConfig, source="dscoder data repo-level")
 
 
 # ------------------------------------------------------------------------------------------------------- tokenize

@@ -13,15 +13,19 @@ executor with :func:`build_executor`, so the YAML section that picks where it ru
 A rerun with the same logging folder skips finished tasks (datatrove's ``skip_completed``). Local runs use
 :class:`LocalExecutor`: a task process that dies is an error, and a killed run leaves no process behind. One
 Ctrl-C stops the run within seconds (the workers are stopped, not waited for) and a task that fails ends the run
-with one line naming its log file; either way the tasks that finished are kept and a rerun does the others.
+with one line naming its log file; either way the tasks that finished are kept and a rerun does the others. A
+stage made of several passes (the repository-level stage: six) runs them all on one process pool
+(:func:`shared_pool`), so the worker processes and their imports are paid once per stage, not once per pass.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import signal
 import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -251,7 +255,16 @@ class LocalExecutor(LocalPipelineExecutor):
     a SIGKILLed run. Here ``workers == 1`` runs the tasks in this process, and more workers run in a
     ``concurrent.futures.ProcessPoolExecutor``: a dead task process raises ``BrokenProcessPool``, reported as one
     error (a rerun resumes), and every worker dies with its parent (:func:`die_with_parent`). ``local_rank`` (which
-    datatrove uses only to decide which task logs to the console) is the task's slot, ``index % workers``."""
+    datatrove uses only to decide which task logs to the console) is the task's slot, ``index % workers``.
+
+    ``pool``: a running pool to use instead of starting one (:func:`shared_pool`)."""
+
+    pool = None
+
+    def __getstate__(self):  # the task processes get the pipeline, never the pool
+        state = dict(self.__dict__)
+        state.pop("pool", None)
+        return state
 
     def run(self):
         from datatrove.utils.logging import logger
@@ -296,19 +309,16 @@ class LocalExecutor(LocalPipelineExecutor):
 
     def _run_in_pool(self, ranks: list[int]) -> list:
         """Run ``ranks`` in worker processes; the first failure, a dead worker or Ctrl-C stops the others now."""
-        import multiprocessing
-        from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+        from concurrent.futures import FIRST_EXCEPTION, wait
         from concurrent.futures.process import BrokenProcessPool
 
         import dill
 
-        ctx = multiprocessing.get_context(self.start_method)
         blob = dill.dumps(self)  # pipelines may hold lambdas: dill, as datatrove's own (multiprocess) pool
-        # the initializer is the stdlib's signal.signal: a worker ignores Ctrl-C before it imports anything (a
-        # forkserver worker imports dscoder when its first task arrives; the rest of its set-up comes then)
-        pool = ProcessPoolExecutor(min(self.workers, len(ranks)), mp_context=ctx, initializer=signal.signal,
-                                   initargs=(signal.SIGINT, signal.SIG_IGN))  # fmt: skip
+        owned = self.pool is None
+        pool = new_pool(min(self.workers, len(ranks)), self.start_method) if owned else self.pool
         parent = os.getpid()
+        finished = False
         try:
             futures = {pool.submit(_run_task, blob, rank, i % self.workers, parent): rank
                        for i, rank in enumerate(ranks)}  # fmt: skip
@@ -323,9 +333,12 @@ class LocalExecutor(LocalPipelineExecutor):
                         f"memory) while running tasks {lost}; rerun the same command to redo only the unfinished ones"
                     )
                 raise self._failure(futures[first], first.exception())
-            return [future.result() for future in futures]
+            stats = [future.result() for future in futures]
+            finished = True
+            return stats
         finally:
-            stop_process_pool(pool)  # at once when the run fails or is interrupted, a no-op when all finished
+            if owned or not finished:  # at once when the run fails or is interrupted; a shared pool lives on
+                stop_process_pool(pool)
 
     def _failure(self, rank: int | None, exc: BaseException) -> TaskFailed:
         """One line for a failed task: its rank, the error and where its traceback was logged."""
@@ -367,6 +380,38 @@ class LocalExecutor(LocalPipelineExecutor):
             listing.close()
         remove_partial_files(self.logging_dir, [rank])  # finished: only the list goes
         return stats
+
+
+def new_pool(workers: int, start_method: str = "forkserver"):
+    """A pool of ``workers`` processes for :class:`LocalExecutor` tasks. The initializer is the stdlib's
+    ``signal.signal``: a worker ignores Ctrl-C before it imports anything (a forkserver worker imports dscoder when
+    its first task arrives; the rest of its set-up comes then, :func:`init_worker_process`)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context(start_method)
+    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+
+
+@contextlib.contextmanager
+def shared_pool(executors: Sequence[PipelineExecutor]) -> Iterator[None]:
+    """Run the local executors among ``executors`` (passes of one stage) on one process pool, as large as the
+    widest of them needs, and stop it on leaving; executors that run in this process (``workers == 1``) or
+    elsewhere (Slurm, Ray) are left as they are. Each pool start costs seconds (a ``forkserver`` worker imports
+    datatrove and dscoder afresh); measured in ``bench/repo_level.py``."""
+    local = [e for e in executors if isinstance(e, LocalExecutor) and e.workers > 1]
+    if not local:
+        yield
+        return
+    pool = new_pool(max(min(e.workers, e.local_tasks) for e in local), local[0].start_method)
+    for e in local:
+        e.pool = pool
+    try:
+        yield
+    finally:
+        for e in local:
+            e.pool = None
+        stop_process_pool(pool)
 
 
 def ensure_ray(config: RayConfig) -> None:

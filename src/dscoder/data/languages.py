@@ -261,11 +261,15 @@ _KNOWN_NON_CODE = frozenset({".txt", ".csv", ".tsv", ".log", ".cfg", ".ini", ".c
 #: (``go.mod``'s module path, ``package.json``'s ``main``), so the filter stage carries them beside the kept
 #: files; they are never training text on that account (``package.json`` is still a JSON file of its own).
 MODULE_MANIFESTS: dict[str, str] = {"go.mod": "go", "package.json": "javascript", "Cargo.toml": "rust", "composer.json": "php"}
+#: Manifests named by their extension: a C# project file (``src/App/App.csproj``) says which projects it references.
+MODULE_MANIFEST_SUFFIXES: dict[str, str] = {".csproj": "c-sharp"}
 
 
 def is_module_manifest(path: str) -> bool:
-    """Whether ``path`` names a build manifest of :data:`MODULE_MANIFESTS` (``src/go.mod``: yes)."""
-    return PurePosixPath(path).name in MODULE_MANIFESTS
+    """Whether ``path`` names a build manifest (:data:`MODULE_MANIFESTS`, :data:`MODULE_MANIFEST_SUFFIXES`):
+    ``src/go.mod`` and ``src/App/App.csproj``: yes."""
+    name = PurePosixPath(path).name
+    return name in MODULE_MANIFESTS or PurePosixPath(name).suffix in MODULE_MANIFEST_SUFFIXES
 
 
 # --- dataset language labels -> the paper's spelling ----------------------------------------------------------

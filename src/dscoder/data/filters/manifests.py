@@ -1,21 +1,42 @@
-"""Carry build manifests past the filters (the dependency order needs them): ``go.mod``, ``package.json``,
-``Cargo.toml`` and ``composer.json`` (:data:`dscoder.data.languages.MODULE_MANIFESTS`) are not training files
-(``go.mod`` is in no language of the set and the language block drops it), but the repository-level stage needs them
-to resolve imports (a Go import path is relative to ``go.mod``'s module). This step copies each one, marked
-``metadata.manifest = True``, to its own folder and passes every document on unchanged, so the filters decide about
-training text exactly as before.
+"""Carry build manifests past the filters: ``go.mod``, ``package.json``, ``Cargo.toml``, ``composer.json`` and
+``*.csproj`` (:func:`dscoder.data.languages.is_module_manifest`) are not training files (``go.mod`` is in no
+language of the set and the language block drops it), but the repository-level stage needs them to resolve
+imports (a Go import path is relative to ``go.mod``'s module, a C# project sees the projects it references).
+This step copies each one, marked ``metadata.manifest = True``, to its own folder and passes every document on
+unchanged, so the filters decide about training text exactly as before.
+
+By default that folder lies beside the kept files (:func:`manifests_beside`: ``OUTPUT/../manifests``, as the
+excluded files go to ``OUTPUT/../excluded``), and the repository-level stage reads the folder beside its input,
+so ``dscoder data filter RAW KEPT`` then ``dscoder data repo-level KEPT SAMPLES`` resolve Go module imports with
+no configuration. Without the manifests, cobra-shaped Go repositories lose every cross-package edge.
 """
 
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
 from dscoder.data.languages import is_module_manifest
 
-__all__ = ["ManifestCarrier"]
+__all__ = ["MANIFESTS_FOLDER", "ManifestCarrier", "manifests_beside"]
+
+#: name of the manifests folder beside the filter stage's kept files
+MANIFESTS_FOLDER = "manifests"
+
+
+def manifests_beside(kept: str | Path) -> str:
+    """The default manifests folder of a kept-files folder: its sibling ``manifests`` (``/d/kept`` ->
+    ``/d/manifests``, ``s3://b/run/kept`` -> ``s3://b/run/manifests``)."""
+    text = str(kept).rstrip("/")
+    if "://" in text:
+        scheme, rest = text.split("://", 1)
+        if "/" not in rest:
+            raise ValueError(f"{kept}: a bucket root has no folder beside it; give the manifests folder explicitly")
+        return f"{scheme}://{rest.rsplit('/', 1)[0]}/{MANIFESTS_FOLDER}"
+    return str(Path(text).parent / MANIFESTS_FOLDER)
 
 
 class ManifestCarrier(PipelineStep):

@@ -1,11 +1,11 @@
 """The filter stage of the code-data pipeline (report §2.1 and §2.4) as one datatrove pipeline:
 
-    checked reader (JSONL / Parquet / Hub) -> [manifests] -> language -> rules -> heuristics -> syntax
+    checked reader (JSONL / Parquet / Hub) -> manifests -> language -> rules -> heuristics -> syntax
         -> [quality model] -> writer
 
-Kept files are written as file records (docs/design.md)
-to ``output_dir``; build manifests (``go.mod``, ``package.json``,
-...) are copied to ``manifests_dir`` when given, for the repository-level stage's import resolution; every
+Kept files are written as file records (docs/design.md) to ``output_dir``; build manifests (``go.mod``,
+``package.json``, ``*.csproj``, ...) are copied to ``manifests_dir`` (default: ``manifests`` beside ``output_dir``,
+where the repository-level stage looks for them), for the repository-level stage's import resolution; every
 dropped file goes to ``excluded_dir/<block>/`` with its reason in ``filter_reason``, and rejected input lines to
 ``excluded_dir/reader/``, so nothing is lost. The YAML form is ``datatrove_pipelines/filter_code.yaml``.
 """
@@ -22,7 +22,7 @@ from typing import Literal
 from dscoder.data.executors import ExecutorConfig, build_executor
 from dscoder.data.filters.heuristics import HeuristicConfig, HeuristicFilter
 from dscoder.data.filters.language import LanguageConfig, LanguageFilter
-from dscoder.data.filters.manifests import ManifestCarrier
+from dscoder.data.filters.manifests import ManifestCarrier, manifests_beside
 from dscoder.data.filters.model import QualityModelConfig, QualityModelFilter
 from dscoder.data.filters.rules import RuleConfig, RuleFilter
 from dscoder.data.filters.syntax import SyntaxConfig, SyntaxFilter
@@ -43,9 +43,10 @@ class FilterPipelineConfig:
     reader: ReaderConfig = field(default_factory=ReaderConfig)
     output_folder: Path | None = None
     excluded_folder: Path | None = None
-    manifests_folder: Path | None = None  # go.mod, package.json, ... for the repository-level stage
+    #: go.mod, package.json, *.csproj, ... for the repository-level stage; default: ``manifests`` beside the output
+    manifests_folder: Path | None = None
     logging_folder: Path | None = None
-    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    executor: ExecutorConfig = field(default_factory=lambda: ExecutorConfig(tasks=2, workers=2))
     blocks: list[Block] = field(default_factory=lambda: list(DEFAULT_BLOCKS))
     language: LanguageConfig = field(default_factory=LanguageConfig)
     rules: RuleConfig = field(default_factory=RuleConfig)
@@ -92,12 +93,13 @@ def build_filter_pipeline(
     scorer: Callable | None = None,
     manifests_dir: str | Path | None = None,
 ) -> list:
-    """reader -> [manifest carrier] -> filter blocks -> file-record writer, as a list of datatrove steps."""
+    """reader -> manifest carrier -> filter blocks -> file-record writer, as a list of datatrove steps.
+    ``manifests_dir`` (default: ``config.manifests_folder``, else ``manifests`` beside ``output_dir``)."""
     rejects = Path(excluded_dir) / "reader" if excluded_dir is not None else None
     reader = build_reader(config.reader, input_dir, rejects_folder=rejects)
-    manifests_dir = manifests_dir if manifests_dir is not None else config.manifests_folder
-    carrier = [ManifestCarrier(file_record_writer(manifests_dir))] if manifests_dir is not None else []
-    return [reader, *carrier, *build_filter_blocks(config, excluded_dir, scorer), file_record_writer(output_dir)]
+    manifests_dir = manifests_dir or config.manifests_folder or manifests_beside(output_dir)
+    carrier = ManifestCarrier(file_record_writer(manifests_dir))
+    return [reader, carrier, *build_filter_blocks(config, excluded_dir, scorer), file_record_writer(output_dir)]
 
 
 def run_filter_stage(
@@ -115,9 +117,9 @@ def run_filter_stage(
 
     ``config``: a :class:`FilterPipelineConfig`, a YAML path, or ``None`` for the paper's defaults; ``tasks`` and
     ``workers`` override its executor's. ``manifests_dir`` receives copies of the build manifests (``go.mod``,
-    ``package.json``, ...) for the repository-level stage's ``manifests``. On Slurm the jobs are submitted and
-    ``{"submitted": True, "job_id", "logs"}`` returned (``dscoder data report LOGS`` then gives the funnel). Returns
-    the funnel as a dict:
+    ``package.json``, ...) for the repository-level stage (default: ``manifests`` beside ``output_dir``, where
+    that stage looks by default). On Slurm the jobs are submitted and ``{"submitted": True, "job_id", "logs"}``
+    returned (``dscoder data report LOGS`` then gives the funnel). Returns the funnel as a dict:
     ``files_in``, ``bytes_in``,
     ``files_kept``, ``bytes_kept``, ``dropped`` and ``dropped_bytes`` (per reason), ``seconds``, and
     ``funnel_png`` (the funnel chart, written to ``logs_dir/funnel.png``).
@@ -131,6 +133,7 @@ def run_filter_stage(
     config = dataclasses.replace(config, executor=dataclasses.replace(config.executor, tasks=tasks, workers=workers))
     from dscoder.data.output_guard import check_separate_folders, output_lock
 
+    manifests_dir = manifests_dir or config.manifests_folder or manifests_beside(output_dir)
     check_separate_folders({"input": input_dir if config.reader.format != "hub" else None},
                            {"output": output_dir, "excluded": excluded_dir, "logs": logs_dir,
                             "manifests": manifests_dir})  # fmt: skip

@@ -149,7 +149,7 @@ def _order_family(
     n = len(members)
     keys = tie_keys([f.path for f in members], config.tie_break, seed=_seed(config.seed, repo, family))
     paper = order_paper(n, deps.edges, keys, deps.groups)
-    scc_order = order_scc(n, deps.edges, keys, deps.groups)
+    scc_order = order_scc(n, deps.edges, keys, deps.groups, deps.weak)
     scc = strongly_connected_components(n, deps.edges)
     paper_stats = edge_order_stats(n, deps.edges, paper, scc)
     scc_stats = edge_order_stats(n, deps.edges, scc_order, scc)

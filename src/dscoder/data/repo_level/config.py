@@ -17,6 +17,12 @@ Measured with ``bench/repo_level.py`` (true edges from an independent ``ast`` im
   paper's languages (javapoet-shaped Java: 100%), so they get repository-level samples by default.
   :data:`PAPER_REPO_LEVEL_LANGUAGES` is the paper's list (``repo_level_languages`` to restore it). Rust, PHP and
   Ruby have extractors but no such measurement yet and stay file-level unless listed.
+* Real repositories through the whole default pipeline (``bench/real_corpora.py``: filter, then this stage; true
+  edges from the independent checkers of ``bench/dependency_truth.py``, between the files the filters kept):
+  acyclic true edges in order 100% for C# (Newtonsoft.Json, 3,889 edges), Go (cobra and urfave/cli, 303) and Python
+  (starlette and huggingface_hub, 1,084); on repositories not looked at while fixing, C# 97.5% (AutoMapper and
+  Dapper; 100% on AutoMapper once a leading byte-order mark was read), Go 100% (gin, viper), Python 96.2% (flask,
+  httpx), JavaScript 100% (koa).
 """
 
 from __future__ import annotations
@@ -81,7 +87,7 @@ class DedupConfig:
     bands: int = bounded(14, ge=1)
     rows: int = bounded(8, ge=1)
     seed: int = 1
-    signature_tasks: int = bounded(4, ge=1)  # stage 1 and stage 4 (they must match)
+    signature_tasks: int = bounded(2, ge=1)  # stage 1 and stage 4 (they must match)
     bucket_tasks_per_band: int = bounded(1, ge=1)  # stage 2 runs bands * this many tasks
 
     def __post_init__(self):
@@ -98,17 +104,20 @@ class RepoLevelConfig:
     output: Path
     logs: Path
     excluded: Path | None = None
-    manifests: Path | None = None  # build manifests (go.mod, package.json, ...) from the filter stage
-    #: below this many MB of input per worker a local run does a pass in this process: each pass's process pool
-    #: (forkserver: every worker imports datatrove and dscoder) is a fixed cost. bench/repo_level.py, 2 workers on
-    #: 2 busy cores: 0.22 MB took 22 s in-process against 528 s with a pool per pass, 4 MB 46 s against 234 s
+    #: build manifests (go.mod, package.json, *.csproj, ...) from the filter stage; default: its folder beside the
+    #: input (``INPUT/../manifests``), read when it exists
+    manifests: Path | None = None
+    #: below this many MB of input per worker a local run does a pass in this process: a process pool (forkserver:
+    #: every worker imports datatrove and dscoder) is a fixed cost, paid once for all passes (one shared pool).
+    #: bench/repo_level.py --only-stage-cost, 2 workers on 2 shared cores, 8 and 24 MB: fixed cost 48 s with a pool
+    #: per pass, 15 s with one pool, 0.3 s in this process (per MB 0.93, 0.92 and 0.73 s)
     min_mb_per_worker: float = bounded(8.0, ge=0)
     work: Path | None = None  # intermediate buckets/signatures; default: <output>_work beside the output
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
     ordering: OrderingConfig = field(default_factory=OrderingConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     reader: ReaderConfig = field(default_factory=ReaderConfig)
-    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    executor: ExecutorConfig = field(default_factory=lambda: ExecutorConfig(tasks=2, workers=2))
 
     def __post_init__(self):
         check_bounds(self)

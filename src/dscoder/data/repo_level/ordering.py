@@ -9,6 +9,10 @@ Nodes are integers ``0..n-1``; ``edges`` are ``(b, a)`` pairs (dependency, depen
   the files that depend on it. Ties are broken by a per-node key: random (seeded) or the path order.
 * :func:`order_scc` condenses strongly connected components (import cycles), orders the condensation
   topologically and applies Algorithm 1's rule inside each SCC, so every edge that is not on a cycle is in order.
+  Inside a cycle that holds ``weak`` edges (a Python package ``__init__`` that its own modules import while it
+  re-exports them), the cycle is ordered the same way without them: the modules' own imports come first and only
+  the weak edges are broken, where the rule alone would break plain ones (huggingface_hub's generated ``types``
+  package: ``base.py`` after the modules that import it).
 
 Written by hand: networkx is not a dependency of the project and its topological sorts neither implement the
 minimal-in-degree rule nor run at the speed a 50,000-file repository needs (this module is O(E log V)).
@@ -169,11 +173,17 @@ def order_paper(
 
 
 def order_scc(
-    n: int, edges: Sequence[tuple[int, int]], keys: Sequence[float], groups: Sequence[Sequence[int]] = ()
+    n: int,
+    edges: Sequence[tuple[int, int]],
+    keys: Sequence[float],
+    groups: Sequence[Sequence[int]] = (),
+    weak: Sequence[tuple[int, int]] = (),
 ) -> list[list[int]]:
     """SCC-aware order: condensation in topological order (ties: smallest key of the SCC), Algorithm 1's rule
-    inside each SCC. Every edge between different SCCs ends up in order. ``groups`` join components."""
+    inside each SCC. Every edge between different SCCs ends up in order. ``groups`` join components. An SCC
+    holding ``weak`` edges is ordered as its own graph without them (recursively SCC-aware)."""
     edges = _unique(edges)
+    weak_set = set(weak)
     adj = _adjacency(n, edges)
     comp = strongly_connected_components(n, edges)
     n_comp = max(comp) + 1 if n else 0
@@ -197,6 +207,8 @@ def order_scc(
             inner = members[c]
             if len(inner) == 1:
                 result.append(inner[0])
+            elif weak_set and any((b, a) in weak_set and comp[a] == c for b in inner for a in adj[b]):
+                result.extend(_order_without_weak(inner, adj, keys, weak_set))
             else:
                 result.extend(order_component(inner, adj, in_degrees(inner, adj), keys))
             for d in comp_adj[c]:
@@ -205,6 +217,18 @@ def order_scc(
                     heapq.heappush(heap, (comp_key[d], d))
         orders.append(result)
     return orders
+
+
+def _order_without_weak(
+    inner: Sequence[int], adj: list[list[int]], keys: Sequence[float], weak: set[tuple[int, int]]
+) -> list[int]:
+    """One cycle's nodes ordered by :func:`order_scc` on its own edges less the weak ones; the independent parts
+    that leaves follow each other by their smallest key."""
+    local = {v: k for k, v in enumerate(inner)}
+    strong = [(local[v], local[a]) for v in inner for a in adj[v] if a in local and (v, a) not in weak]
+    parts = order_scc(len(inner), strong, [keys[v] for v in inner])
+    parts.sort(key=lambda part: min(keys[inner[k]] for k in part))
+    return [inner[k] for part in parts for k in part]
 
 
 @dataclass

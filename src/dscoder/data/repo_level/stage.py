@@ -14,9 +14,9 @@ tasks that finished and redoes only the others):
 a local, Slurm or Ray run (``datatrove_pipelines/repo_level.py``).
 
 Fixed cost: a local executor with ``workers > 1`` starts a process pool (``forkserver``: each worker imports
-datatrove and dscoder afresh), seconds per pass. Each pass therefore gets at most one worker per
-``min_mb_per_worker`` MB of (estimated) input and runs in this process when that is one: a small input pays no
-pool at all, a large one the same parallelism as before.
+datatrove and dscoder afresh), seconds per start. :func:`run_repo_level` starts one pool for all the passes
+(:func:`dscoder.data.executors.shared_pool`), and each pass gets at most one worker per ``min_mb_per_worker`` MB
+of (estimated) input and runs in this process when that is one: a small input pays no pool at all.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ __all__ = [
     "collect_counts",
     "counts_table",
     "estimate_input_bytes",
+    "manifests_folder",
     "resolve_config",
     "run_repo_level",
     "run_repo_level_stage",
@@ -96,6 +97,30 @@ def _parallel(config: RepoLevelConfig, input_bytes: int | None, tasks: int) -> i
     return max(1, workers)
 
 
+def manifests_folder(config: RepoLevelConfig) -> str | None:
+    """The build manifests to read: ``config.manifests``, else the filter stage's default folder beside the input
+    (:func:`dscoder.data.filters.manifests.manifests_beside`); ``None`` when that folder holds no file records
+    (the filter stage writes none for a corpus without manifests, and a Hub input has no folder beside it)."""
+    from dscoder.data.filters.manifests import manifests_beside
+
+    if config.manifests is not None:
+        folder = str(config.manifests)
+    elif config.reader.format == "hub":
+        return None
+    else:
+        folder = manifests_beside(config.input)
+    if "://" not in folder:
+        return folder if Path(folder).is_dir() else None
+    from datatrove.io import get_datafolder
+
+    from dscoder.data.readers import DEFAULT_GLOBS
+
+    try:
+        return folder if get_datafolder(folder).list_files(glob_pattern=DEFAULT_GLOBS["jsonl"]) else None
+    except FileNotFoundError:
+        return None
+
+
 def _executor(config: RepoLevelConfig, pipeline: list, tasks: int, name: str, depends=None, input_bytes=None):
     from dscoder.data.executors import build_executor
 
@@ -127,11 +152,11 @@ def build_executors(config: RepoLevelConfig, input_bytes: int | None = None) -> 
         return build_reader(config.reader, folder=config.input, rejects_folder=rejects)
 
     manifests = []
-    # the filter stage writes no manifests folder when the corpus has no manifest: then there is none to read
-    if config.manifests is not None and ("://" in str(config.manifests) or Path(config.manifests).is_dir()):
+    folder = manifests_folder(config)
+    if folder is not None:
         from dscoder.data.readers import ReaderConfig
 
-        manifests = [build_reader(ReaderConfig(), folder=config.manifests)]  # file records of the filter stage
+        manifests = [build_reader(ReaderConfig(), folder=folder)]  # file records of the filter stage
 
     exact_steps, exact_find = [], None
     if config.dedup.exact_file_dedup:
@@ -246,7 +271,7 @@ def _check_folders(config: RepoLevelConfig) -> None:
     from dscoder.data.output_guard import check_separate_folders
 
     check_separate_folders({"input": config.input if config.reader.format != "hub" else None,
-                            "manifests": config.manifests},
+                            "manifests": manifests_folder(config)},
                            {"output": config.output, "work": _work(config), "excluded": config.excluded,
                             "logs": config.logs})  # fmt: skip
 
@@ -359,23 +384,34 @@ def run_repo_level(config: RepoLevelConfig) -> dict[str, Any]:
 
 
 def _run_repo_level(config: RepoLevelConfig) -> dict[str, Any]:
+    from dscoder.data.executors import shared_pool
     from dscoder.data.readers import no_records_message, reader_drops
 
     size = estimate_input_bytes(config) if config.executor.kind == "local" or config.grouping.buckets is None else None
     config = resolve_config(config, size)  # the bucket count is part of the settings a resume must share
     _reset_if_config_changed(config)
     executors = build_executors(config, input_bytes=size)
-    executors[0].run()  # group (after its exact-dedup passes): with no record read there is nothing to order
-    group = _stats(Path(config.logs) / "group")
-    if not group.get("documents", 0):
-        raise ValueError(no_records_message(config.input, int(group.get("input_files", 0)), *reader_drops(group)))
-    if len(executors) > 2:  # MinHash passes read the ordered samples: when every file was dropped there are none
-        executors[1].run()
-        order = _stats(Path(config.logs) / "order")
-        if not order.get("samples_repo", 0) + order.get("samples_file", 0):
-            return collect_counts(config)  # the counts say why (repo_level:<reason> per dropped file)
-    executors[-1].run()
+    with shared_pool(_chain(executors[-1])):  # one pool for every pass that wants one: started once, not once per pass
+        executors[0].run()  # group (after its exact-dedup passes): with no record read there is nothing to order
+        group = _stats(Path(config.logs) / "group")
+        if not group.get("documents", 0):
+            raise ValueError(no_records_message(config.input, int(group.get("input_files", 0)), *reader_drops(group)))
+        if len(executors) > 2:  # MinHash passes read the ordered samples: when every file was dropped there are none
+            executors[1].run()
+            order = _stats(Path(config.logs) / "order")
+            if not order.get("samples_repo", 0) + order.get("samples_file", 0):
+                return collect_counts(config)  # the counts say why (repo_level:<reason> per dropped file)
+        executors[-1].run()
     return collect_counts(config)
+
+
+def _chain(executor) -> list:
+    """``executor`` and every executor it depends on, first to last."""
+    chain = []
+    while executor is not None:
+        chain.append(executor)
+        executor = executor.depends
+    return chain[::-1]
 
 
 def run_repo_level_stage(

@@ -48,12 +48,16 @@ def family_of(language: str) -> str | None:
 
 def make_extractor(family: str, **options) -> DependencyExtractor:
     """A fresh extractor of ``family``. ``options``: ``extra_include_dirs`` (C), ``manifests`` (path -> text of
-    the repository's ``go.mod`` / ``package.json`` files, read by Go and JavaScript), ``go_mod_files``."""
+    the repository's ``go.mod`` / ``package.json`` / ``*.csproj`` files, read by Go, JavaScript and C#),
+    ``go_mod_files``."""
     cls = EXTRACTORS[family]
     manifests = options.get("manifests") or {}
 
     def named(name: str) -> dict[str, str]:
         return {path: text for path, text in manifests.items() if path.rsplit("/", 1)[-1] == name}
+
+    if cls is CSharpExtractor:
+        return cls(csproj_files={path: text for path, text in manifests.items() if path.endswith(".csproj")})
 
     if cls is CFamilyExtractor:
         return cls(extra_include_dirs=options.get("extra_include_dirs", ()))

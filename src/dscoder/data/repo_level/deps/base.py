@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DependencyExtractor", "DependencyResult", "PathIndex", "SourceFile", "normalize"]
+__all__ = ["DependencyExtractor", "DependencyResult", "PathIndex", "SourceFile", "normalize", "without_bom"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,9 @@ class DependencyResult:
     self_imports: int = 0  # ... to the file itself: ignored
     #: sets of files kept in one sample even where no edge joins them (the files of one Go package)
     groups: list[list[int]] = field(default_factory=list)
+    #: edges (among ``edges``) that give way to the others inside an import cycle (a package ``__init__`` that a
+    #: module of the same package imports while the ``__init__`` re-exports it)
+    weak: list[tuple[int, int]] = field(default_factory=list)
 
 
 class DependencyExtractor(ABC):
@@ -46,6 +49,7 @@ class DependencyExtractor(ABC):
     languages: frozenset[str] = frozenset()
 
     def extract(self, files: Sequence[SourceFile]) -> DependencyResult:
+        files = without_bom(files)
         result = DependencyResult()
         index = self.build_index(files)
         seen: set[tuple[int, int]] = set()
@@ -70,6 +74,14 @@ class DependencyExtractor(ABC):
     @abstractmethod
     def references(self, i: int, file: SourceFile, index: Any) -> Iterable[int | None]:
         """For file ``i``: the index of each file it uses, ``None`` for a reference that does not resolve."""
+
+
+def without_bom(files: Sequence[SourceFile]) -> Sequence[SourceFile]:
+    """``files`` with a leading byte-order mark removed from their text: editors on Windows write one, and the
+    statement patterns anchored at a line start would miss a file's first ``using``/``import``/``package``."""
+    if not any(f.text.startswith("\ufeff") for f in files):
+        return files
+    return [SourceFile(f.path, f.text[1:], f.language) if f.text.startswith("\ufeff") else f for f in files]
 
 
 def normalize(path: str) -> str | None:

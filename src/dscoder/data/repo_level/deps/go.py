@@ -4,7 +4,8 @@ blocks, aliases, raw strings). ``go.mod`` files are manifests the stage carries 
 (they are never samples); without one, import paths are matched against the repository's folders by their
 longest suffix.
 
-Files of one package (same folder, same ``package`` clause) need no import: a file uses the files of its
+An external test package (``package cli_test`` beside ``package cli``) imports the package of its own folder like
+any other. Files of one package (same folder, same ``package`` clause) need no import: a file uses the files of its
 package that declare a top-level name it mentions (``func``, ``type``, ``const``, ``var``), and the files of a
 package are kept in one sample even where they share no name (:attr:`DependencyResult.groups`).
 """
@@ -15,7 +16,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 
-from .base import DependencyExtractor, DependencyResult, SourceFile
+from .base import DependencyExtractor, DependencyResult, SourceFile, without_bom
 from .lexing import identifiers, node_text, ts_captures
 
 __all__ = ["GoExtractor"]
@@ -43,6 +44,7 @@ class GoExtractor(DependencyExtractor):
         self.go_mod_files = go_mod_files or {}
 
     def extract(self, files: Sequence[SourceFile]) -> DependencyResult:
+        files = without_bom(files)
         result = super().extract(files)
         packages: dict[tuple[str, str], list[int]] = {}
         for i, f in enumerate(files):
@@ -85,10 +87,12 @@ class GoExtractor(DependencyExtractor):
         package, specs = parsed[i]
         for spec in specs:
             folder = self._folder(spec, packages, modules)
-            if folder is None or folder == own:
-                yield None if folder is None else i
-                continue
-            yield from packages[folder]
+            if folder is None:
+                yield None
+            elif folder == own and not package.endswith("_test"):
+                yield i  # a package importing itself (Go refuses it)
+            else:  # another package, or the package under test of an external test package (``cli_test``)
+                yield from packages[folder]
         by_name = declared.get((own, package), {})
         for name in sorted(identifiers(_STRIP.sub(" ", file.text)) & by_name.keys()):
             yield from (j for j in by_name[name] if j != i)

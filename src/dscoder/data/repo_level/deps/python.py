@@ -5,7 +5,12 @@ Resolution: every module file is indexed under all its dotted suffixes (``src/pk
 their folder). When a name matches several files (a name clash), the one whose import root is the closest
 folder above the importing file wins, then the shallowest root. A folder holding an ``__init__.py`` is a
 package, never an import root (Python 3 has no implicit relative imports), so ``import logging`` inside a
-package does not resolve to its own ``logging.py``. ``from p import n`` uses ``p/n.py`` (or
+package does not resolve to its own ``logging.py``. Empty ``__init__.py`` files rarely reach this stage (the
+filters drop empty files), so a folder whose modules use relative imports is a package too (``from ..x import y``
+in ``a/b/c.py``: ``a/b`` and ``a``). An absolute import whose top name is a standard-library module
+(``sys.stdlib_module_names``: ``import types``) stays the standard library unless the repository has that module
+at an import root: the repository root or the folder holding a top-level package (``src/``); starlette's
+``tests/types.py`` is not ``import types``. ``from p import n`` uses ``p/n.py`` (or
 ``p/n/__init__.py``) when ``n`` is a submodule, else ``p``'s own file (``p.py`` or ``p/__init__.py``).
 Importing ``a.b.c`` (``import a.b.c``, ``from a.b import c``, ``from .b import c``) also runs the
 ``__init__.py`` of every package on the way (``a``, ``a.b``), so the file depends on those too, except on the
@@ -17,9 +22,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+import sys
 from collections.abc import Iterable, Sequence
 
-from .base import DependencyExtractor, SourceFile
+from .base import DependencyExtractor, DependencyResult, SourceFile
 from .lexing import strip_python
 
 __all__ = ["PythonExtractor"]
@@ -28,6 +34,17 @@ _IMPORT = re.compile(r"(?:^|;)[ \t]*import[ \t]+([^\n;]+)", re.MULTILINE)
 _FROM = re.compile(r"(?:^|;)[ \t]*from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n;]*)", re.MULTILINE)
 _CONTINUATION = re.compile(r"\\\r?\n")
 _SUFFIXES = (".py", ".pyi", ".pyw")
+#: ``from .x import y`` / ``from .. import z`` at a statement start (dots captured): the file is in a package
+_RELATIVE = re.compile(r"^[ \t]*from[ \t]+(\.+)", re.MULTILINE)
+_STDLIB = frozenset(sys.stdlib_module_names)
+_INIT_NAMES = ("__init__.py", "__init__.pyi")
+
+
+def _ancestors(folder: str) -> Iterable[str]:
+    """``a/b/c`` -> ``a/b/c``, ``a/b``, ``a`` (not the root)."""
+    while folder:
+        yield folder
+        folder = posixpath.dirname(folder)
 
 
 def _module_parts(path: str) -> tuple[str, list[str]] | None:
@@ -43,6 +60,8 @@ def _module_parts(path: str) -> tuple[str, list[str]] | None:
 
 class _Index:
     def __init__(self, files: Sequence[SourceFile]):
+        #: each file's code with strings and comments blanked and line continuations joined
+        self.code = [_code(f.text) for f in files]
         # dotted name -> list of (root folder, file index)
         self.names: dict[str, list[tuple[str, int]]] = {}
         self.by_path: dict[str, int] = {}
@@ -58,9 +77,14 @@ class _Index:
         # Python 3 never puts a package folder (one with an __init__) on sys.path, so an absolute import cannot
         # start inside one: ``import logging`` in ``accelerate/state.py`` is the standard library, not
         # ``accelerate/logging.py`` (Python 2's implicit relative imports are not modelled)
-        packages = {posixpath.dirname(f.path) for f in files if posixpath.basename(f.path) in ("__init__.py", "__init__.pyi")}
+        packages = _packages(files, self.code)
+        #: where a top-level module can be imported from: the root and each folder holding a top-level package
+        import_roots = {""} | {posixpath.dirname(p) for p in packages
+                               if not any(a in packages for a in _ancestors(posixpath.dirname(p)))}  # fmt: skip
         for name in list(self.names):
-            kept = [c for c in self.names[name] if c[0] == "" or c[0] not in packages]
+            top_level_stdlib = name.split(".", 1)[0] in _STDLIB
+            kept = [c for c in self.names[name] if (c[0] == "" or c[0] not in packages)
+                    and (not top_level_stdlib or c[0] in import_roots)]  # fmt: skip
             if kept:
                 self.names[name] = kept
             else:
@@ -104,6 +128,27 @@ class _Index:
         return None
 
 
+def _code(text: str) -> str:
+    code = strip_python(text)
+    return _CONTINUATION.sub(" ", code) if "\\" in code else code
+
+
+def _packages(files: Sequence[SourceFile], code: Sequence[str]) -> set[str]:
+    """Folders that are packages: those holding an ``__init__`` file, and those a relative import shows to be
+    one (its file's folder, and one folder up per extra dot)."""
+    packages = {posixpath.dirname(f.path) for f in files if posixpath.basename(f.path) in _INIT_NAMES}
+    for f, text in zip(files, code):
+        folder = posixpath.dirname(f.path)
+        dots = max((len(m.group(1)) for m in _RELATIVE.finditer(text)), default=0)
+        for _ in range(dots):
+            if not folder:
+                break
+            packages.add(folder)
+            folder = posixpath.dirname(folder)
+    packages.discard("")
+    return packages
+
+
 def _names(clause: str) -> list[str]:
     clause = clause.strip().strip("()")
     out = []
@@ -122,10 +167,20 @@ class PythonExtractor(DependencyExtractor):
     def build_index(self, files: Sequence[SourceFile]) -> _Index:
         return _Index(files)
 
+    def extract(self, files: Sequence[SourceFile]) -> DependencyResult:
+        """Edges as :meth:`DependencyExtractor.extract`; those from a package's ``__init__`` to a module inside the
+        package (the module imports a name its package re-exports) are ``weak``: on a re-export cycle
+        (``pkg/__init__.py`` imports from ``pkg/a.py``, which imports from ``pkg``) they give way to the modules'
+        own imports."""
+        result = super().extract(files)
+        for b, a in result.edges:
+            dependency = files[b].path
+            if posixpath.basename(dependency) in _INIT_NAMES and _inside(posixpath.dirname(dependency), posixpath.dirname(files[a].path)):
+                result.weak.append((b, a))
+        return result
+
     def references(self, i: int, file: SourceFile, index: _Index) -> Iterable[int | None]:
-        code = strip_python(file.text)
-        if "\\" in code:
-            code = _CONTINUATION.sub(" ", code)
+        code = index.code[i]
         folder = posixpath.dirname(file.path)
         for m in _IMPORT.finditer(code):
             for item in m.group(1).split(","):
