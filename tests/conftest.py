@@ -11,6 +11,9 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("DSCODER_SHARED_DIR", REPO_ROOT.parent / "shared"))
 
+#: fixture repositories and hostile programs are data, not tests (starlette's own tests/ would be collected)
+collect_ignore_glob = ["fixtures/*", "data/*"]
+
 
 def _require(path: Path) -> Path:
     if not path.exists():
