@@ -54,6 +54,13 @@ def test_paper_languages_are_repo_level_others_file_level():
     assert result.counts["components"] == 1 and result.counts["samples_file"] == 3
 
 
+def test_a_notebook_read_as_a_script_is_headed_in_its_kernels_comment_syntax():
+    files = [FileRecord("1", "nb/explore.ipynb", "# # Title\nx = 1\n", "jupyter-notebook", {"notebook_language": "python"}),
+             FileRecord("2", "raw.ipynb", '{"cells": []}\n', "jupyter-notebook")]  # kept raw: no comment syntax
+    texts = {s.metadata["files"][0]: s.text for s in build_repository_samples("o/nb", files, OrderingConfig()).samples}
+    assert texts == {"nb/explore.ipynb": "# nb/explore.ipynb\n# # Title\nx = 1\n", "raw.ipynb": '{"cells": []}\n'}
+
+
 def test_order_switch_and_one_file_repository():
     files = [FileRecord("1", "only.py", "print(1)\n", "python")]
     for order in ("paper", "scc"):

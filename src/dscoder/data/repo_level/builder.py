@@ -21,6 +21,7 @@ from .ordering import (
     strongly_connected_components,
     tie_keys,
 )
+from ..notebooks import NOTEBOOK_LANGUAGE_KEY
 from .samples import render_sample
 
 __all__ = ["FileRecord", "RepoResult", "Sample", "build_repository_samples", "check_record", "split_repository"]
@@ -128,7 +129,9 @@ def build_repository_samples(
     for family, members in sorted(families.items()):
         _order_family(repo, family, members, config, carried, result, extra)
     for f in file_level:
-        text = render_sample([(f.path, f.language, f.text)], with_paths=config.path_comments_in_file_samples)
+        # a notebook read as a script (dscoder.data.notebooks) is commented in its kernel's language
+        comment_language = f.metadata.get(NOTEBOOK_LANGUAGE_KEY) or f.language
+        text = render_sample([(f.path, comment_language, f.text)], with_paths=config.path_comments_in_file_samples)
         meta = {"repo": repo, "language": f.language, "files": [f.path], "sample_kind": "file", **carried}
         result.samples.append(Sample(id=f"{repo}::{f.path}", text=text, metadata=meta))
         result.counts["samples_file"] += 1
