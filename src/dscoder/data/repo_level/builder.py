@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..notebooks import NOTEBOOK_LANGUAGE_KEY
 from .config import OrderingConfig
 from .deps import SourceFile, family_of, make_extractor
 from .ordering import (
@@ -21,7 +22,6 @@ from .ordering import (
     strongly_connected_components,
     tie_keys,
 )
-from ..notebooks import NOTEBOOK_LANGUAGE_KEY
 from .samples import render_sample
 
 __all__ = ["FileRecord", "RepoResult", "Sample", "build_repository_samples", "check_record", "split_repository"]
