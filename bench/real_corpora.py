@@ -1,7 +1,7 @@
 """The data pipeline on a multi-language corpus of real repositories, as a user runs it with no configuration.
 
     .venv/bin/python bench/real_corpora.py [--corpus DIR] [--stages filter,repo-level,decontaminate,tokenize]
-        [--json OUT.json] [--smoke]
+        [--quality-set DIR | --no-quality] [--json OUT.json] [--smoke]
 
 ``--corpus`` is a folder of repositories, one per subfolder (default: the shipped fixtures of
 ``tests/fixtures/repo_level``). Every file whose language ``dscoder.data.languages`` knows, and every build
@@ -21,6 +21,10 @@ Printed:
    beside.
 2. **cost per stage**: wall seconds per MB of the stage's input, and its ratio to a datatrove passthrough (JSONL
    reader -> JSONL writer, same tasks and workers) on the corpus, measured in the same run.
+3. **gold and junk shares**: on a gold/junk set (``--quality-set``, as ``bench/quality_sets.py build`` writes it;
+   default the shipped fixtures of ``tests/fixtures/quality``), the share of gold files our quality heuristics
+   drop and, apart, the share the paper's rules drop; the share of junk the screening drops; per language and per
+   split (``tune`` / ``holdout``), by ``bench/quality_screening.py``.
 """
 
 from __future__ import annotations
@@ -216,6 +220,13 @@ def run(corpus: Path, work: Path, stages: tuple[str, ...], tasks: int, workers: 
     return results
 
 
+def quality_shares(folder: Path | None) -> dict:
+    """Gold and junk shares of the filter stage's screening on a gold/junk set (``bench/quality_screening.py``)."""
+    from quality_screening import run_quality_screening  # bench/ is on sys.path: the script's own folder
+
+    return run_quality_screening(folder)
+
+
 def print_results(results: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -246,6 +257,10 @@ def print_results(results: dict) -> None:
     for name, r in results["stages"].items():
         t.add_row(name, f"{r['input_mb']:.2f}", f"{r['seconds']:.1f}", f"{r['s_per_mb']:.3f}", f"{r['ratio']:.1f}x")
     console.print(t)
+    if "quality" in results:
+        from quality_screening import print_summary
+
+        print_summary(results["quality"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", default=",".join(STAGES), help="stages to run, in pipeline order")
     parser.add_argument("--tasks", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--quality-set", type=Path, default=None,
+                        help="gold/junk set folder for the quality shares (default: tests/fixtures/quality)")
+    parser.add_argument("--no-quality", action="store_true", help="leave out the gold/junk shares")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--work", type=Path, help="keep the intermediate folders here (default: a temporary one)")
     parser.add_argument("--smoke", action="store_true", help="the shipped fixtures, one worker: checks the script")
@@ -267,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="dscoder-bench-corpora-"))
     try:
         results = run(args.corpus, work, stages, args.tasks, args.workers)
+        if not args.no_quality:
+            results["quality"] = quality_shares(args.quality_set)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
