@@ -8,7 +8,8 @@ Every YAML of the project (datatrove pipelines, training recipes, evaluation sui
 * a field without a default that the YAML leaves out is an error;
 * fields typed ``Path`` are resolved relative to the YAML file's folder;
 * a number outside the range its field declares with :func:`bounded` (``limit: -3``, ``timeout_s: 0``) is an
-  error; :func:`check_bounds` applies the same ranges in ``__post_init__`` for objects built in Python.
+  error; a config deriving from :class:`BoundedConfig` checks the same ranges (:func:`check_bounds`) when built
+  in Python.
 
 Supported annotations: ``str``, ``int``, ``float``, ``bool``, ``Path``, ``Any``, ``Literal[...]``,
 ``Enum`` subclasses, ``Optional[X]`` / ``X | None``, ``Union`` of those, ``list[X]``, ``tuple[X, ...]``,
@@ -31,7 +32,7 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 import yaml
 
 __all__ = [
-    "Bounds", "ConfigError", "bounded", "check_bounds", "config_from_dict", "config_hash", "config_to_dict",
+    "BoundedConfig", "Bounds", "ConfigError", "bounded", "check_bounds", "config_from_dict", "config_hash", "config_to_dict",
     "load_yaml_config", "parse_set_pairs",
 ]  # fmt: skip
 
@@ -85,6 +86,14 @@ def check_bounds(obj: Any) -> None:
         bounds = f.metadata.get("bounds")
         if bounds is not None and (problem := bounds.problem(getattr(obj, f.name))) is not None:
             raise ValueError(f"{f.name}: {problem}")
+
+
+class BoundedConfig:
+    """Base of a config dataclass whose :func:`bounded` fields are checked when it is built in Python too (the
+    typed loader checks them in YAML). A subclass with a ``__post_init__`` of its own calls this one."""
+
+    def __post_init__(self) -> None:
+        check_bounds(self)
 
 
 def load_yaml_config(path: str | Path, cls: type[T], overrides: dict[str, Any] | None = None) -> T:

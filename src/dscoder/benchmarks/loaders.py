@@ -21,6 +21,7 @@ import json
 import os
 import re
 import socket
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -33,8 +34,8 @@ Source = Literal["auto", "local", "package", "hub"]
 __all__ = [
     "ENV_VAR", "HUB_FILES", "HUB_IDS", "HUMANEVAL_LANGUAGES", "INFILLING_MODES", "LOCAL_FILES",
     "MBPP_SHOT_ROWS", "MBPP_TEST_ROWS", "NOT_SHIPPED", "PACKAGE_DATA_DIR", "PAL_MATH_SETS", "PAL_PROMPT_OF",
-    "BenchmarkDataError", "HubFile", "find_file", "hub_reachable", "humaneval_package_file", "last_boxed",
-    "load_ds1000", "load_humaneval", "load_humaneval_infilling", "load_humaneval_multilingual",
+    "BenchmarkDataError", "HubFile", "find_file", "hub_reachable", "humaneval_package_file", "iter_json_lines",
+    "last_boxed", "load_ds1000", "load_humaneval", "load_humaneval_infilling", "load_humaneval_multilingual",
     "load_leetcode_contest", "load_mbpp", "load_pal_math", "load_pal_prompt", "read_jsonl", "resolve_data_dir",
 ]  # fmt: skip
 
@@ -159,6 +160,21 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path | None:
     return Path(env) if env else None
 
 
+def iter_json_lines(
+    lines: Iterable[str], origin: str | Path, error: type[Exception] = ValueError
+) -> Iterator[tuple[int, Any]]:
+    """``(line number, value)`` of each non-blank line of JSON-lines text; a line that does not parse raises
+    ``error("<origin>:<line>: invalid JSON (<reason>)")``."""
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise error(f"{origin}:{lineno}: invalid JSON ({exc.msg})") from None
+        yield lineno, value
+
+
 def read_jsonl(path: str | Path) -> list[dict]:
     """Records of a JSON-lines file (``.gz`` allowed); blank lines are skipped, anything else must parse."""
     path = Path(path)
@@ -166,13 +182,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
     records = []
     try:
         with opener(path, "rt", encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise BenchmarkDataError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
+            for lineno, record in iter_json_lines(fh, path, BenchmarkDataError):
                 if not isinstance(record, dict):
                     raise BenchmarkDataError(f"{path}:{lineno}: expected a JSON object, got {type(record).__name__}")
                 records.append(record)

@@ -33,11 +33,11 @@ from typing import Literal
 from datatrove.executor.base import PipelineExecutor
 from datatrove.executor.local import LocalPipelineExecutor
 
-from dscoder.config import bounded, check_bounds
+from dscoder.config import BoundedConfig, bounded
 
 
 @dataclass
-class SlurmConfig:
+class SlurmConfig(BoundedConfig):
     """Arguments of datatrove's ``SlurmPipelineExecutor`` (``partition`` is required for Slurm)."""
 
     partition: str | None = None
@@ -52,12 +52,9 @@ class SlurmConfig:
     sbatch_args: dict[str, str] = field(default_factory=dict)
     max_array_size: int = bounded(1001, ge=1)
 
-    def __post_init__(self):
-        check_bounds(self)
-
 
 @dataclass
-class RayConfig:
+class RayConfig(BoundedConfig):
     """Arguments of datatrove's ``RayPipelineExecutor``. ``address``: an existing cluster (``auto`` or
     ``ray://host:port``); ``null`` starts a local one with ``num_cpus`` CPUs when none is running."""
 
@@ -66,12 +63,9 @@ class RayConfig:
     cpus_per_task: int = bounded(1, ge=1)
     mem_per_cpu_gb: float = bounded(1.0, gt=0)
 
-    def __post_init__(self):
-        check_bounds(self)
-
 
 @dataclass
-class ExecutorConfig:
+class ExecutorConfig(BoundedConfig):
     """Where and how wide a datatrove pipeline runs."""
 
     kind: Literal["local", "slurm", "ray"] = "local"
@@ -83,7 +77,7 @@ class ExecutorConfig:
     ray: RayConfig = field(default_factory=RayConfig)
 
     def __post_init__(self):
-        check_bounds(self)
+        super().__post_init__()
         if self.kind == "slurm" and not self.slurm.partition:
             raise ValueError("slurm.partition: required when kind is 'slurm'")
 

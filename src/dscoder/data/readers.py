@@ -54,7 +54,7 @@ from datatrove.pipeline.readers import (
 from datatrove.pipeline.writers import JsonlWriter
 from datatrove.utils.logging import logger
 
-from dscoder.config import bounded, check_bounds
+from dscoder.config import BoundedConfig, bounded
 from dscoder.data.notebooks import NOTEBOOK_LANGUAGE_KEY, is_notebook_path, notebook_to_script
 from dscoder.data.source_schemas import SCHEMAS, SourceSchema, guess_schema
 
@@ -485,7 +485,7 @@ class ColumnMap:
 
 
 @dataclass
-class ReaderConfig:
+class ReaderConfig(BoundedConfig):
     """Where file records come from. ``folder`` for JSONL/Parquet shards (a local or remote folder, e.g.
     ``hf://datasets/HuggingFaceCode/stack-v3-train/data``); ``dataset`` for a Hub dataset id (or, with
     ``load_from_disk``, a folder written by ``datasets.save_to_disk``).
@@ -530,7 +530,7 @@ class ReaderConfig:
                              "local copy or straight from the Hub (folder: hf://datasets/<id>/<data folder>)")
         if self.columns is not None and preset.files:
             raise ValueError(f"columns: schema {self.schema!r} names its per-file columns itself")
-        check_bounds(self)
+        super().__post_init__()
 
     def source_schema(self) -> SourceSchema:
         """The schema records are read with: the preset, with ``text_key``/``id_key`` (this project's layout) and

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dscoder.benchmarks import iter_json_lines
+
 __all__ = ["ExternalGenerations", "read_generations"]
 
 
@@ -97,13 +99,7 @@ def read_generations(path: str | Path) -> ExternalGenerations:
                 raise ValueError(f"{path}: entry {i} is not a list of strings (bigcode --load_generations_path format)")
         return ExternalGenerations(path, by_position=data)
     by_id: dict[str, list[str]] = {}
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+    for lineno, record in iter_json_lines(text.splitlines(), path):
         if not isinstance(record, dict) or "task_id" not in record:
             raise ValueError(f"{path}:{lineno}: a sample needs task_id and solution or completion (EvalPlus format)")
         output = record.get("solution", record.get("completion"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from dscoder.config import ConfigError, bounded, check_bounds, config_to_dict, load_yaml_config
+from dscoder.config import BoundedConfig, ConfigError, bounded, config_to_dict, load_yaml_config
 from dscoder.evaluation.generation import (
     GenerationSettings,
     GenerationStore,
@@ -37,18 +37,15 @@ __all__ = ["SandboxConfig", "SuiteConfig", "load_suite", "run_eval_suite", "suit
 
 
 @dataclass
-class SandboxConfig:
+class SandboxConfig(BoundedConfig):
     workers: int | None = bounded(None, ge=1)  #: programs run at once (default: CPU count)
     network: Literal["isolate", "allow"] = "isolate"
     python: str | None = None  #: interpreter for Python programs (default: this one, if the sandbox can run it)
     memory_mb: int = bounded(4096, ge=1)  #: RLIMIT_AS per program (languages whose runtime reserves memory are exempt)
 
-    def __post_init__(self):
-        check_bounds(self)
-
 
 @dataclass
-class SuiteConfig:
+class SuiteConfig(BoundedConfig):
     name: str
     tasks: list[TaskConfig]
     data_dir: Path | None = None  #: benchmark data folder (default: $DSCODER_BENCHMARKS_DIR)
@@ -62,9 +59,6 @@ class SuiteConfig:
     timeout_scale: float = bounded(1.0, gt=0)
     generation: GenerationSettings = field(default_factory=GenerationSettings)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
-
-    def __post_init__(self):
-        check_bounds(self)
 
 
 def load_suite(path: str | Path, overrides: dict[str, Any] | None = None) -> SuiteConfig:

@@ -72,23 +72,27 @@ def shift_causal_labels(labels: torch.Tensor, ignore_index: int = -100) -> torch
     return nn.functional.pad(labels, (0, 1), value=ignore_index)[..., 1:]
 
 
-def causal_lm_loss_from_hidden(
-    summed_loss,
-    hidden_states: torch.Tensor,
-    lm_head_weight: torch.Tensor,
-    labels: torch.Tensor,
-    num_items_in_batch: int | torch.Tensor | None = None,
-    ignore_index: int = -100,
-    shift_labels: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """ForCausalLMLoss's shifting and reduction around ``summed_loss(hidden_2d, weight, targets, ignore_index)``,
-    a kernel returning the summed cross-entropy of ``hidden_2d @ weight.T`` (chunked PyTorch or liger)."""
+def causal_lm_rows(
+    hidden_states: torch.Tensor, labels: torch.Tensor, ignore_index: int = -100, shift_labels: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The hidden states as rows and the token each row predicts (ForCausalLMLoss's shift unless ``shift_labels``
+    is given), on the same device; an error when their numbers differ."""
     targets = shift_labels if shift_labels is not None else shift_causal_labels(labels, ignore_index)
     hidden = hidden_states.reshape(-1, hidden_states.shape[-1])
     targets = targets.reshape(-1).to(hidden.device)
     if targets.shape[0] != hidden.shape[0]:
         raise ValueError(f"labels cover {targets.shape[0]} positions but hidden states have {hidden.shape[0]}")
-    total = summed_loss(hidden, lm_head_weight, targets, ignore_index)
+    return hidden, targets
+
+
+def reduce_summed_loss(
+    total: torch.Tensor,
+    targets: torch.Tensor,
+    num_items_in_batch: int | torch.Tensor | None = None,
+    ignore_index: int = -100,
+) -> torch.Tensor:
+    """ForCausalLMLoss's reduction of the summed cross-entropy ``total``: the mean over counted targets, or the sum
+    divided by ``num_items_in_batch``."""
     if num_items_in_batch is None:
         return total / (targets != ignore_index).sum()  # nan when nothing is counted, as cross_entropy's mean
     if torch.is_tensor(num_items_in_batch):
@@ -110,20 +114,17 @@ def chunked_causal_lm_loss(
 
     Signature of the ``linear_cross_entropy`` hook of ``DeepseekCoderForCausalLM`` (extra model kwargs ignored).
     """
-
-    def summed(hidden, weight, targets, ignore):
-        rows = chunk_size or default_chunk_size(hidden.shape[0], weight.shape[0], hidden.shape[1])
-        return ChunkedLinearCrossEntropyFunction.apply(hidden, weight, targets, ignore, rows)
-
-    return causal_lm_loss_from_hidden(
-        summed, hidden_states, lm_head_weight, labels, num_items_in_batch, ignore_index, shift_labels
-    )
+    hidden, targets = causal_lm_rows(hidden_states, labels, ignore_index, shift_labels)
+    rows = chunk_size or default_chunk_size(hidden.shape[0], lm_head_weight.shape[0], hidden.shape[1])
+    total = ChunkedLinearCrossEntropyFunction.apply(hidden, lm_head_weight, targets, ignore_index, rows)
+    return reduce_summed_loss(total, targets, num_items_in_batch, ignore_index)
 
 
 __all__ = [
     "ChunkedLinearCrossEntropyFunction",
-    "causal_lm_loss_from_hidden",
+    "causal_lm_rows",
     "chunked_causal_lm_loss",
     "default_chunk_size",
+    "reduce_summed_loss",
     "shift_causal_labels",
 ]

@@ -33,7 +33,7 @@ from functools import partial
 import torch
 from torch import nn
 
-from .chunked_loss import causal_lm_loss_from_hidden, chunked_causal_lm_loss
+from .chunked_loss import causal_lm_rows, chunked_causal_lm_loss, reduce_summed_loss
 from .modeling_deepseek_coder import (
     DeepseekCoderForCausalLM,
     DeepseekCoderRMSNorm,
@@ -245,12 +245,9 @@ def _liger_linear_cross_entropy(
 ):
     from liger_kernel.transformers.functional import liger_fused_linear_cross_entropy
 
-    def summed(hidden, weight, targets, ignore):
-        return liger_fused_linear_cross_entropy(hidden, weight, targets, ignore_index=ignore, reduction="sum")
-
-    return causal_lm_loss_from_hidden(
-        summed, hidden_states, lm_head_weight, labels, num_items_in_batch, ignore_index, shift_labels
-    )
+    hidden, targets = causal_lm_rows(hidden_states, labels, ignore_index, shift_labels)
+    total = liger_fused_linear_cross_entropy(hidden, lm_head_weight, targets, ignore_index=ignore_index, reduction="sum")
+    return reduce_summed_loss(total, targets, num_items_in_batch, ignore_index)
 
 
 def apply_liger_kernels(lm: DeepseekCoderForCausalLM) -> tuple[str, str, str, str]:

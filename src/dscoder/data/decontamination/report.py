@@ -12,6 +12,7 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from dscoder.benchmarks import iter_json_lines
 from dscoder.data.decontamination.index import DecontaminationIndex
 
 TOP_TASKS = 10
@@ -23,13 +24,8 @@ def iter_excluded(excluded_dir: str | Path):
     for path in sorted(Path(excluded_dir).rglob("*.jsonl*")):
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rt", encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
+            for _, record in iter_json_lines(fh, path):
+                yield record
 
 
 def build_report(excluded_dir: str | Path, index: DecontaminationIndex, documents_scanned: int | None = None

@@ -12,7 +12,7 @@ Blocks (each drops with its own ``family:reason`` and counts files and bytes per
 :func:`run_filter_stage` runs them all (reader -> blocks -> writer) and returns the funnel.
 """
 
-from dscoder.data.filters.base import REASON_KEY, CodeFilter
+from dscoder.data.filters.base import REASON_KEY, CodeFilter, ConfiguredFilter
 from dscoder.data.filters.heuristics import HeuristicConfig, HeuristicFilter
 from dscoder.data.filters.language import LanguageConfig, LanguageFilter
 from dscoder.data.filters.model import QualityModelConfig, QualityModelFilter
@@ -33,6 +33,7 @@ __all__ = [
     "REASON_KEY",
     "TREE_SITTER_LANGUAGES",
     "CodeFilter",
+    "ConfiguredFilter",
     "FilterPipelineConfig",
     "HeuristicConfig",
     "HeuristicFilter",

@@ -10,6 +10,7 @@ also needs the bytes each reason removes, so :class:`CodeFilter` records ``bytes
 from __future__ import annotations
 
 import contextlib
+from typing import Any, ClassVar
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.filters.base_filter import BaseFilter, get_filter_result
@@ -63,3 +64,14 @@ class CodeFilter(BaseFilter):
 
     #: the reason prefix of this block (docs/design.md: ``family:snake_case``)
     family: str = "filter"
+
+
+class ConfiguredFilter(CodeFilter):
+    """A :class:`CodeFilter` whose settings are one config dataclass, ``config_class``; left out, ``config`` is
+    that class with its defaults."""
+
+    config_class: ClassVar[type]
+
+    def __init__(self, config: Any = None, exclusion_writer=None):
+        super().__init__(exclusion_writer)
+        self.config = config if config is not None else self.config_class()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from datatrove.data import Document
 
-from dscoder.data.filters.base import CodeFilter
+from dscoder.data.filters.base import ConfiguredFilter
 from dscoder.data.languages import SUPPORTED_LANGUAGES, identify_language
 
 
@@ -37,15 +37,16 @@ class LanguageConfig:
             raise ValueError(f"languages: unknown language(s) {unknown} (the paper's names, e.g. 'python', 'c-sharp')")
 
 
-class LanguageFilter(CodeFilter):
+class LanguageFilter(ConfiguredFilter):
     """Tag each file with its language; drop files in none of the supported languages (with a reason)."""
 
     name = "🔤 Language identification"
     family = "language"
+    config_class = LanguageConfig
+    config: LanguageConfig
 
     def __init__(self, config: LanguageConfig | None = None, exclusion_writer=None):
-        super().__init__(exclusion_writer)
-        self.config = config or LanguageConfig()
+        super().__init__(config, exclusion_writer)
         self._allowed = frozenset(self.config.languages) if self.config.languages else None
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:

@@ -25,7 +25,7 @@ from datatrove.data import Document
 from selectolax.lexbor import LexborHTMLParser
 
 from dscoder.config import bounded
-from dscoder.data.filters.base import CodeFilter
+from dscoder.data.filters.base import ConfiguredFilter
 
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _WHITESPACE = re.compile(r"\s+")
@@ -94,16 +94,17 @@ def visible_text(html: str) -> str:
 
 
 # --- the block -----------------------------------------------------------------------------------------------
-class RuleFilter(CodeFilter):
+class RuleFilter(ConfiguredFilter):
     """The paper's rule filters; reads ``metadata["language"]`` (run language identification first)."""
 
     name = "📏 Rule filters (report §2.1)"
     family = "rules"
     _requires_dependencies = ("numpy", "selectolax")  # checked by datatrove when the block is created
+    config_class = RuleConfig
+    config: RuleConfig
 
     def __init__(self, config: RuleConfig | None = None, exclusion_writer=None):
-        super().__init__(exclusion_writer)
-        self.config = config or RuleConfig()
+        super().__init__(config, exclusion_writer)
         c = self.config
         self._xml_allowed = frozenset(c.xml_allowed_languages)
         self._json_yaml = frozenset(c.json_yaml_languages)

@@ -56,7 +56,7 @@ from typing import Literal
 from datatrove.data import Document
 
 from dscoder.config import bounded
-from dscoder.data.filters.base import CodeFilter
+from dscoder.data.filters.base import ConfiguredFilter
 
 #: the paper's language name -> tree-sitter grammar name (tree-sitter-language-pack)
 TREE_SITTER_LANGUAGES: dict[str, str] = {
@@ -397,16 +397,17 @@ def python_parses(text: str) -> bool:
     return True
 
 
-class SyntaxFilter(CodeFilter):
+class SyntaxFilter(ConfiguredFilter):
     """Parse with tree-sitter; drop files with syntax errors, huge functions or mostly comments (report §2.4)."""
 
     name = "🌳 Syntax and modularity (tree-sitter)"
     family = "quality"
     _requires_dependencies = (("tree_sitter", "tree-sitter"), ("tree_sitter_language_pack", "tree-sitter-language-pack"))
+    config_class = SyntaxConfig
+    config: SyntaxConfig
 
     def __init__(self, config: SyntaxConfig | None = None, exclusion_writer=None):
-        super().__init__(exclusion_writer)
-        self.config = config or SyntaxConfig()
+        super().__init__(config, exclusion_writer)
         self._enabled = {lang: TREE_SITTER_LANGUAGES[lang] for lang in self.config.languages}
         self._grammars: dict[str, _Grammar] = {}  # built lazily: parsers do not pickle (Ray, Slurm)
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from dscoder.config import bounded, check_bounds
+from dscoder.config import BoundedConfig, bounded
 from dscoder.data.executors import ExecutorConfig
 from dscoder.data.readers import ReaderConfig
 
@@ -44,7 +44,7 @@ REPO_LEVEL_LANGUAGES: tuple[str, ...] = (*PAPER_REPO_LEVEL_LANGUAGES, "go", "jav
 
 
 @dataclass
-class GroupingConfig:
+class GroupingConfig(BoundedConfig):
     """Group-by-repository: ``buckets`` routing buckets (= tasks of the second pass, each holding one bucket in
     memory at a time). ``buckets: null`` (default) sizes them by bytes: one bucket per ``bucket_mb`` MB of input
     (estimated from the input files' sizes), so memory per task stays bounded as the corpus grows. A repository
@@ -58,9 +58,6 @@ class GroupingConfig:
     bucket_mb: float = bounded(128.0, gt=0)
     max_repo_files: int = bounded(10_000, ge=1)
     max_repo_bytes: int = bounded(100_000_000, ge=1)
-
-    def __post_init__(self):
-        check_bounds(self)
 
 
 @dataclass
@@ -78,7 +75,7 @@ class OrderingConfig:
 
 
 @dataclass
-class DedupConfig:
+class DedupConfig(BoundedConfig):
     """Repository-level near-dedup (report §2.3) with datatrove's MinHash stages."""
 
     enabled: bool = True
@@ -90,12 +87,9 @@ class DedupConfig:
     signature_tasks: int = bounded(2, ge=1)  # stage 1 and stage 4 (they must match)
     bucket_tasks_per_band: int = bounded(1, ge=1)  # stage 2 runs bands * this many tasks
 
-    def __post_init__(self):
-        check_bounds(self)
-
 
 @dataclass
-class RepoLevelConfig:
+class RepoLevelConfig(BoundedConfig):
     """The whole stage: ``input`` holds kept file records (JSONL/Parquet, read as ``reader`` says), ``output``
     gets the samples. ``executor.tasks`` is the task count of the first (routing) pass; the other passes take
     theirs from ``grouping.buckets`` and ``dedup``."""
@@ -120,7 +114,7 @@ class RepoLevelConfig:
     executor: ExecutorConfig = field(default_factory=lambda: ExecutorConfig(tasks=2, workers=2))
 
     def __post_init__(self):
-        check_bounds(self)
+        super().__post_init__()
         # the stage lists, resumes and cleans its own folders on disk: a URL here would land in a local "s3:" dir
         for name in ("output", "logs", "excluded", "work"):
             value = getattr(self, name)

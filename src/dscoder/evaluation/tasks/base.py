@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from dscoder.config import bounded, check_bounds
+from dscoder.config import BoundedConfig, bounded
 from dscoder.evaluation.generation import Request
 from dscoder.evaluation.languages import (
     get_language,
@@ -34,7 +34,7 @@ __all__ = ["Program", "Task", "TaskConfig", "execute_programs", "isolated_checks
 
 
 @dataclass
-class TaskConfig:
+class TaskConfig(BoundedConfig):
     """One entry of a suite YAML's ``tasks:`` list (eval/README.md lists which task reads which field)."""
 
     task: str  #: registry name, e.g. humaneval-python, mbpp, leetcode-cot, pal-gsm8k, fim-single-line, crossfile-demo
@@ -60,9 +60,6 @@ class TaskConfig:
     #: ``__eq__`` is always true, no patched builtin or stdlib module); ``shared`` runs them in the program's own
     #: namespace, as the official harness does (the only choice under ``deepseek``). None: that default.
     checks: Literal["shared", "isolated"] | None = None
-
-    def __post_init__(self):
-        check_bounds(self)
 
 
 @dataclass
