@@ -192,3 +192,23 @@ def test_project_configs_refuse_nonsense_numbers(cls_path, data, key, message):
     with pytest.raises(ConfigError) as info:
         config_from_dict(data, cls, source="x.yaml")
     assert str(info.value) == f"x.yaml: {key}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("cls_path", "kwargs", "message"),
+    [
+        ("dscoder.data.filters.heuristics:HeuristicConfig", {"max_encoded_fraction": 2}, "max_encoded_fraction"),
+        ("dscoder.data.filters.rules:RuleConfig", {"min_alpha_fraction": -1}, "min_alpha_fraction"),
+        ("dscoder.data.filters.syntax:SyntaxConfig", {"min_chars_for_ratios": -1}, "min_chars_for_ratios"),
+        ("dscoder.data.filters.model:QualityModelConfig", {"batch_size": 0}, "batch_size"),
+        ("dscoder.evaluation.generation:GenerationSettings", {"batch_size": 0}, "batch_size"),
+    ],
+)  # fmt: skip
+def test_stage_configs_built_in_python_check_their_bounds(cls_path, kwargs, message):
+    import importlib
+
+    module, name = cls_path.split(":")
+    cls = getattr(importlib.import_module(module), name)
+    with pytest.raises(ValueError, match=rf"^{message}: must be"):
+        cls(**kwargs)
+    cls()  # the defaults are within bounds

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from dscoder.config import bounded
+from dscoder.config import BoundedConfig, bounded
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Request:
 
 
 @dataclass
-class GenerationSettings:
+class GenerationSettings(BoundedConfig):
     batch_size: int = bounded(8, ge=1)
     max_length: int = bounded(4096, ge=2)  #: prompt + new tokens; longer prompts lose their beginning
     backend: Literal["hf", "vllm", "auto"] = "hf"  #: auto: vLLM when installed and a GPU is present

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 
 from datatrove.data import Document
 
-from dscoder.config import bounded
+from dscoder.config import BoundedConfig, bounded
 from dscoder.data.filters.base import CodeFilter
 
 Scorer = Callable[[list[str]], Sequence[float]]
 
 
 @dataclass
-class QualityModelConfig:
+class QualityModelConfig(BoundedConfig):
     """Which quality model scores files, and the keep threshold. Off unless ``enabled`` is true."""
 
     enabled: bool = False
@@ -39,6 +39,7 @@ class QualityModelConfig:
     device: str = "cpu"
 
     def __post_init__(self):
+        super().__post_init__()
         if self.scorer is not None and self.model is not None:
             raise ValueError("quality model: set only one of 'scorer' (module:function) or 'model' (HF id/path)")
         if self.scorer is not None and ":" not in self.scorer:

@@ -24,7 +24,7 @@ import numpy as np
 from datatrove.data import Document
 from selectolax.lexbor import LexborHTMLParser
 
-from dscoder.config import bounded
+from dscoder.config import BoundedConfig, bounded
 from dscoder.data.filters.base import ConfiguredFilter
 
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -34,7 +34,7 @@ INVISIBLE_TAGS = ("script", "style", "noscript", "template", "head", "svg", "mat
 
 
 @dataclass
-class RuleConfig:
+class RuleConfig(BoundedConfig):
     """Thresholds of the rule filters (report §2.1). A rule whose threshold is ``null`` is switched off."""
 
     max_avg_line_length: float | None = bounded(100.0, gt=0)

@@ -55,7 +55,7 @@ from typing import Literal
 
 from datatrove.data import Document
 
-from dscoder.config import bounded
+from dscoder.config import BoundedConfig, bounded
 from dscoder.data.filters.base import ConfiguredFilter
 
 #: the paper's language name -> tree-sitter grammar name (tree-sitter-language-pack)
@@ -121,7 +121,7 @@ _COMMENT_SYNTAX: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 @dataclass
-class SyntaxConfig:
+class SyntaxConfig(BoundedConfig):
     """Thresholds of the parser-based quality signals (this project's choices; see the module docstring)."""
 
     languages: list[str] = field(default_factory=lambda: list(TREE_SITTER_LANGUAGES))
@@ -137,6 +137,7 @@ class SyntaxConfig:
     python_ast_check: bool = True  # a Python file that ast.parse accepts is never a syntax error
 
     def __post_init__(self):
+        super().__post_init__()
         unknown = sorted(set(self.languages) - set(TREE_SITTER_LANGUAGES))
         if unknown:
             raise ValueError(f"languages: no tree-sitter grammar mapped for {unknown} (known: {sorted(TREE_SITTER_LANGUAGES)})")
