@@ -12,7 +12,7 @@ class PushOptions(Options):
     """publish a pipeline output folder as a Hugging Face Hub dataset, with a dataset card
 
     Write the records of FOLDER (JSONL[.gz] or Parquet shards) as the Hub layout datasets.push_to_hub makes
-    (data/train-XXXXX-of-YYYYY.parquet, and a README.md card whose YAML holds dataset_info: features, splits, sizes;
+    (data/train-00000-of-00002.parquet ..., and a README.md card whose YAML holds dataset_info: features, splits, sizes;
     the loading config; the licence; the filter funnel from --logs; the decontamination report) into --export, then
     upload it to the Hub dataset REPO_ID in one commit. Needs a token (huggingface-cli login or HF_TOKEN).
     """

@@ -94,8 +94,9 @@ def _common_schema(files: list[Path]):
 def export_dataset(folder: str | Path, target: str | Path, repo_id: str, license: str = "other", *,
                    logs_dir: str | Path | None = None, decontamination_report: str | Path | None = None,
                    description: str = "", split: str = "train", max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES) -> Path:
-    """Write ``folder``'s records to ``target`` in the Hub layout ``push_to_hub`` produces: ``data/<split>-XXXXX-of-
-    YYYYY.parquet`` and a ``README.md`` card with ``dataset_info`` and ``configs``. ``target`` is replaced."""
+    """Write ``folder``'s records to ``target`` in the Hub layout ``push_to_hub`` produces: numbered Parquet shards
+    (``data/<split>-00000-of-00002.parquet``, ...) and a ``README.md`` card with ``dataset_info`` and ``configs``.
+    ``target`` is replaced."""
     import shutil
 
     import pyarrow as pa
