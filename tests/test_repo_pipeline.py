@@ -186,6 +186,25 @@ def test_code_word_tokenizer_keeps_case_punctuation_digits():
     assert CodeWordTokenizer().word_tokenize("x.Foo(42) != y_1") == ["x", ".", "Foo", "(", "42", ")", "!", "=", "y_1"]
 
 
+def test_code_normalisation_keeps_what_code_means_and_folds_whitespace_only():
+    from dataclasses import asdict
+
+    from datatrove.utils.text import simplify_text
+
+    from dscoder.data.repo_level.dedup import CODE_NORM
+
+    assert asdict(CODE_NORM) == {
+        "lowercase": False,
+        "norm_whitespace": True,
+        "remove_punctuation": False,
+        "norm_unicode_diacritics": False,
+        "norm_numbers": False,
+        "norm_weekdays": False,
+        "norm_monthnames": False,
+    }
+    assert simplify_text("def  Café(x):\n\treturn x + 42  # Monday", CODE_NORM) == "def Café(x): return x + 42 # Monday"
+
+
 def test_code_minhash_signature_estimates_jaccard(tmp_path):
     from dscoder.data.repo_level.config import DedupConfig
     from dscoder.data.repo_level.dedup import CodeMinhashSignature, minhash_config

@@ -39,16 +39,10 @@ __all__ = [
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
-#: keep case, punctuation, digits and diacritics; collapse whitespace only
-CODE_NORM = TextNormConfig(
-    lowercase=False,
-    norm_whitespace=True,
-    remove_punctuation=False,
-    norm_unicode_diacritics=False,
-    norm_numbers=False,
-    norm_weekdays=False,
-    norm_monthnames=False,
-)
+#: keep case, punctuation, digits and diacritics; collapse whitespace only. The four prose steps that would erase a
+#: program's meaning are turned off; whitespace folding stays on and weekday/month rewriting off, as datatrove has them
+#: (a test pins every field, so a change of datatrove's defaults shows).
+CODE_NORM = TextNormConfig(lowercase=False, remove_punctuation=False, norm_unicode_diacritics=False, norm_numbers=False)
 
 
 class CodeWordTokenizer(WordTokenizer):
