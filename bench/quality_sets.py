@@ -10,8 +10,10 @@ from real repositories and packages wherever they exist; a few kinds that are ra
 tables, img2py-style base64 modules, ORM migrations, mock files) come from the seeded generators below.
 
 Each set is split by *source* into ``tune`` (the sources the heuristics were developed on) and ``holdout``
-(sources chosen at the same time and never looked at while tuning); ``bench/quality_screening.py`` reports the two
-parts separately. Generated junk is in ``tune`` only, so the held-out junk is all real.
+(sources chosen at the same time and never looked at while tuning), then ``holdout2`` (chosen after that work) and
+``holdout3`` (chosen after the rules written from ``holdout2``'s drops), each screened once before any rule was
+written from it; ``bench/quality_screening.py`` reports the parts separately. Generated junk is in ``tune`` only,
+so the held-out junk is all real.
 
 ``build`` writes ``OUT/<split>/<set>/<source>/<path>`` plus ``OUT/index.jsonl`` (one record per file: split, set,
 source, kind, path, licence). Sources are read from:
@@ -115,6 +117,38 @@ SOURCES: list[dict] = [
     gh("BurntSushi/ripgrep", "3fce3b5bb0236da2df6d99672afb8a719642eca7", "Unlicense OR MIT", "holdout", gold=True),
     gh("tokio-rs/bytes", "d5c8ad3227afe459c09f1d0d85455abf00f0381a", "MIT", "holdout", gold=True),
     gh("slimphp/Slim", "038fd5713d5a41636fdff0e8dcceedecdd17fc17", "MIT", "holdout", gold=True),
+    # --- gold, held out later: holdout2 chosen after the tune/holdout work, holdout3 after the rules written from
+    # holdout2's drops; each screened once before any rule was written from it ---------------------------------
+    gh("python-attrs/attrs", "c1dc5dcba16ed827aa6dcad896b41a3afedb4e32", "MIT", "holdout2", gold=True),
+    gh("Textualize/rich", "42899d8a0a96b121a514516f4be9db44ff7aeaf3", "MIT", "holdout2", gold=True),
+    gh("gorilla/mux", "db9d1d0073d27a0a2d9a8c1bc52aa0af4374d265", "BSD-3-Clause", "holdout2", gold=True),
+    gh("sirupsen/logrus", "87434bb3a736e2a27d34df66924471714f408d3d", "MIT", "holdout2", gold=True),
+    gh("restsharp/RestSharp", "9b2fe0a054eb732d4246ae5e117ffa02c703abd2", "Apache-2.0", "holdout2", gold=True),
+    gh("Humanizr/Humanizer", "ffc2b77c0f30d2fb176875841424379319d0ae9b", "MIT", "holdout2", gold=True),
+    gh("jhy/jsoup", "46b620860af930eedc193a705eaf7cea5aec89a6", "MIT", "holdout2", gold=True),
+    gh("FasterXML/jackson-core", "b367da1c30a25e99fbf2c30876e948b578c86846", "Apache-2.0", "holdout2", gold=True),
+    gh("jashkenas/underscore", "e70d5bd070f1d883b40e786a955a61e4f4b3c2c6", "MIT", "holdout2", gold=True),
+    gh("mochajs/mocha", "e6b9ee773481fd739ae24caeb42f32ac0b010f95", "MIT", "holdout2", gold=True),
+    gh("immerjs/immer", "061c2425e1c9dff89e4e4189d42af1b7839dfe0a", "MIT", "holdout2", gold=True),
+    gh("pmndrs/zustand", "f094eebe9bd3b4b0d77b997f69ab1d273f69a877", "MIT", "holdout2", gold=True),
+    gh("dtolnay/anyhow", "1dbe1862aae650423e3361fbd20b7d17c5109cc3", "MIT OR Apache-2.0", "holdout2", gold=True),
+    gh("rust-lang/regex", "2b527599eb9eea0dcc288c704584f242f26a5c61", "MIT OR Apache-2.0", "holdout2", gold=True),
+    gh("redis/hiredis", "29ea2791c102fdffff350f1ea6e04d1f71903d0d", "BSD-3-Clause", "holdout2", gold=True),
+    gh("tmux/tmux", "c1f947a3c5bc72a40c32dead736f84c4628791ec", "ISC", "holdout2", gold=True),
+    gh("jbeder/yaml-cpp", "c3f81127320662deb3e28f4da0a511f1faecd860", "MIT", "holdout2", gold=True),
+    gh("CLIUtils/CLI11", "c1cfe00d2f3d862aecfe6e69ec810414d5f4c906", "BSD-3-Clause", "holdout2", gold=True),
+    gh("Seldaek/monolog", "57eb1028342134e701e77c617565d51b6e5a2a53", "MIT", "holdout2", gold=True),
+    gh("thephpleague/flysystem", "072735c56cc0da00e10716dd90d5a7f7b40b36be", "MIT", "holdout2", gold=True),
+    gh("caolan/async", "77fd31096b7b421d6cd6be84757c767e0b35b9fd", "MIT", "holdout3", gold=True),
+    gh("reduxjs/redux", "3084fc33bb23ab4cab4796172eafe342da4e73d9", "MIT", "holdout3", gold=True),
+    gh("libevent/libevent", "0c3e47ad5f654714e39bae3f8689a3446599b614", "BSD-3-Clause", "holdout3", gold=True),
+    gh("google/glog", "53d58e4531c7c90f71ddab503d915e027432447a", "BSD-3-Clause", "holdout3", gold=True),
+    gh("spf13/pflag", "5fdac2d16c16d60605cb8baa887e8c5c38ef623f", "BSD-3-Clause", "holdout3", gold=True),
+    gh("pallets/jinja", "5ef70112a1ff19c05324ff889dd30405b1002044", "BSD-3-Clause", "holdout3", gold=True),
+    gh("junit-team/junit4", "71c33ce555230d9dfb6cab5e133e22a4cc95cdff", "EPL-1.0", "holdout3", gold=True),
+    gh("autofac/Autofac", "b7f65d61fcd650ac5850b05f83df1b5dbaaf8d27", "MIT", "holdout3", gold=True),
+    gh("serde-rs/json", "827a315bf2198558f0325b07bcc1e2cd973aba2f", "MIT OR Apache-2.0", "holdout3", gold=True),
+    gh("symfony/console", "6b099f3306f7c9c2d2786ed736d0026b2903205f", "MIT", "holdout3", gold=True),
     # --- junk, tune ----------------------------------------------------------------------------------------------
     {"origin": "debian", "name": "golang-google-genproto-dev", "version": "0.0~git20200413.b5235f6-3",
      "licence": "Apache-2.0", "split": "tune",
@@ -182,6 +216,39 @@ SOURCES: list[dict] = [
      "junk": [("minified", "minified production bundle", ["*.production.min.js"])]},
     {"origin": "npm", "name": "three", "version": "0.168.0", "licence": "MIT", "split": "holdout",
      "junk": [("minified", "minified bundle", ["*.min.js"])]},
+    # --- junk, held out later (all real) ---------------------------------------------------------------------------
+    gh("kubernetes/apimachinery", "eed236ceee2c19c2753a3d93ac0631dc20750454", "Apache-2.0", "holdout2", junk=[
+        ("deepcopy", "deepcopy-gen output", ["*zz_generated.deepcopy.go"], 40),
+        ("protobuf", "go-to-protobuf output", ["*generated.pb.go"], 30)]),
+    gh("Textualize/rich", "42899d8a0a96b121a514516f4be9db44ff7aeaf3", "MIT", "holdout2", junk=[("lockfile", "poetry lockfile", ["poetry.lock"])]),
+    gh("mochajs/mocha", "e6b9ee773481fd739ae24caeb42f32ac0b010f95", "MIT", "holdout2", junk=[("lockfile", "npm lockfile", ["package-lock.json"])]),
+    gh("pmndrs/zustand", "f094eebe9bd3b4b0d77b997f69ab1d273f69a877", "MIT", "holdout2", junk=[("lockfile", "pnpm lockfile", ["pnpm-lock.yaml"])]),
+    gh("immerjs/immer", "061c2425e1c9dff89e4e4189d42af1b7839dfe0a", "MIT", "holdout2", junk=[("lockfile", "yarn lockfile", ["yarn.lock"])]),
+    gh("sirupsen/logrus", "87434bb3a736e2a27d34df66924471714f408d3d", "MIT", "holdout2", junk=[("lockfile", "Go checksums", ["go.sum"])]),
+    {"origin": "npm", "name": "chart.js", "version": "4.4.1", "licence": "MIT", "split": "holdout2",
+     "junk": [("minified", "minified UMD bundle", ["*/chart.umd.js"])]},
+    {"origin": "npm", "name": "socket.io-client", "version": "4.7.5", "licence": "MIT", "split": "holdout2",
+     "junk": [("minified", "minified bundle", ["*.min.js"])]},
+    {"origin": "npm", "name": "preact", "version": "10.22.0", "licence": "MIT", "split": "holdout2",
+     "junk": [("minified", "minified bundle", ["*.min.js", "*.umd.js"])]},
+    {"origin": "npm", "name": "tinymce", "version": "6.8.3", "licence": "MIT", "split": "holdout2",
+     "junk": [("minified", "minified plugins and themes", ["*.min.js"], 40)]},
+    {"origin": "npm", "name": "@fortawesome/fontawesome-free", "version": "6.5.2", "licence": "CC BY 4.0 / MIT",
+     "split": "holdout2", "junk": [("minified", "minified bundles", ["*.min.js", "*.min.css"], 20)]},
+    {"origin": "npm", "name": "rxjs", "version": "7.8.1", "licence": "Apache-2.0", "split": "holdout2",
+     "junk": [("minified", "minified UMD bundle", ["*.min.js"])]},
+    {"origin": "pypi", "name": "opentelemetry-proto", "version": "1.25.0", "licence": "Apache-2.0", "split": "holdout2",
+     "junk": [("protobuf", "protoc output", ["*_pb2.py"])]},
+    gh("caolan/async", "77fd31096b7b421d6cd6be84757c767e0b35b9fd", "MIT", "holdout3", junk=[("lockfile", "npm lockfile", ["package-lock.json"])]),
+    gh("reduxjs/redux", "3084fc33bb23ab4cab4796172eafe342da4e73d9", "MIT", "holdout3", junk=[("lockfile", "yarn lockfile", ["yarn.lock"])]),
+    {"origin": "npm", "name": "katex", "version": "0.16.10", "licence": "MIT", "split": "holdout3",
+     "junk": [("minified", "minified bundles", ["*.min.js", "*.min.css"])]},
+    {"origin": "npm", "name": "leaflet", "version": "1.9.4", "licence": "BSD-2-Clause", "split": "holdout3",
+     "junk": [("minified", "minified bundle", ["*/dist/leaflet.js"])]},
+    {"origin": "npm", "name": "ace-builds", "version": "1.33.0", "licence": "BSD-3-Clause", "split": "holdout3",
+     "junk": [("minified", "minified modes and themes", ["*/src-min/*.js"], 40)]},
+    {"origin": "pypi", "name": "grpcio-reflection", "version": "1.62.0", "licence": "Apache-2.0", "split": "holdout3",
+     "junk": [("protobuf", "protoc / grpc_tools output", ["*_pb2.py", "*_pb2_grpc.py"])]},
     # --- junk, tune: generators for kinds rare in packages ---------------------------------------------------
     *({"origin": "generator", "name": name, "version": "1", "licence": "generated here (CC0)", "split": "tune",
        "junk": [(kind, why, [], 12)]}

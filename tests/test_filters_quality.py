@@ -360,6 +360,26 @@ def test_csharp_conditional_inside_a_member_is_no_syntax_error():
     assert verdict(SyntaxFilter(), text, "c-sharp") is None
 
 
+def test_reserved_attribute_names_and_operator_arguments_are_macros():
+    # tmux: BSD's __unused on parameters; libevent's tests: tinytest's tt_int_op(a, ==, b) passes an operator
+    unused = "".join(f"static int\ncb{i}(__unused const char *name, struct payload *p, __unused void *data)\n"
+                     f"{{\n\treturn (p->x + {i});\n}}\n\n" for i in range(8))  # fmt: skip
+    checks = "void\ntest(void *arg)\n{\n\tint r = run();\n" + "".join(
+        f"\ttt_int_op(step{i}(r, (int)strlen(s)+1), {op}, {i});\n" for i, op in enumerate(["==", ">", "<=", "!="] * 6)
+    ) + "\ttt_str_op(cp, ==, \"1.2.3.4:80\");\nend:\n\t;\n}\n"
+    block = SyntaxFilter()
+    for text in (unused, checks):
+        assert verdict(block, text, "c") is None
+        assert block.signals(text, "c").error_line_share == 0.0
+    # a real expression with a unary minus, a pointer or a reference argument is no macro: still parsed as written
+    from dscoder.data.filters.syntax import _blank_macros
+
+    assert _blank_macros(b"x = f(a, -b) + g(*p) + h(int (*)(void));\n") == b"x = f(a, -b) + g(*p) + h(int (*)(void));\n"
+    assert _blank_macros(b"tt_int_op(f(a), ==, 0); y = 1;\n") == b" " * 22 + b"; y = 1;\n"
+    # the operator rule does not rescue broken code: each line of it is unfit in every reading
+    assert verdict(block, "int f( {\n  g(a, ==, b) + ;\n  return = = ;\n}}\n", "c") == "quality:syntax_error"
+
+
 def test_broken_code_with_macros_and_conditionals_is_still_dropped():
     garbage = "#ifdef X\nint f( {\n#endif\n  FOO(x) + ;\n  return = = ;\n}}\nint g( {\n  y + ;\n"
     assert verdict(SyntaxFilter(), garbage, "c") == "quality:syntax_error"
@@ -404,6 +424,28 @@ def test_templates_and_tables_inside_a_function_do_not_make_it_long():
         assert verdict(SyntaxFilter(SyntaxConfig(long_function_measure="lines")), text, "go") == "quality:long_functions"
     code = "package p\n\nfunc f() {\n" + "".join(f"\tx{i} := g({i})\n" for i in range(250)) + "}\n"
     assert verdict(block, code, "go") == "quality:long_functions"  # 250 lines of statements still are
+
+
+def test_definitions_nested_in_a_function_are_not_its_length():
+    # immer's tests: a parameterised suite function holding describe/it callbacks; its plugins: a function that
+    # defines the plugin's classes
+    its = "".join(f"    it('case {i}', () => {{\n      const s = produce(base, d => {{ d.x = {i} }})\n"
+                  f"      expect(s.x).toBe({i})\n    }})\n" for i in range(60))  # fmt: skip
+    suite = f"function runBaseTest(name, autoFreeze) {{\n  describe(name, () => {{\n{its}  }})\n}}\n"
+    methods = "".join(f"    get{i}() {{\n      return this.v + {i}\n    }}\n" for i in range(70))
+    plugin = f"export function enableMapSet() {{\n  class DraftMap extends Map {{\n{methods}  }}\n  load(DraftMap)\n}}\n"
+    block = SyntaxFilter()
+    older = SyntaxFilter(SyntaxConfig(count_nested_definitions=True))
+    for text, language in ((suite, "javascript"), (plugin, "typescript")):
+        assert block.signals(text, language).long_function_share == 0.0
+        assert verdict(older, text, language) == "quality:long_functions"
+    # a nested function is measured on its own: 250 lines of statements are a long function wherever they stand
+    inner = "".join(f"        y{i} = x + {i}\n" for i in range(250))
+    factory = f"def make(x):\n    def step():\n{inner}        return x\n    return step\n"
+    assert verdict(block, factory) == "quality:long_functions"
+    # a long body of the container's own statements is still long
+    own = "function f() {\n" + "  var x = 1;\n" * 240 + "  items.forEach(i => {\n    use(i)\n  })\n}\n"
+    assert verdict(block, own, "javascript") == "quality:long_functions"
 
 
 @pytest.mark.parametrize(

@@ -64,12 +64,15 @@ def test_the_manifest_meets_the_set_sizes_and_notes_licences(sets):
     junk = sum(len(e.get("files", ())) + e.get("count", 0) for e in manifest if e["set"] == "junk")
     assert len(gold) >= 2000 and junk >= 300
     assert len({language_of(f) for _, f in gold}) >= 6
-    assert all(e["licence"] and e["version"] and e["split"] in ("tune", "holdout") for e in manifest)
+    known = ("tune", "holdout", "holdout2", "holdout3")
+    assert all(e["licence"] and e["version"] and e["split"] in known for e in manifest)
     splits = {e["split"]: set() for e in manifest}
     for e in manifest:
         if e["set"] == "gold":
             splits[e["split"]].add(e["name"])
-    assert splits["tune"] and splits["holdout"] and not splits["tune"] & splits["holdout"]  # different repositories
+    assert all(splits[s] for s in known)
+    # every split's gold comes from repositories no other split uses
+    assert all(not splits[a] & splits[b] for i, a in enumerate(known) for b in known[i + 1 :])
 
 
 def test_build_writes_generated_junk_deterministically(sets, tmp_path):

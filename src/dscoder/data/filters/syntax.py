@@ -15,9 +15,10 @@ tree-sitter queries (evaluated in C, no Python walk over the nodes):
   tree-sitter's C, C++, CUDA and C# grammars run no preprocessor, so for them preprocessor lines (with their
   backslash continuations) never count, and a file over the threshold is read a second time as a preprocessor
   that takes the first branch of every conditional would read it, with (C/C++/CUDA) every macro-style
-  ``ALL_CAPS`` name and its arguments expanding to nothing; a ``.h`` header read as C is also read as C++. Only
+  ``ALL_CAPS`` name and every name reserved to the implementation (two leading underscores: BSD's
+  ``__unused``, ``__dead``) and its arguments expanding to nothing; a ``.h`` header read as C is also read as C++. Only
   lines unfit in every reading count: fmt's ``format.h`` (``FMT_BEGIN_NAMESPACE``, ``FMT_CONSTEXPR``),
-  leveldb's ``c.h`` (``LEVELDB_EXPORT``), X-macro lists and serilog's ``#if``-guarded interface methods pass;
+  leveldb's ``c.h`` (``LEVELDB_EXPORT``), tmux's ``__unused`` parameters, X-macro lists and serilog's ``#if``-guarded interface methods pass;
   a broken file is unfit in every reading. A Python file over the threshold is kept when the running
   interpreter's own parser (``ast.parse``) accepts it (``python_ast_check``, counted as
   ``syntax_error_overruled_by_ast``): the grammar loses its way on valid code such as a parenthesised
@@ -28,7 +29,11 @@ tree-sitter queries (evaluated in C, no Python walk over the nodes):
   mostly one or two huge functions. A function's length is its lines minus those that continue a multi-line
   literal (strings and templates, array / composite / initializer tables, Rust macro token trees such as
   ``quote! { ... }``): cobra's completion-script templates and table-driven tests are data, not control flow
-  (``long_function_measure: lines``, the older rule, counted them). A C++ ``class EXPORT_MACRO Name {...}``,
+  (``long_function_measure: lines``, the older rule, counted them). Nor do the lines of definitions nested
+  inside it count (functions, methods, classes, lambdas, callbacks, Go ``func`` literals): a function that
+  holds a test suite's ``describe``/``it`` callbacks, a plugin's classes or an event handler's callbacks is a
+  container of small units, not one long body (``count_nested_definitions: true``, the older rule, counted
+  them and dropped immer's plugins and parameterised test suites). A C++ ``class EXPORT_MACRO Name {...}``,
   which the grammar misreads as a function returning a class, and a function whose parse holds an error are
   not counted.
 * ``quality:comment_ratio``: commentary makes up more than ``max_comment_fraction`` (default 0.8) of the file's
@@ -99,6 +104,17 @@ _LITERAL_NODES = (
     "heredoc_body", "composite_literal", "initializer_list", "initializer_expression", "array_initializer",
     "array", "list", "dictionary", "array_creation_expression", "array_expression", "token_tree",
 )  # fmt: skip
+#: definitions that may nest inside a function (nested functions and methods, classes, lambdas, function
+#: expressions and callbacks, Go ``func`` literals, Rust closures, PHP closures, Java anonymous class bodies): their
+#: lines are theirs, not the enclosing function's (node types a grammar lacks are skipped)
+_NESTED_DEFINITION_NODES = (
+    "function_definition", "function_declaration", "generator_function_declaration", "method_definition",
+    "method_declaration", "constructor_declaration", "local_function_statement", "function_item",
+    "function_expression", "function", "generator_function", "arrow_function", "lambda", "lambda_expression",
+    "anonymous_method_expression", "func_literal", "closure_expression", "anonymous_function",
+    "anonymous_function_creation_expression", "class_declaration", "class_definition", "class", "class_body",
+    "class_specifier", "struct_specifier", "singleton_method",
+)  # fmt: skip
 #: grammars of languages with a C-style preprocessor (``#if``/``#else``/``#endif`` lines)
 _PREPROCESSED = frozenset({"c", "cpp", "cuda", "csharp"})
 #: ... and of those with macros, which the grammar cannot expand
@@ -130,6 +146,7 @@ class SyntaxConfig(BoundedConfig):
     error_share_by_language: dict[str, float] = field(default_factory=dict)
     long_function_lines: int = bounded(200, ge=1)
     long_function_measure: Literal["code", "lines"] = "code"
+    count_nested_definitions: bool = False  # True: nested functions/classes/callbacks lengthen their container (older rule)
     max_long_function_share: float | None = bounded(0.5, ge=0, le=1)
     max_comment_fraction: float | None = bounded(0.8, ge=0, le=1)
     count_doc_comments: bool = False  # True: licence headers and doc comments count as comments too (older rule)
@@ -170,6 +187,7 @@ class _Grammar:
             self.functions.set_max_start_depth(FUNCTION_MAX_DEPTH)
         self.comments = cursor(_COMMENT_NODES)
         self.literals = cursor(_LITERAL_NODES)
+        self.nested = cursor(_NESTED_DEFINITION_NODES)
         self.comment_syntax = _COMMENT_SYNTAX.get(name)
 
 
@@ -230,29 +248,49 @@ def _in_directive(source: bytes, starts: list[int], i: int) -> bool:
         i -= 1
 
 
-#: a macro-style name (upper case, digits, underscores; two characters or more) and, when it has one, the start of
-#: its argument list
-_MACRO_NAME = re.compile(rb"(?<![A-Za-z0-9_])[A-Z][A-Z0-9_]+(?![A-Za-z0-9_])[ \t]*(\()?")
+#: a macro-style name (upper case, digits, underscores; two characters or more) or a name reserved to the
+#: implementation (two leading underscores: a macro or a compiler extension in any portable program) and, when it
+#: has one, the start of its argument list
+_MACRO_NAME = re.compile(rb"(?<![A-Za-z0-9_])(?:[A-Z][A-Z0-9_]+|__[A-Za-z0-9_]+)(?![A-Za-z0-9_])[ \t]*(\()?")
+#: an argument that is a bare comparison or arithmetic operator (``tt_int_op(r, ==, 0)``, tinytest's and others'
+#: assertion macros): no function call can take one, so the call is a macro's (``*`` and ``&`` are left out:
+#: ``(*)`` and ``(&)`` are declarators)
+_OPERATOR_ARGUMENT = re.compile(rb"[(,][ \t]*(?:==|!=|<=|>=|<|>|&&|\|\||[-+/%])[ \t]*[,)]")
+#: a name and the parenthesis that opens its argument list
+_CALL = re.compile(rb"(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*[ \t]*\(")
 _BLANK = bytes(c if c in b"\n" else 32 for c in range(256))  # every byte but the newline -> space
 
 
+def _argument_list_end(source: bytes, start: int) -> int:
+    """The index after the parenthesis that closes the argument list opened just before ``start``."""
+    depth, end = 1, start
+    while depth and end < len(source):
+        nxt = min((i for i in (source.find(b"(", end), source.find(b")", end)) if i != -1), default=-1)
+        if nxt == -1:
+            break
+        depth += 1 if source[nxt] == 40 else -1
+        end = nxt + 1
+    return end
+
+
 def _blank_macros(source: bytes) -> bytes:
-    """``source`` with each macro-style name and its balanced argument list replaced by spaces (newlines kept, so
-    line numbers do not move)."""
+    """``source`` with each macro-style name and its balanced argument list, and each call that passes a bare
+    operator (:data:`_OPERATOR_ARGUMENT`), replaced by spaces (newlines kept, so line numbers do not move)."""
     out = bytearray(source)
     pos = 0
     while (m := _MACRO_NAME.search(source, pos)) is not None:
-        end = m.end()
-        if m.group(1) is not None:  # skip to the matching parenthesis
-            depth, end = 1, m.end()
-            while depth and end < len(source):
-                nxt = min((i for i in (source.find(b"(", end), source.find(b")", end)) if i != -1), default=-1)
-                if nxt == -1:
-                    break
-                depth += 1 if source[nxt] == 40 else -1
-                end = nxt + 1
+        end = _argument_list_end(source, m.end()) if m.group(1) is not None else m.end()
         out[m.start() : end] = source[m.start() : end].translate(_BLANK)
         pos = max(end, m.start() + 1)
+    for m in _OPERATOR_ARGUMENT.finditer(source):
+        if out[m.start()] == 32:
+            continue  # already blanked as part of an enclosing macro or an earlier call
+        line_start = source.rfind(b"\n", 0, m.start()) + 1
+        for call in reversed(list(_CALL.finditer(source, line_start, m.start() + 1))):  # innermost first
+            end = _argument_list_end(source, call.end())
+            if end > m.start():
+                out[call.start() : end] = source[call.start() : end].translate(_BLANK)
+                break
     return bytes(out)
 
 
@@ -452,7 +490,8 @@ class SyntaxFilter(ConfiguredFilter):
                 if end - start <= c.long_function_lines or _is_misparsed_class(node):
                     continue
                 if c.long_function_measure == "code" and (
-                    node.has_error or end - start - self._data_lines(g, node) <= c.long_function_lines
+                    node.has_error
+                    or end - start - self._not_own_lines(g, node, c.count_nested_definitions) <= c.long_function_lines
                 ):
                     continue
                 spans.append((start, end))
@@ -474,14 +513,18 @@ class SyntaxFilter(ConfiguredFilter):
         return SyntaxSignals(error_share, long_share, comment_fraction)
 
     @staticmethod
-    def _data_lines(g: _Grammar, function) -> int:
-        """Lines of ``function`` that continue a multi-line literal (string, template, table, token tree)."""
-        if g.literals is None:
-            return 0
-        g.literals.set_byte_range(function.start_byte, function.end_byte)
-        spans = [(n.start_point[0] + 1, n.end_point[0] + 1) for n in g.literals.captures(function).get("n", ())
-                 if n.end_point[0] > n.start_point[0]]  # fmt: skip
-        g.literals.set_byte_range(0, 2**32 - 1)
+    def _not_own_lines(g: _Grammar, function, count_nested: bool) -> int:
+        """Lines of ``function`` that are not its own code: those that continue a multi-line literal (string,
+        template, table, token tree) and, unless ``count_nested``, those after the first line of a definition
+        nested in it (the first line holds the call or declaration, which is the container's)."""
+        spans: list[tuple[int, int]] = []
+        for cursor, wanted in ((g.literals, True), (g.nested, not count_nested)):
+            if cursor is None or not wanted:
+                continue
+            cursor.set_byte_range(function.start_byte, function.end_byte)
+            spans += [(n.start_point[0] + 1, n.end_point[0] + 1) for n in cursor.captures(function).get("n", ())
+                      if n.end_point[0] > n.start_point[0] and n.id != function.id]  # fmt: skip
+            cursor.set_byte_range(0, 2**32 - 1)
         return _merged_length(spans)
 
     def _preprocessor_tolerant_lines(self, lines: set[int], source: bytes, name: str, path: str) -> set[int]:
