@@ -83,6 +83,20 @@ def test_csharp_usings_resolve_to_files_declaring_the_namespace():
     assert result.counts["unresolved_references"] == 1  # using System
 
 
+def test_csharp_parts_of_a_partial_class_are_not_dependencies_of_each_other():
+    # Humanizer's source generator: one partial class over many files, each part mentioning the class only where it
+    # declares it; a part that refers to the class elsewhere (a static call, a constructor) still uses the others
+    parts = {f"Gen/Part{i}.cs": f"namespace Gen;\npublic sealed partial class Generator\n{{\n    internal sealed class Model{i} {{ }}\n}}\n"
+             for i in range(4)}  # fmt: skip
+    parts["Gen/Entry.cs"] = ("namespace Gen;\npublic sealed partial class Generator\n{\n    static Generator() { }\n"
+                             "    public Generator(int x) { }\n}\n")  # fmt: skip
+    parts["Gen/Tool.cs"] = "namespace Gen;\nstatic class Tool\n{\n    static void Run() => Generator.Start();\n}\n"
+    extractor = make_extractor("c-sharp")
+    files = [SourceFile(path, text, "c-sharp") for path, text in sorted(parts.items())]
+    edges = {(files[b].path, files[a].path) for b, a in extractor.extract(files).edges}
+    assert edges == {(f"Gen/Part{i}.cs", "Gen/Tool.cs") for i in range(4)} | {("Gen/Entry.cs", "Gen/Tool.cs")}
+
+
 def test_c_and_cpp_includes_with_a_cycle_and_include_folders():
     files = {
         "include/proj/api.h": '#include "../../src/util.h"\n',

@@ -8,7 +8,8 @@ mentioning ``Enumerator`` uses its own or an imported one, not every nested ``En
 delegate declares the name before its parameter list, whatever its return type
 (``delegate IEnumerable<KeyValuePair<object, object>>? Getter(object o);`` declares ``Getter``, not ``object``),
 and a keyword or built-in type name (``object``, ``string``, ``where``) never names a type, so ``where T : class``
-declares nothing.
+declares nothing. A type the file declares itself is never a dependency: the other parts of a ``partial`` class
+are its siblings, not what it builds on.
 
 Projects: when the repository's ``*.csproj`` files are carried as manifests, a file belongs to the project in
 its nearest folder (SDK-style projects compile every ``.cs`` file below them) and sees only the types of its own
@@ -127,6 +128,24 @@ def _projects(files: Sequence[SourceFile], csproj: dict[str, str]) -> tuple[list
     return owner, seen
 
 
+def _declared_only(code: str, names: set[str]) -> set[str]:
+    """The names among ``names`` (types ``code`` declares) that it mentions only where it declares them: in the
+    type's own header (``partial class Name``) and as the name of a constructor or finaliser. Another part of a
+    ``partial`` type (source generators, a large class split over files) is then no dependency of this part unless
+    this part refers to the type elsewhere (``Name.Member``, ``new Name()``, ``nameof(Name)``)."""
+    out = set()
+    for name in names:
+        word = re.escape(name)
+        mentions = len(re.findall(rf"(?<![\w@]){word}(?!\w)", code))
+        declarations = len(re.findall(
+            rf"\b(?:class|struct|interface|enum|record)\s+{word}(?!\w)"
+            rf"|(?:^|[;{{}}]|\b(?:public|private|protected|internal|static|extern|unsafe)\b|~)[ \t]*{word}[ \t]*\(",
+            code, re.MULTILINE))  # fmt: skip
+        if mentions <= declarations:
+            out.add(name)
+    return out
+
+
 class CSharpExtractor(DependencyExtractor):
     languages = frozenset({"c-sharp"})
 
@@ -142,13 +161,13 @@ class CSharpExtractor(DependencyExtractor):
             types, namespaces = top_level_types(code)
             for ns, name in types:
                 index.add(ns, name, i)
-            parsed.append((namespaces or [""], code))
+            parsed.append((namespaces or [""], code, _declared_only(code, {name for _, name in types})))
         return index, parsed, _projects(files, self.csproj_files)
 
     def references(self, i: int, file: SourceFile, index) -> Iterable[int | None]:
         types, parsed, (owner, sees) = index
-        spaces, code = parsed[i]
-        idents = identifiers(code)
+        spaces, code, declared_only = parsed[i]
+        idents = identifiers(code) - declared_only
         visible = sees[owner[i]] if owner[i] is not None else None
 
         def seen(hits: list[int]) -> list[int]:
