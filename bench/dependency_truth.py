@@ -16,6 +16,10 @@ Each checker reads the language the way its toolchain does, with other means tha
 * C#: tree-sitter's full C# parse (preprocessor lines removed, every branch kept): top-level type declarations (types and delegates directly in a namespace),
   ``using`` directives, the file's namespaces, and the identifiers it mentions outside declaration names; a file
   uses the files declaring a mentioned type of a namespace in scope, within the projects its ``*.csproj`` sees.
+* Java: tree-sitter's full Java parse: package, single-type / on-demand / static imports, top-level type
+  declarations and the identifiers a file mentions; imported types and the types of the own package it mentions.
+* C/C++: GCC's preprocessor (``gcc -MM -MG -H``): the headers each file opens directly, with ``-I`` the root and the
+  folders named ``include`` / ``src`` (build files are not read, so a project's other ``-I`` flags are missing).
 * JavaScript/TypeScript: ``import``/``export ... from``/``require``/``import()`` specifiers with Node's resolution
   (extensions, ``index`` files, ``package.json`` ``main``, the package's own name, ``.js`` written for ``.ts``).
 
@@ -36,8 +40,10 @@ from pathlib import Path
 __all__ = [
     "LANGUAGES",
     "ast_import_edges",
+    "c_true_edges",
     "csharp_true_edges",
     "go_true_edges",
+    "java_true_edges",
     "javascript_true_edges",
     "python_true_edges",
     "true_edges",
@@ -381,7 +387,117 @@ def javascript_true_edges(root: Path) -> tuple[list[str], set[tuple[str, str]]]:
     return files, edges
 
 
+# -------------------------------------------------------------------------------------------------------- Java
+_JAVA_TYPES = {"class_declaration", "interface_declaration", "enum_declaration", "record_declaration",
+               "annotation_type_declaration"}  # fmt: skip
+
+
+def _java_parse(text: str):
+    """(package, top-level type names, imports as (static, on_demand, dotted name), mentioned identifiers)."""
+    from tree_sitter_language_pack import get_parser
+
+    root = get_parser("java").parse(text.encode("utf-8", "surrogatepass")).root_node
+    package, types, imports, mentioned = "", [], [], set()
+    for child in root.children:
+        if child.type == "package_declaration":
+            name = next((c for c in child.children if c.type in ("scoped_identifier", "identifier")), None)
+            package = name.text.decode() if name is not None else ""
+        elif child.type == "import_declaration":
+            name = next((c for c in child.children if c.type in ("scoped_identifier", "identifier")), None)
+            if name is not None:
+                imports.append((any(c.type == "static" for c in child.children),
+                                any(c.type == "asterisk" for c in child.children), name.text.decode()))  # fmt: skip
+        elif child.type in _JAVA_TYPES:
+            name = child.child_by_field_name("name")
+            if name is not None:
+                types.append(name.text.decode())
+    stack = [c for c in root.children if c.type not in ("package_declaration", "import_declaration")]
+    while stack:
+        node = stack.pop()
+        if node.type in ("type_identifier", "identifier"):
+            parent = node.parent
+            if not (parent is not None and parent.type in _JAVA_TYPES and parent.child_by_field_name("name") == node):
+                mentioned.add(node.text.decode())  # every use; a type's own declared name is not one
+            continue
+        stack.extend(node.children)
+    return package, types, imports, mentioned
+
+
+def java_true_edges(root: Path) -> tuple[list[str], set[tuple[str, str]]]:
+    """Java's name resolution from tree-sitter's full parse: a single-type import (``import p.T;``, ``import static
+    p.T.m;``) uses the file declaring top-level ``T`` in package ``p``; an on-demand import (``import p.*;``) and the
+    file's own package use the files declaring a top-level type the file mentions."""
+    files = _files(root, (".java",))
+    parsed = {f: _java_parse(_read(root, f)) for f in files}
+    declared: dict[tuple[str, str], list[str]] = {}
+    for f, (package, types, _, _) in parsed.items():
+        for name in types:
+            declared.setdefault((package, name), []).append(f)
+    edges = set()
+    for f, (package, _, imports, mentioned) in parsed.items():
+        scopes = {package}
+        for static, on_demand, name in imports:
+            if on_demand and not static:
+                scopes.add(name)
+                continue
+            type_name = name.rsplit(".", 1)[0] if static and not on_demand else name  # import static p.T.m: p.T
+            parts = type_name.rsplit(".", 1)
+            if len(parts) == 2:
+                edges.update((g, f) for g in declared.get((parts[0], parts[1]), ()) if g != f)
+        for ns in scopes:
+            for ident in mentioned:
+                edges.update((g, f) for g in declared.get((ns, ident), ()) if g != f)
+    return files, edges
+
+
+# ------------------------------------------------------------------------------------------------------- C/C++
+_C_SUFFIXES = (".c", ".h")
+_CPP_SUFFIXES = (".cc", ".cpp", ".cxx", ".c++", ".hpp", ".hh", ".hxx", ".h++", ".ipp", ".tpp")
+
+
+def c_true_edges(root: Path, include_dir_names: tuple[str, ...] = ("include", "src")) -> tuple[list[str], set[tuple[str, str]]]:
+    """Direct includes as the compiler resolves them: GCC's preprocessor (``gcc -MM -MG -H``: the headers it opens,
+    one dot deep, with ``#if`` conditions evaluated for this machine) on every file, with ``-I`` the repository
+    root and its folders named ``include`` / ``src`` (build files are not read). C files as C, the rest as C++."""
+    import shutil
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        raise RuntimeError("gcc not found: the C/C++ checker runs GCC's preprocessor")
+    files = _files(root, _C_SUFFIXES + _CPP_SUFFIXES)
+    known = set(files)
+    cpp_repo = any(f.endswith(_CPP_SUFFIXES) for f in files)
+    dirs = [""] + sorted({"/".join(f.split("/")[: k + 1]) for f in files for k, part in enumerate(f.split("/")[:-1])
+                          if part in include_dir_names})  # fmt: skip
+    flags = [f"-I{root / d}" if d else f"-I{root}" for d in dirs]
+
+    def includes(f: str) -> set[str]:
+        language = "c++" if f.endswith(_CPP_SUFFIXES) or (cpp_repo and f.endswith(".h")) else "c"
+        run = subprocess.run([gcc, "-MM", "-MG", "-H", "-w", "-x", language, *flags, f], cwd=root, check=False,
+                             capture_output=True, text=True, errors="replace", timeout=60)  # fmt: skip
+        out = set()
+        for line in run.stderr.splitlines():
+            if line.startswith(". "):
+                target = Path(line[2:].strip())
+                target = target if target.is_absolute() else root / target
+                try:
+                    rel = target.resolve().relative_to(root.resolve()).as_posix()
+                except ValueError:
+                    continue  # a system header
+                if rel in known and rel != f:
+                    out.add(rel)
+        return out
+
+    with ThreadPoolExecutor(4) as pool:
+        found = dict(zip(files, pool.map(includes, files)))
+    return files, {(dep, f) for f, deps in found.items() for dep in deps}
+
+
 LANGUAGES: dict[str, Callable[[Path], tuple[list[str], set[tuple[str, str]]]]] = {
+    "c": c_true_edges,
+    "java": java_true_edges,
     "python": python_true_edges,
     "go": go_true_edges,
     "c-sharp": csharp_true_edges,

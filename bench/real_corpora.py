@@ -16,7 +16,7 @@ Printed:
    same repository-level sample, the dependency first (``dscoder.data.repo_level.quality``), over the samples of
    the repo-level stage (before near-dedup) and the true edges between files the filter stage kept. True edges
    come from ``REPO.edges`` beside a repository when present (the fixtures' hand-written lists), else from the
-   independent checkers of ``bench/dependency_truth.py`` (Python, Go, C#, JavaScript/TypeScript). The
+   independent checkers of ``bench/dependency_truth.py`` (Python, Go, C#, Java, C/C++, JavaScript/TypeScript). The
    extractor's own edges (found, extra, the largest import cycle they make against the true one) are listed
    beside.
 2. **cost per stage**: wall seconds per MB of the stage's input, and its ratio to a datatrove passthrough (JSONL
