@@ -33,6 +33,7 @@ import ast
 import json
 import posixpath
 import re
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -459,7 +460,6 @@ def c_true_edges(root: Path, include_dir_names: tuple[str, ...] = ("include", "s
     """Direct includes as the compiler resolves them: GCC's preprocessor (``gcc -MM -MG -H``: the headers it opens,
     one dot deep, with ``#if`` conditions evaluated for this machine) on every file, with ``-I`` the repository
     root and its folders named ``include`` / ``src`` (build files are not read). C files as C, the rest as C++."""
-    import shutil
     import subprocess
     from concurrent.futures import ThreadPoolExecutor
 
@@ -496,13 +496,16 @@ def c_true_edges(root: Path, include_dir_names: tuple[str, ...] = ("include", "s
 
 
 LANGUAGES: dict[str, Callable[[Path], tuple[list[str], set[tuple[str, str]]]]] = {
-    "c": c_true_edges,
     "java": java_true_edges,
     "python": python_true_edges,
     "go": go_true_edges,
     "c-sharp": csharp_true_edges,
     "javascript": javascript_true_edges,
 }
+
+
+if shutil.which("gcc") is not None:  # the C/C++ checker is GCC's preprocessor: without it, C/C++ goes unscored
+    LANGUAGES["c"] = c_true_edges
 
 
 def true_edges(root: Path, language: str) -> tuple[list[str], set[tuple[str, str]]]:
