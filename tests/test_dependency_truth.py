@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from dependency_truth import c_true_edges, java_true_edges  # noqa: E402
+from dependency_truth import c_true_edges, java_true_edges
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
