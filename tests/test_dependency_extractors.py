@@ -89,7 +89,7 @@ def test_csharp_parts_of_a_partial_class_are_not_dependencies_of_each_other():
     parts = {f"Gen/Part{i}.cs": f"namespace Gen;\npublic sealed partial class Generator\n{{\n    internal sealed class Model{i} {{ }}\n}}\n"
              for i in range(4)}  # fmt: skip
     parts["Gen/Entry.cs"] = ("namespace Gen;\npublic sealed partial class Generator\n{\n    static Generator() { }\n"
-                             "    public Generator(int x) { }\n}\n")  # fmt: skip
+                             "    public Generator(int x) { }\n    [Obsolete] Generator(string s) { }\n}\n")  # fmt: skip
     parts["Gen/Tool.cs"] = "namespace Gen;\nstatic class Tool\n{\n    static void Run() => Generator.Start();\n}\n"
     extractor = make_extractor("c-sharp")
     files = [SourceFile(path, text, "c-sharp") for path, text in sorted(parts.items())]

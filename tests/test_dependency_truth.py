@@ -53,10 +53,13 @@ def test_java_checker_resolves_imports_packages_and_mentions(tmp_path):
         "src/c/Consts.java": "package c;\npublic class Consts { public static final int MAX = 1; }\n",
         "src/d/Shape.java": "package d;\npublic interface Shape { }\n",
         "src/d/Other.java": "package d;\npublic class Other { }\n",
+        "src/e/Uses.java": "package e;\nimport b.Outer.Inner;\nclass Uses { Inner i; }\n",
+        "src/b/Outer.java": "package b;\npublic class Outer { public static class Inner { } }\n",
     })  # fmt: skip
     files, edges = java_true_edges(root)
-    assert len(files) == 7
+    assert len(files) == 9
     assert edges == {
+        ("src/b/Outer.java", "src/e/Uses.java"),  # a nested type's import reaches the file of its top-level type
         ("src/b/Util.java", "src/a/App.java"),
         ("src/c/Consts.java", "src/a/App.java"),
         ("src/d/Shape.java", "src/a/App.java"),  # on demand: only the mentioned type, not Other

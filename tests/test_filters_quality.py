@@ -376,6 +376,10 @@ def test_reserved_attribute_names_and_operator_arguments_are_macros():
 
     assert _blank_macros(b"x = f(a, -b) + g(*p) + h(int (*)(void));\n") == b"x = f(a, -b) + g(*p) + h(int (*)(void));\n"
     assert _blank_macros(b"tt_int_op(f(a), ==, 0); y = 1;\n") == b" " * 22 + b"; y = 1;\n"
+    # an argument list over several lines, and a file of many such calls, in one linear pass
+    assert _blank_macros(b"tt_int_op(\n  r, ==, 0);\n") == b" " * 10 + b"\n" + b" " * 11 + b";\n"
+    many = b"x = f(\n" + b"a, ==, " * 20000 + b"b);\n" + b"int y = " + b"g(x) , -, " * 20000 + b"0;\n"
+    assert len(_blank_macros(many)) == len(many)  # seconds-long before the one-pass scan; milliseconds now
     # the operator rule does not rescue broken code: each line of it is unfit in every reading
     assert verdict(block, "int f( {\n  g(a, ==, b) + ;\n  return = = ;\n}}\n", "c") == "quality:syntax_error"
 
@@ -446,6 +450,14 @@ def test_definitions_nested_in_a_function_are_not_its_length():
     # a long body of the container's own statements is still long
     own = "function f() {\n" + "  var x = 1;\n" * 240 + "  items.forEach(i => {\n    use(i)\n  })\n}\n"
     assert verdict(block, own, "javascript") == "quality:long_functions"
+    # ... and so is a 400-line callback, lambda or anonymous-class method: it is measured on its own
+    handler = "".join(f"\t\tx{i} := g({i})\n" for i in range(400))
+    go = f"package main\n\nfunc main() {{\n\thttp.HandleFunc(\"/\", func(w int) {{\n{handler}\t}})\n}}\n"
+    iife = "function main() {\n  return (async () => {\n" + "    var x = 1;\n" * 400 + "  })();\n}\n"
+    runnable = ("class A {\n  void m() {\n    Runnable r = new Runnable() {\n      public void run() {\n"
+                + "        x += 1;\n" * 400 + "      }\n    };\n  }\n}\n")  # fmt: skip
+    for text, language in ((go, "go"), (iife, "javascript"), (runnable, "java")):
+        assert verdict(block, text, language) == "quality:long_functions"
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,8 @@ tree-sitter queries (evaluated in C, no Python walk over the nodes):
   inside it count (functions, methods, classes, lambdas, callbacks, Go ``func`` literals): a function that
   holds a test suite's ``describe``/``it`` callbacks, a plugin's classes or an event handler's callbacks is a
   container of small units, not one long body (``count_nested_definitions: true``, the older rule, counted
-  them and dropped immer's plugins and parameterised test suites). A C++ ``class EXPORT_MACRO Name {...}``,
+  them and dropped immer's plugins and parameterised test suites). Each nested function, lambda and callback
+  is measured on its own, so a 400-line handler passed as a callback is still a long function. A C++ ``class EXPORT_MACRO Name {...}``,
   which the grammar misreads as a function returning a class, and a function whose parse holds an error are
   not counted.
 * ``quality:comment_ratio``: commentary makes up more than ``max_comment_fraction`` (default 0.8) of the file's
@@ -115,6 +116,9 @@ _NESTED_DEFINITION_NODES = (
     "anonymous_function_creation_expression", "class_declaration", "class_definition", "class", "class_body",
     "class_specifier", "struct_specifier", "singleton_method",
 )  # fmt: skip
+#: the nested definitions that are types, not functions (their methods are measured, they are not)
+_CLASS_NODES = frozenset({"class_declaration", "class_definition", "class", "class_body", "class_specifier",
+                          "struct_specifier"})  # fmt: skip
 #: grammars of languages with a C-style preprocessor (``#if``/``#else``/``#endif`` lines)
 _PREPROCESSED = frozenset({"c", "cpp", "cuda", "csharp"})
 #: ... and of those with macros, which the grammar cannot expand
@@ -252,12 +256,13 @@ def _in_directive(source: bytes, starts: list[int], i: int) -> bool:
 #: implementation (two leading underscores: a macro or a compiler extension in any portable program) and, when it
 #: has one, the start of its argument list
 _MACRO_NAME = re.compile(rb"(?<![A-Za-z0-9_])(?:[A-Z][A-Z0-9_]+|__[A-Za-z0-9_]+)(?![A-Za-z0-9_])[ \t]*(\()?")
-#: an argument that is a bare comparison or arithmetic operator (``tt_int_op(r, ==, 0)``, tinytest's and others'
-#: assertion macros): no function call can take one, so the call is a macro's (``*`` and ``&`` are left out:
-#: ``(*)`` and ``(&)`` are declarators)
-_OPERATOR_ARGUMENT = re.compile(rb"[(,][ \t]*(?:==|!=|<=|>=|<|>|&&|\|\||[-+/%])[ \t]*[,)]")
-#: a name and the parenthesis that opens its argument list
-_CALL = re.compile(rb"(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*[ \t]*\(")
+#: where an argument that is a bare comparison or arithmetic operator starts (``tt_int_op(r, ==, 0)``, tinytest's and
+#: others' assertion macros): no function call can take one, so the call is a macro's (``*`` and ``&`` are left
+#: out: ``(*)`` and ``(&)`` are declarators)
+_OPERATOR_ARGUMENT = re.compile(rb"[(,](?=[ \t]*(?:==|!=|<=|>=|<|>|&&|\|\||[-+/%])[ \t]*[,)])")
+#: the tokens that shape an argument list: a name with the parenthesis that opens its arguments, a bare
+#: parenthesis, a comma
+_ARGUMENT_TOKENS = re.compile(rb"(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*[ \t]*\(|[(),]")
 _BLANK = bytes(c if c in b"\n" else 32 for c in range(256))  # every byte but the newline -> space
 
 
@@ -282,15 +287,20 @@ def _blank_macros(source: bytes) -> bytes:
         end = _argument_list_end(source, m.end()) if m.group(1) is not None else m.end()
         out[m.start() : end] = source[m.start() : end].translate(_BLANK)
         pos = max(end, m.start() + 1)
-    for m in _OPERATOR_ARGUMENT.finditer(source):
-        if out[m.start()] == 32:
-            continue  # already blanked as part of an enclosing macro or an earlier call
-        line_start = source.rfind(b"\n", 0, m.start()) + 1
-        for call in reversed(list(_CALL.finditer(source, line_start, m.start() + 1))):  # innermost first
-            end = _argument_list_end(source, call.end())
-            if end > m.start():
-                out[call.start() : end] = source[call.start() : end].translate(_BLANK)
-                break
+    marks = {m.start() for m in _OPERATOR_ARGUMENT.finditer(source)}
+    if marks:  # one pass over parentheses and commas, a stack of the open argument lists: linear in the file
+        stack: list[list] = []  # per open parenthesis: [start of the call's name or -1, holds an operator argument]
+        for t in _ARGUMENT_TOKENS.finditer(source):
+            last = t.end() - 1
+            if source[last] == 40:  # "(": a call's, or a bare one
+                stack.append([t.start() if last > t.start() else -1, last in marks])
+            elif source[last] == 44:  # ","
+                if stack and last in marks:
+                    stack[-1][1] = True
+            elif stack:  # ")"
+                start, operator_argument = stack.pop()
+                if operator_argument and start >= 0:
+                    out[start : t.end()] = source[start : t.end()].translate(_BLANK)
     return bytes(out)
 
 
@@ -484,16 +494,22 @@ class SyntaxFilter(ConfiguredFilter):
             error_share = min(1.0, len(lines) / n_lines)
         long_share = comment_fraction = 0.0
         if g.functions is not None and c.max_long_function_share is not None and n_lines > c.long_function_lines:
-            spans = []
-            for node in g.functions.captures(root).get("n", ()):
+            spans, seen = [], set()
+            work = list(g.functions.captures(root).get("n", ()))
+            while work:
+                node = work.pop()
                 start, end = node.start_point[0], node.end_point[0] + 1
-                if end - start <= c.long_function_lines or _is_misparsed_class(node):
+                if node.id in seen or end - start <= c.long_function_lines or _is_misparsed_class(node):
                     continue
-                if c.long_function_measure == "code" and (
-                    node.has_error
-                    or end - start - self._not_own_lines(g, node, c.count_nested_definitions) <= c.long_function_lines
-                ):
-                    continue
+                seen.add(node.id)
+                if c.long_function_measure == "code":
+                    if node.has_error:
+                        continue
+                    not_own, nested = self._not_own_lines(g, node, c.count_nested_definitions)
+                    # a nested function, lambda or callback is measured on its own (its lines are not the container's)
+                    work.extend(n for n in nested if n.type not in _CLASS_NODES)
+                    if end - start - not_own <= c.long_function_lines:
+                        continue
                 spans.append((start, end))
             long_share = _merged_length(spans) / n_lines
         if g.comments is not None and c.max_comment_fraction is not None and len(text) >= c.min_chars_for_ratios:
@@ -513,19 +529,24 @@ class SyntaxFilter(ConfiguredFilter):
         return SyntaxSignals(error_share, long_share, comment_fraction)
 
     @staticmethod
-    def _not_own_lines(g: _Grammar, function, count_nested: bool) -> int:
-        """Lines of ``function`` that are not its own code: those that continue a multi-line literal (string,
-        template, table, token tree) and, unless ``count_nested``, those after the first line of a definition
-        nested in it (the first line holds the call or declaration, which is the container's)."""
+    def _not_own_lines(g: _Grammar, function, count_nested: bool) -> tuple[int, list]:
+        """Lines of ``function`` that are not its own code, and the multi-line definitions nested in it: lines that
+        continue a multi-line literal (string, template, table, token tree) and, unless ``count_nested``, those
+        after the first line of a definition nested in it (the first line holds the call or declaration, which is
+        the container's)."""
         spans: list[tuple[int, int]] = []
+        nested: list = []
         for cursor, wanted in ((g.literals, True), (g.nested, not count_nested)):
             if cursor is None or not wanted:
                 continue
             cursor.set_byte_range(function.start_byte, function.end_byte)
-            spans += [(n.start_point[0] + 1, n.end_point[0] + 1) for n in cursor.captures(function).get("n", ())
-                      if n.end_point[0] > n.start_point[0] and n.id != function.id]  # fmt: skip
+            found = [n for n in cursor.captures(function).get("n", ())
+                     if n.end_point[0] > n.start_point[0] and n.id != function.id]  # fmt: skip
             cursor.set_byte_range(0, 2**32 - 1)
-        return _merged_length(spans)
+            spans += [(n.start_point[0] + 1, n.end_point[0] + 1) for n in found]
+            if cursor is g.nested:
+                nested = found
+        return _merged_length(spans), nested
 
     def _preprocessor_tolerant_lines(self, lines: set[int], source: bytes, name: str, path: str) -> set[int]:
         """Error lines that no reading of the preprocessor fits (C, C++, CUDA, C#, which tree-sitter parses

@@ -139,7 +139,7 @@ def _declared_only(code: str, names: set[str]) -> set[str]:
         mentions = len(re.findall(rf"(?<![\w@]){word}(?!\w)", code))
         declarations = len(re.findall(
             rf"\b(?:class|struct|interface|enum|record)\s+{word}(?!\w)"
-            rf"|(?:^|[;{{}}]|\b(?:public|private|protected|internal|static|extern|unsafe)\b|~)[ \t]*{word}[ \t]*\(",
+            rf"|(?:^|[;{{}}\]]|\b(?:public|private|protected|internal|static|extern|unsafe)\b|~)[ \t]*{word}[ \t]*\(",
             code, re.MULTILINE))  # fmt: skip
         if mentions <= declarations:
             out.add(name)
