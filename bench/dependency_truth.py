@@ -274,6 +274,21 @@ def _cs_parse(text: str):
     return types, namespaces or [""], parsed_usings, mentioned
 
 
+def _declared_files(types_of: dict[str, list[tuple[str, str]]]) -> dict[tuple[str, str], list[str]]:
+    """(namespace or package, type name) -> the files declaring it, from each file's top-level types."""
+    declared: dict[tuple[str, str], list[str]] = {}
+    for f, types in types_of.items():
+        for key in types:
+            declared.setdefault(key, []).append(f)
+    return declared
+
+
+def _mention_edges(f: str, scopes: set[str], mentioned: set[str], declared: dict[tuple[str, str], list[str]],
+                   visible: Callable[[str], bool] = lambda g: True) -> set[tuple[str, str]]:  # fmt: skip
+    """Edges into ``f`` from the (visible) files declaring a type it mentions in one of the namespaces in scope."""
+    return {(g, f) for ns in scopes for ident in mentioned for g in declared.get((ns, ident), ()) if g != f and visible(g)}
+
+
 def csharp_true_edges(root: Path) -> tuple[list[str], set[tuple[str, str]]]:
     files = _files(root, (".cs",))
     projects = _files(root, (".csproj",))
@@ -302,10 +317,7 @@ def csharp_true_edges(root: Path) -> tuple[list[str], set[tuple[str, str]]]:
             folder = posixpath.dirname(folder)
 
     parsed = {f: _cs_parse(_read(root, f)) for f in files}
-    declared: dict[tuple[str, str], list[str]] = {}
-    for f, (types, _, _, _) in parsed.items():
-        for key in types:
-            declared.setdefault(key, []).append(f)
+    declared = _declared_files({f: p[0] for f, p in parsed.items()})
     edges = set()
     for f, (_, namespaces, usings, mentioned) in parsed.items():
         own = project_of(f)
@@ -324,9 +336,7 @@ def csharp_true_edges(root: Path) -> tuple[list[str], set[tuple[str, str]]]:
                 edges.update((g, f) for g in declared.get((ns, type_name), ()) if g != f and visible(g))
             else:
                 scopes.add(name)
-        for ns in scopes:
-            for ident in mentioned:
-                edges.update((g, f) for g in declared.get((ns, ident), ()) if g != f and visible(g))
+        edges |= _mention_edges(f, scopes, mentioned, declared, visible)
     return files, edges
 
 
@@ -430,10 +440,7 @@ def java_true_edges(root: Path) -> tuple[list[str], set[tuple[str, str]]]:
     file's own package use the files declaring a top-level type the file mentions."""
     files = _files(root, (".java",))
     parsed = {f: _java_parse(_read(root, f)) for f in files}
-    declared: dict[tuple[str, str], list[str]] = {}
-    for f, (package, types, _, _) in parsed.items():
-        for name in types:
-            declared.setdefault((package, name), []).append(f)
+    declared = _declared_files({f: [(p[0], name) for name in p[1]] for f, p in parsed.items()})
     edges = set()
     for f, (package, _, imports, mentioned) in parsed.items():
         scopes = {package}
@@ -448,9 +455,7 @@ def java_true_edges(root: Path) -> tuple[list[str], set[tuple[str, str]]]:
                 if hits:
                     edges.update((g, f) for g in hits if g != f)
                     break
-        for ns in scopes:
-            for ident in mentioned:
-                edges.update((g, f) for g in declared.get((ns, ident), ()) if g != f)
+        edges |= _mention_edges(f, scopes, mentioned, declared)
     return files, edges
 
 

@@ -73,11 +73,9 @@ def write_records(corpus: Path, out: Path, max_file_bytes: int = 1_000_000) -> i
 
 
 def _read_jsonl(folder: Path) -> list[dict]:
-    out = []
-    for p in sorted(folder.rglob("*.jsonl.gz")):
-        with gzip.open(p, "rt", encoding="utf-8") as f:
-            out.extend(json.loads(line) for line in f)
-    return out
+    from dscoder.benchmarks import read_jsonl
+
+    return [record for path in sorted(folder.rglob("*.jsonl.gz")) for record in read_jsonl(path)]
 
 
 def _truth(repo: Path, family: str) -> set[tuple[str, str]] | None:

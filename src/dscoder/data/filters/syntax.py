@@ -105,20 +105,19 @@ _LITERAL_NODES = (
     "heredoc_body", "composite_literal", "initializer_list", "initializer_expression", "array_initializer",
     "array", "list", "dictionary", "array_creation_expression", "array_expression", "token_tree",
 )  # fmt: skip
-#: definitions that may nest inside a function (nested functions and methods, classes, lambdas, function
-#: expressions and callbacks, Go ``func`` literals, Rust closures, PHP closures, Java anonymous class bodies): their
-#: lines are theirs, not the enclosing function's (node types a grammar lacks are skipped)
+#: type definitions that may nest inside a function (Java anonymous class bodies included): their lines are not
+#: the enclosing function's, and they are not measured themselves (their methods are)
+_CLASS_NODES = ("class_declaration", "class_definition", "class", "class_body", "class_specifier", "struct_specifier")
+#: definitions that may nest inside a function (nested functions and methods, lambdas, function expressions and
+#: callbacks, Go ``func`` literals, Rust and PHP closures) and the types above: their lines are theirs, not the
+#: enclosing function's (node types a grammar lacks are skipped)
 _NESTED_DEFINITION_NODES = (
     "function_definition", "function_declaration", "generator_function_declaration", "method_definition",
     "method_declaration", "constructor_declaration", "local_function_statement", "function_item",
     "function_expression", "function", "generator_function", "arrow_function", "lambda", "lambda_expression",
     "anonymous_method_expression", "func_literal", "closure_expression", "anonymous_function",
-    "anonymous_function_creation_expression", "class_declaration", "class_definition", "class", "class_body",
-    "class_specifier", "struct_specifier", "singleton_method",
+    "anonymous_function_creation_expression", "singleton_method", *_CLASS_NODES,
 )  # fmt: skip
-#: the nested definitions that are types, not functions (their methods are measured, they are not)
-_CLASS_NODES = frozenset({"class_declaration", "class_definition", "class", "class_body", "class_specifier",
-                          "struct_specifier"})  # fmt: skip
 #: grammars of languages with a C-style preprocessor (``#if``/``#else``/``#endif`` lines)
 _PREPROCESSED = frozenset({"c", "cpp", "cuda", "csharp"})
 #: ... and of those with macros, which the grammar cannot expand
@@ -266,25 +265,21 @@ _ARGUMENT_TOKENS = re.compile(rb"(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*[ \t]*\(
 _BLANK = bytes(c if c in b"\n" else 32 for c in range(256))  # every byte but the newline -> space
 
 
-def _argument_list_end(source: bytes, start: int) -> int:
-    """The index after the parenthesis that closes the argument list opened just before ``start``."""
-    depth, end = 1, start
-    while depth and end < len(source):
-        nxt = min((i for i in (source.find(b"(", end), source.find(b")", end)) if i != -1), default=-1)
-        if nxt == -1:
-            break
-        depth += 1 if source[nxt] == 40 else -1
-        end = nxt + 1
-    return end
-
-
 def _blank_macros(source: bytes) -> bytes:
     """``source`` with each macro-style name and its balanced argument list, and each call that passes a bare
     operator (:data:`_OPERATOR_ARGUMENT`), replaced by spaces (newlines kept, so line numbers do not move)."""
     out = bytearray(source)
     pos = 0
     while (m := _MACRO_NAME.search(source, pos)) is not None:
-        end = _argument_list_end(source, m.end()) if m.group(1) is not None else m.end()
+        end = m.end()
+        if m.group(1) is not None:  # skip to the matching parenthesis
+            depth = 1
+            while depth and end < len(source):
+                nxt = min((i for i in (source.find(b"(", end), source.find(b")", end)) if i != -1), default=-1)
+                if nxt == -1:
+                    break
+                depth += 1 if source[nxt] == 40 else -1
+                end = nxt + 1
         out[m.start() : end] = source[m.start() : end].translate(_BLANK)
         pos = max(end, m.start() + 1)
     marks = {m.start() for m in _OPERATOR_ARGUMENT.finditer(source)}
@@ -411,6 +406,16 @@ def _is_misparsed_class(node) -> bool:
     return type_node is not None and type_node.type in _CLASS_SPECIFIERS
 
 
+def _multiline_inside(cursor, function) -> list:
+    """The nodes ``cursor``'s query captures inside ``function`` (not ``function`` itself) that span lines."""
+    if cursor is None:
+        return []
+    cursor.set_byte_range(function.start_byte, function.end_byte)
+    found = [n for n in cursor.captures(function).get("n", ()) if n.end_point[0] > n.start_point[0] and n.id != function.id]
+    cursor.set_byte_range(0, 2**32 - 1)
+    return found
+
+
 def _merged_length(spans: list[tuple[int, int]]) -> int:
     """Total length of the union of half-open ``[start, end)`` integer spans."""
     total, reach = 0, -1
@@ -505,9 +510,16 @@ class SyntaxFilter(ConfiguredFilter):
                 if c.long_function_measure == "code":
                     if node.has_error:
                         continue
-                    not_own, nested = self._not_own_lines(g, node, c.count_nested_definitions)
-                    # a nested function, lambda or callback is measured on its own (its lines are not the container's)
-                    work.extend(n for n in nested if n.type not in _CLASS_NODES)
+                    # not the function's own code: lines that continue a multi-line literal (string, template,
+                    # table, token tree) and those of definitions nested in it (their first line holds the call or
+                    # declaration, which is the container's)
+                    inner = _multiline_inside(g.literals, node)
+                    if not c.count_nested_definitions:
+                        nested = _multiline_inside(g.nested, node)
+                        inner += nested
+                        # a nested function, lambda or callback is measured on its own
+                        work.extend(n for n in nested if n.type not in _CLASS_NODES)
+                    not_own = _merged_length([(n.start_point[0] + 1, n.end_point[0] + 1) for n in inner])
                     if end - start - not_own <= c.long_function_lines:
                         continue
                 spans.append((start, end))
@@ -527,26 +539,6 @@ class SyntaxFilter(ConfiguredFilter):
                     comment_chars = _commentary_chars(nodes, root, source)
                 comment_fraction = comment_chars / all_chars
         return SyntaxSignals(error_share, long_share, comment_fraction)
-
-    @staticmethod
-    def _not_own_lines(g: _Grammar, function, count_nested: bool) -> tuple[int, list]:
-        """Lines of ``function`` that are not its own code, and the multi-line definitions nested in it: lines that
-        continue a multi-line literal (string, template, table, token tree) and, unless ``count_nested``, those
-        after the first line of a definition nested in it (the first line holds the call or declaration, which is
-        the container's)."""
-        spans: list[tuple[int, int]] = []
-        nested: list = []
-        for cursor, wanted in ((g.literals, True), (g.nested, not count_nested)):
-            if cursor is None or not wanted:
-                continue
-            cursor.set_byte_range(function.start_byte, function.end_byte)
-            found = [n for n in cursor.captures(function).get("n", ())
-                     if n.end_point[0] > n.start_point[0] and n.id != function.id]  # fmt: skip
-            cursor.set_byte_range(0, 2**32 - 1)
-            spans += [(n.start_point[0] + 1, n.end_point[0] + 1) for n in found]
-            if cursor is g.nested:
-                nested = found
-        return _merged_length(spans), nested
 
     def _preprocessor_tolerant_lines(self, lines: set[int], source: bytes, name: str, path: str) -> set[int]:
         """Error lines that no reading of the preprocessor fits (C, C++, CUDA, C#, which tree-sitter parses
