@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from .base import DependencyExtractor, SourceFile, TypeIndex
@@ -128,22 +129,27 @@ def _projects(files: Sequence[SourceFile], csproj: dict[str, str]) -> tuple[list
     return owner, seen
 
 
+#: an identifier not part of a longer one (``@`` marks a verbatim identifier, not this name)
+_WORD = re.compile(r"(?<![\w@])\w+")
+#: where a type's name is declared: its header, and a constructor or finaliser (``Name(`` after a statement end,
+#: a brace, an attribute, a modifier or ``~``, or at the start of a line)
+_DECLARATION = re.compile(
+    r"\b(?:class|struct|interface|enum|record)\s+(\w+)"
+    r"|(?:^|[;{}\]]|\b(?:public|private|protected|internal|static|extern|unsafe)\b|~)[ \t]*(\w+)[ \t]*\(",
+    re.MULTILINE,
+)
+
+
 def _declared_only(code: str, names: set[str]) -> set[str]:
     """The names among ``names`` (types ``code`` declares) that it mentions only where it declares them: in the
     type's own header (``partial class Name``) and as the name of a constructor or finaliser. Another part of a
     ``partial`` type (source generators, a large class split over files) is then no dependency of this part unless
     this part refers to the type elsewhere (``Name.Member``, ``new Name()``, ``nameof(Name)``)."""
-    out = set()
-    for name in names:
-        word = re.escape(name)
-        mentions = len(re.findall(rf"(?<![\w@]){word}(?!\w)", code))
-        declarations = len(re.findall(
-            rf"\b(?:class|struct|interface|enum|record)\s+{word}(?!\w)"
-            rf"|(?:^|[;{{}}\]]|\b(?:public|private|protected|internal|static|extern|unsafe)\b|~)[ \t]*{word}[ \t]*\(",
-            code, re.MULTILINE))  # fmt: skip
-        if mentions <= declarations:
-            out.add(name)
-    return out
+    if not names:
+        return set()
+    mentions = Counter(w for w in _WORD.findall(code) if w in names)
+    declarations = Counter(m.group(1) or m.group(2) for m in _DECLARATION.finditer(code))
+    return {name for name in names if mentions[name] <= declarations[name]}
 
 
 class CSharpExtractor(DependencyExtractor):
