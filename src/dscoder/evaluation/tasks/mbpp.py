@@ -117,21 +117,22 @@ class MBPPTask(Task):
     def isolated_checks_available(self) -> bool:
         return True
 
-    def load(self) -> list[dict[str, Any]]:
+    def _load_split(self, split: str) -> list[dict[str, Any]]:
         from dscoder.benchmarks import load_mbpp
 
-        self._shot_records = load_mbpp("shots", data_dir=self.data_dir, source=self.cfg.source)
-        return load_mbpp("test", data_dir=self.data_dir, source=self.cfg.source)
+        return load_mbpp(split, data_dir=self.data_dir, source=self.cfg.source)
+
+    def load(self) -> list[dict[str, Any]]:
+        self._shot_records = self._load_split("shots")
+        return self._load_split("test")
 
     def problems_for_samples(self, sample_ids: list[str]) -> list[dict[str, Any]]:
         """EvalPlus MBPP+ samples (ids ``Mbpp/N``: 378 problems from the whole of MBPP, some outside the 500 test
         problems) are scored on the MBPP problems they name, with MBPP's own tests; other ids on the 500."""
         if not sample_ids or not all(re.fullmatch(r"Mbpp/\d+", i) for i in sample_ids):
             return self.problems()
-        from dscoder.benchmarks import load_mbpp
-
-        self.load()  # the shots
-        rows = {int(r["task_id"]): r for r in load_mbpp("full", data_dir=self.data_dir, source=self.cfg.source)}
+        self._shot_records = self._load_split("shots")
+        rows = {int(r["task_id"]): r for r in self._load_split("full")}
         named = list(dict.fromkeys(int(i.split("/")[1]) for i in sample_ids))
         unknown = [n for n in named if n not in rows]
         if unknown:
