@@ -226,3 +226,20 @@ def test_export_writes_parquet_shards_with_one_schema(tmp_path):
     loaded = load_dataset(str(target), split="train", cache_dir=str(tmp_path / "cache"))
     assert loaded["manifest"].count(True) == 1 and loaded["manifest"].count(None) == 39
     assert loaded["stars"][7] == 2.5 and loaded["text"][39] == "x = 1\n" * 40
+
+
+def test_export_from_parquet_shards_unifies_their_footer_schemas(tmp_path):
+    """Parquet input: each shard's schema comes from its footer, and the shards' types are unified as for JSON."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from datasets import load_dataset
+
+    from dscoder.data.hub_push import export_dataset
+
+    (tmp_path / "out").mkdir()
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["x\n", "y\n"], "stars": [1, 2]}), tmp_path / "out" / "0.parquet")
+    pq.write_table(pa.table({"id": ["c"], "text": ["z\n"], "stars": [2.5]}), tmp_path / "out" / "1.parquet")
+    target = export_dataset(tmp_path / "out", tmp_path / "hub", "me/x")
+    loaded = load_dataset(str(target), split="train", cache_dir=str(tmp_path / "cache"))
+    assert loaded.features["stars"].dtype == "float64"
+    assert sorted(zip(loaded["id"], loaded["stars"])) == [("a", 1.0), ("b", 2.0), ("c", 2.5)]

@@ -62,9 +62,9 @@ def arg(
     ``stage=False``: an option of the command itself, not passed to the stage function.
     """
     metadata = {"cli": {"help": help, "flag": flag, "positional": positional, "metavar": metavar, "parse": parse,
-                        "key": key, "stage": stage and key is None and not positional}}  # fmt: skip
+                        "key": key, "stage": stage and key is None and not positional, "repeat": repeat}}  # fmt: skip
     if repeat:
-        return dataclasses.field(default_factory=list, metadata={"cli": {**metadata["cli"], "repeat": True}})
+        return dataclasses.field(default_factory=list, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
 
 
@@ -115,7 +115,7 @@ def _shown(default: Any) -> bool:
 def _add_field(parser: argparse.ArgumentParser, field: dataclasses.Field, annotation: Any) -> None:
     cli = field.metadata["cli"]
     kind = _value_type(annotation)
-    default = [] if cli.get("repeat") else field.default
+    default = [] if cli["repeat"] else field.default
     help_text = cli["help"]
     if _shown(default) and kind is not bool and "default" not in help_text:
         help_text = f"{help_text} (default: {default})"
@@ -137,7 +137,7 @@ def _add_field(parser: argparse.ArgumentParser, field: dataclasses.Field, annota
         return
     if get_origin(kind) is Literal:
         kwargs["choices"] = list(get_args(kind))
-    elif cli.get("repeat"):
+    elif cli["repeat"]:
         (item,) = get_args(kind) or (str,)
         kwargs.update(action="append", type=cli["parse"] or item)
     else:

@@ -79,12 +79,15 @@ def _table(rows: list[dict], path: Path):
 def _common_schema(files: list[Path]):
     """One Arrow schema for every record of ``files`` (types promoted as ``pyarrow.unify_schemas`` permits)."""
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     schema = None
     for path in files:
-        for batch in _batches(path):
+        # a Parquet shard's schema is in its footer; JSON lines have to be read
+        schemas = [pq.read_schema(path)] if path.name.endswith(".parquet") else (b.schema for b in _batches(path))
+        for batch_schema in schemas:
             try:
-                schema = batch.schema if schema is None else pa.unify_schemas([schema, batch.schema],
+                schema = batch_schema if schema is None else pa.unify_schemas([schema, batch_schema],
                                                                               promote_options="permissive")
             except (pa.ArrowTypeError, pa.ArrowInvalid) as exc:
                 raise ValueError(f"{path}: a column's type differs from the earlier shards' ({exc})") from None
@@ -128,9 +131,8 @@ def export_dataset(folder: str | Path, target: str | Path, repo_id: str, license
     finally:
         if writer is not None:
             writer.close()
-    named = []
     for i, shard in enumerate(shards):
-        named.append(shard.rename(shard.with_name(f"{split}-{i:05d}-of-{len(shards):05d}.parquet")))
+        shard.rename(shard.with_name(f"{split}-{i:05d}-of-{len(shards):05d}.parquet"))
     card = dataset_card(target, repo_id, license, logs_dir=logs_dir, decontamination_report=decontamination_report,
                         description=description, split=split, schema=schema, num_bytes=num_bytes,
                         num_examples=num_examples)  # fmt: skip
