@@ -227,7 +227,7 @@ def _unfit_lines(captures: dict, source: bytes, preprocessed: bool) -> set[int]:
             lines.add(node.start_point[0])
             continue
         for child in node.children:
-            if child.child_count or child.type == "ERROR" or "comment" in child.type:
+            if child.child_count or child.type == "ERROR" or _is_comment(child):
                 continue  # a complete construct (its own errors, if any, are captured on their own)
             lines.update(range(child.start_point[0], child.end_point[0] + 1))
     if preprocessed and lines:
@@ -350,6 +350,11 @@ _HEADER_DIRECTIVES = frozenset({"preproc_region", "preproc_endregion", "preproc_
                                 "preproc_pragma", "preproc_nullable"})  # fmt: skip
 
 
+def _nonblank_chars(source: bytes, nodes) -> int:
+    """Non-whitespace characters (bytes) of ``nodes`` in ``source``."""
+    return sum(len(source[n.start_byte : n.end_byte].translate(None, _WHITESPACE)) for n in nodes)
+
+
 def _is_comment(node) -> bool:
     return node is not None and "comment" in node.type
 
@@ -379,7 +384,7 @@ def _commentary_chars(nodes, root, source: bytes) -> int:
             following.start_point[0] <= group[-1].end_point[0] + 1
         ):
             return 0  # the group documents what follows it
-        return sum(len(source[n.start_byte : n.end_byte].translate(None, _WHITESPACE)) for n in group)
+        return _nonblank_chars(source, group)
 
     for node in nodes:
         if node.start_byte < first_code:
@@ -534,7 +539,7 @@ class SyntaxFilter(ConfiguredFilter):
                 nodes = sorted((n for n in g.comments.captures(root).get("n", ()) if not _is_comment(n.parent)),
                                key=lambda n: n.start_byte)  # fmt: skip
                 if c.count_doc_comments:
-                    comment_chars = sum(len(source[n.start_byte : n.end_byte].translate(None, _WHITESPACE)) for n in nodes)
+                    comment_chars = _nonblank_chars(source, nodes)
                 else:
                     comment_chars = _commentary_chars(nodes, root, source)
                 comment_fraction = comment_chars / all_chars
