@@ -25,11 +25,13 @@ def print_table(title: str, rows: Iterable[tuple | Styled], columns: tuple[str, 
     from rich.console import Console
     from rich.table import Table
 
+    from dscoder.terminal import wrap_cells
+
     table = Table(title=title)
     right = columns[1:] if right is None else right
     for column in columns:
-        table.add_column(column, justify="right" if column in right else "left", overflow="fold")
+        table.add_column(column, justify="right" if column in right else "left")
     for row in rows:
         cells, style = (row.cells, row.style) if isinstance(row, Styled) else (row, None)
         table.add_row(*(_cell(v) for v in cells), style=style)
-    Console().print(table)
+    Console().print(wrap_cells(table))
