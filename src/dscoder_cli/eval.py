@@ -102,9 +102,9 @@ def _list_tasks(args) -> int:
         from dscoder.evaluation.suite import load_suite, suite_tasks
 
         suite = load_suite(args.suite, parse_set_pairs(args.overrides))
-        rows = [{"name": task.name, "task": cfg.task, "mode": task.cfg.mode, "protocol": task.protocol,
+        rows = [{"name": task.name, "task": task.cfg.task, "mode": task.cfg.mode, "protocol": task.protocol,
                  "checks": task.checks, "benchmark": task.display, "metric": task.metric}
-                for cfg, task in zip(suite.tasks, suite_tasks(suite, source=args.suite))]
+                for task in suite_tasks(suite, source=args.suite)]
     else:
         from dscoder.evaluation.tasks import TASKS
 
