@@ -45,6 +45,11 @@ def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
+def _source_label(src) -> str:
+    """How a card names one data source: its Hub id, else its folder's name."""
+    return src.hub or Path(str(src.path)).name
+
+
 def heldout_results(run_dir: str | Path, recipe: Recipe) -> list:
     """The run's held-out metrics (``eval_results.json``: loss, and its perplexity) as ``huggingface_hub``
     ``EvalResult`` entries of the card's ``model-index``."""
@@ -54,7 +59,7 @@ def heldout_results(run_dir: str | Path, recipe: Recipe) -> list:
 
     metrics = _read_json(Path(run_dir) / "eval_results.json") or {}
     d = recipe.data
-    where = ", ".join(src.hub or Path(str(src.path)).name for src in d.eval_sources.values()) or "held-out slice"
+    where = ", ".join(_source_label(src) for src in d.eval_sources.values())
     name = (f"held-out repositories ({where})" if d.eval_sources
             else f"a seeded {d.eval_fraction:.1%} slice of the training records")  # fmt: skip
     out = []
@@ -112,12 +117,12 @@ def model_card(run_dir: str | Path, recipe: Recipe, repo_id: str | None = None, 
     )
     total = sum(src.weight for src in d.sources.values())
     sources = "\n".join(
-        f"| {source} | {src.hub or Path(str(src.path)).name} | {src.kind} | {src.weight / total:.1%} |"
+        f"| {source} | {_source_label(src)} | {src.kind} | {src.weight / total:.1%} |"
         for source, src in d.sources.items()
     )
     evaluation = "none"
     if d.eval_sources:
-        evaluation = ", ".join(f"{n} ({s_.hub or Path(str(s_.path)).name})" for n, s_ in d.eval_sources.items())
+        evaluation = ", ".join(f"{n} ({_source_label(s_)})" for n, s_ in d.eval_sources.items())
     elif d.eval_fraction:
         evaluation = f"a seeded {d.eval_fraction:.1%} slice of the training records, held out"
     if d.max_eval_samples and evaluation != "none":
