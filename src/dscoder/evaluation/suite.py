@@ -112,23 +112,20 @@ def run_eval_suite(
     model is loaded and ``model_path`` only labels the results).
     """
     cfg = suite if isinstance(suite, SuiteConfig) else load_suite(suite)
-    suite_tasks(cfg)  # settings that do not fit, names used twice: before anything runs
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
     data_dir = data_dir if data_dir is not None else cfg.data_dir
-    started = time.time()
-
-    tasks = []
+    adjusted = []
     for task_cfg in cfg.tasks:
         task_limit = task_cfg.limit if task_cfg.limit is not None else cfg.limit
         if limit is not None:
             task_limit = limit if task_limit is None else min(limit, task_limit)
         budget = task_cfg.max_new_tokens if task_cfg.max_new_tokens is not None else cfg.max_new_tokens
         data = Path(task_data[task_cfg.task]) if task_data and task_cfg.task in task_data else task_cfg.data
-        protocol = task_cfg.protocol or cfg.protocol
-        tasks.append(
-            build_task(replace(task_cfg, limit=task_limit, max_new_tokens=budget, data=data, protocol=protocol), data_dir)
-        )
+        adjusted.append(replace(task_cfg, limit=task_limit, max_new_tokens=budget, data=data))
+    # built under the suite's protocol; settings that do not fit, names used twice: before anything runs
+    tasks = suite_tasks(replace(cfg, tasks=adjusted), data_dir)
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
 
     scale = timeout_scale if timeout_scale is not None else cfg.timeout_scale
     if not scale > 0:
