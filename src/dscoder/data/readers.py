@@ -81,6 +81,7 @@ class _RecordChecks:
     source: SourceSchema = SCHEMAS["file-records"]
     drop_flagged: frozenset[str] = frozenset({"is_vendor", "is_generated"})
     license_types: frozenset[str] = frozenset()
+    _filters_license = False  # license_types given and the dataset has a license_type column
     notebooks = "script"
     _rejects_file = None
     _rank = 0
@@ -91,6 +92,7 @@ class _RecordChecks:
         self.text_key, self.id_key = self.source.text or "text", self.source.id or "id"
         self.drop_flagged = frozenset(config.drop_flagged)
         self.license_types = frozenset(config.license_types)
+        self._filters_license = bool(self.license_types) and "license_type" in dict(self.source.extra)
         self.notebooks = config.notebooks
 
     def _default_adapter(self, data: dict, path: str, id_in_file: int | str):
@@ -104,7 +106,7 @@ class _RecordChecks:
         for flag in self.source.flags:
             if flag in self.drop_flagged and data.get(flag) is True:
                 return flag
-        if self.license_types and "license_type" in dict(self.source.extra) and data.get("license_type") not in self.license_types:
+        if self._filters_license and data.get("license_type") not in self.license_types:
             return "license_type"
         return None
 
@@ -394,15 +396,17 @@ class FileRecordParquetReader(_RecordChecks, ParquetReader):
                 yield data, filepath, line
 
     def _documents(self, items):
+        checked = bool(self.source.files)  # a repository's files passed drop_reason in _repository_files
         if not self.source.fetch:
+            document_of = self.document_from_checked if checked else self.get_document_from_dict
             for data, source, line in items:
-                document = self.get_document_from_dict(data, source, line)
+                document = document_of(data, source, line)
                 if document is not None:
                     yield document
             return
         pending: list = []
         for data, source, line in items:
-            reason = self.drop_reason(data)
+            reason = None if checked else self.drop_reason(data)
             if reason is not None:
                 self.reject(reason, data, source, line)
                 continue
