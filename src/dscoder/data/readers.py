@@ -336,16 +336,11 @@ class FileRecordParquetReader(_RecordChecks, ParquetReader):
 
     def _columns(self, arrow_schema, filepath: str) -> list[str] | None:
         """The columns to read; ``ValueError`` naming the file when the schema's own are missing."""
-        names = arrow_schema.names
-        schema = self.source
-        if schema.files:
-            problem = missing_columns(schema, names, _struct_fields(arrow_schema, schema.files))
-        else:
-            problem = missing_columns(schema, names)
+        problem = _schema_problem(self.source, arrow_schema)
         if problem:
             raise ValueError(f"{self.full_path(filepath)}: {problem}")
-        wanted = schema.row_columns()
-        return None if wanted is None else [c for c in wanted if c in names]
+        wanted = self.source.row_columns()
+        return None if wanted is None else [c for c in wanted if c in arrow_schema.names]
 
     def _repository_files(self, batch, filepath: str, first_row: int):
         """``(file dict, source, line)`` for each file of each repository row a repository may send on."""
@@ -439,6 +434,13 @@ def _struct_fields(arrow_schema, column: str) -> list[str] | None:
     if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)) or not pa.types.is_struct(kind.value_type):
         return None
     return [f.name for f in kind.value_type]
+
+
+def _schema_problem(schema: SourceSchema, arrow_schema) -> str | None:
+    """What a Parquet file of ``arrow_schema`` lacks for ``schema``: its columns and, for a repository-grouped
+    schema, the fields of its files' structs (``None`` when it fits)."""
+    files = _struct_fields(arrow_schema, schema.files) if schema.files else None
+    return missing_columns(schema, arrow_schema.names, files)
 
 
 def missing_columns(schema: SourceSchema, columns: list[str], file_fields: list[str] | None = None) -> str | None:
@@ -600,7 +602,7 @@ def _check_parquet_columns(schema: SourceSchema, path: Path) -> None:
         arrow_schema = pq.read_schema(path)
     except Exception:  # noqa: BLE001 - not Parquet: the reader counts it with its cause
         return
-    problem = missing_columns(schema, arrow_schema.names, _struct_fields(arrow_schema, schema.files) if schema.files else None)
+    problem = _schema_problem(schema, arrow_schema)
     if problem:
         raise ValueError(f"{path}: {problem}")
 
