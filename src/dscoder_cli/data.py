@@ -35,15 +35,6 @@ def schema_arg(default: str | None = "file-records", key: str | None = None):
                "other Hub corpora)")  # fmt: skip
 
 
-def input_format(folder: str) -> str:
-    """``parquet`` for a local folder of Parquet shards only, else ``jsonl`` (what the stages read by default)."""
-    from pathlib import Path
-
-    root = Path(folder)
-    parquet = next(root.glob("**/*.parquet"), None) is not None
-    return "parquet" if parquet and next(root.glob("**/*.jsonl*"), None) is None else "jsonl"
-
-
 def register(parser: argparse.ArgumentParser) -> None:
     from dscoder_cli.data_push import PushOptions, run_push
     from dscoder_cli.train import InstructionsOptions, run_instructions
@@ -138,10 +129,11 @@ def run_filter(o: FilterOptions) -> int:
     from dscoder.config import apply_overrides, config_from_dict, load_yaml_config
     from dscoder.data.filters import FilterPipelineConfig, run_filter_stage
     from dscoder.data.funnel import funnel_table, load_funnel
+    from dscoder.data.readers import detect_format
 
     overrides = o.config_overrides()
     if o.schema and not o.config:  # a preset reads Parquet shards: follow what the input folder holds
-        overrides.setdefault("reader.format", input_format(o.input))
+        overrides.setdefault("reader.format", detect_format(o.input))
     if o.config:
         config = load_yaml_config(o.config, FilterPipelineConfig, overrides)
     else:
@@ -258,6 +250,7 @@ def repo_level_config(o: RepoLevelOptions):
     from pathlib import Path
 
     from dscoder.config import apply_overrides, config_from_dict, load_yaml_config
+    from dscoder.data.readers import detect_format
     from dscoder.data.repo_level import RepoLevelConfig
 
     overrides = {}
@@ -275,7 +268,7 @@ def repo_level_config(o: RepoLevelOptions):
     overrides.update(o.config_overrides())
     if o.config:
         return load_yaml_config(o.config, RepoLevelConfig, overrides)
-    data = apply_overrides({"reader": {"format": input_format(overrides["input"])}}, overrides)
+    data = apply_overrides({"reader": {"format": detect_format(overrides["input"])}}, overrides)
     return config_from_dict(data, RepoLevelConfig, source="dscoder data repo-level")
 
 

@@ -553,6 +553,13 @@ class ReaderConfig(BoundedConfig):
         return schema
 
 
+def detect_format(folder: str | Path) -> str:
+    """``parquet`` for a local folder of Parquet shards only, else ``jsonl`` (what the stages read by default)."""
+    root = Path(folder)
+    parquet = next(root.glob(DEFAULT_GLOBS["parquet"]), None) is not None
+    return "parquet" if parquet and next(root.glob(DEFAULT_GLOBS["jsonl"]), None) is None else "jsonl"
+
+
 def build_reader(config: ReaderConfig, folder: str | Path | None = None, rejects_folder: str | Path | None = None):
     """The checked reader for ``config``; ``folder`` overrides ``config.folder`` (JSONL/Parquet). A local Parquet
     input's columns are checked against the schema here, and a fetched schema's credentials, so a wrong schema or a

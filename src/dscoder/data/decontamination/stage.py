@@ -94,17 +94,18 @@ def _reader(input_dir: Path, rejects_dir: Path, show_progress: bool, schema: str
         FileRecordJsonlReader,
         FileRecordParquetReader,
         ReaderConfig,
+        detect_format,
     )
 
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder not found: {input_dir}")
-    for fmt, cls in (("jsonl", FileRecordJsonlReader), ("parquet", FileRecordParquetReader)):
-        if any(input_dir.glob(DEFAULT_GLOBS[fmt])):
-            reader = cls(str(input_dir), rejects_folder=str(rejects_dir), glob_pattern=DEFAULT_GLOBS[fmt],
-                         file_progress=show_progress)
-            reader.configure(ReaderConfig(format=fmt, schema=schema))
-            return reader
-    raise FileNotFoundError(f"{input_dir}: no *.jsonl, *.jsonl.gz or *.parquet files to decontaminate")
+    fmt = detect_format(input_dir)
+    if not any(input_dir.glob(DEFAULT_GLOBS[fmt])):
+        raise FileNotFoundError(f"{input_dir}: no *.jsonl, *.jsonl.gz or *.parquet files to decontaminate")
+    cls = FileRecordJsonlReader if fmt == "jsonl" else FileRecordParquetReader
+    reader = cls(str(input_dir), rejects_folder=str(rejects_dir), glob_pattern=DEFAULT_GLOBS[fmt], file_progress=show_progress)
+    reader.configure(ReaderConfig(format=fmt, schema=schema))
+    return reader
 
 
 def _stats_blocks(logs_dir: Path) -> list[dict]:
