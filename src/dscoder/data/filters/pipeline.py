@@ -85,6 +85,12 @@ def build_filter_blocks(
     ]
 
 
+def _manifests_dir(config: FilterPipelineConfig, output_dir: str | Path, given: str | Path | None) -> str | Path:
+    """Where the manifest carrier writes: ``given``, else ``config.manifests_folder``, else ``manifests`` beside
+    ``output_dir`` (where the repository-level stage looks by default)."""
+    return given or config.manifests_folder or manifests_beside(output_dir)
+
+
 def build_filter_pipeline(
     config: FilterPipelineConfig,
     input_dir: str | Path | None,
@@ -97,7 +103,7 @@ def build_filter_pipeline(
     ``manifests_dir`` (default: ``config.manifests_folder``, else ``manifests`` beside ``output_dir``)."""
     rejects = Path(excluded_dir) / "reader" if excluded_dir is not None else None
     reader = build_reader(config.reader, input_dir, rejects_folder=rejects)
-    manifests_dir = manifests_dir or config.manifests_folder or manifests_beside(output_dir)
+    manifests_dir = _manifests_dir(config, output_dir, manifests_dir)
     carrier = ManifestCarrier(file_record_writer(manifests_dir))
     return [reader, carrier, *build_filter_blocks(config, excluded_dir, scorer), file_record_writer(output_dir)]
 
@@ -133,7 +139,7 @@ def run_filter_stage(
     config = dataclasses.replace(config, executor=dataclasses.replace(config.executor, tasks=tasks, workers=workers))
     from dscoder.data.output_guard import check_separate_folders, output_lock
 
-    manifests_dir = manifests_dir or config.manifests_folder or manifests_beside(output_dir)
+    manifests_dir = _manifests_dir(config, output_dir, manifests_dir)
     check_separate_folders({"input": input_dir if config.reader.format != "hub" else None},
                            {"output": output_dir, "excluded": excluded_dir, "logs": logs_dir,
                             "manifests": manifests_dir})  # fmt: skip
