@@ -27,7 +27,7 @@ class DemoStageError(RuntimeError):
 
 # ---------------------------------------------------------------------------------------------------------------
 def _marker(s: DemoSettings, stage: Stage) -> Path:
-    return s.output / "stages" / f"{stage.name}.done"
+    return s.stage_file(stage.name)
 
 
 def _load_marker(path: Path) -> dict | None:
@@ -72,7 +72,7 @@ def run_demo(
         try:
             result = stage.run(settings)
         except Exception as exc:
-            log = settings.output / "stages" / f"{stage.name}.error.log"
+            log = settings.stage_file(stage.name, "error.log")
             log.parent.mkdir(parents=True, exist_ok=True)
             log.write_text(traceback.format_exc())
             raise DemoStageError(

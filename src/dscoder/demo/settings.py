@@ -53,6 +53,10 @@ class DemoSettings:
     def logs(self, name: str) -> Path:
         return self.output / "logs" / name
 
+    def stage_file(self, stage: str, kind: str = "done") -> Path:
+        """A stage's marker (``done``: its summary, written when it completes) or ``error.log``."""
+        return self.output / "stages" / f"{stage}.{kind}"
+
     def model(self, name: str) -> Path:
         return self.output / "model" / name
 

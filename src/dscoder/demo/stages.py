@@ -522,7 +522,7 @@ def _export_dataset(s: DemoSettings, target: Path) -> int:
     dataset = Dataset.from_dict({c: [r.get(c) for r in records] for c in columns})
     (target / "data").mkdir(parents=True, exist_ok=True)
     dataset.to_parquet(str(target / "data" / "train-00000-of-00001.parquet"))
-    stages = {name: json.loads((s.output / "stages" / f"{name}.done").read_text())["summary"]
+    stages = {name: json.loads(s.stage_file(name).read_text())["summary"]
               for name in ("repo_level", "decontaminate")}  # fmt: skip
     card = dataset_card(
         target, EXPORT_NAMES["dataset"], "other", logs_dir=s.logs("filter"),
